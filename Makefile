@@ -1,0 +1,34 @@
+# TinyAlign: the two quick-start commands are `make demo` and `make test`.
+SWIFT ?= swift
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BIN := .build/release/tinyalign
+
+.PHONY: setup build release test demo bench clean
+
+# Installs OpenBLAS (and pkg-config, which SwiftPM uses to find it) only when missing.
+setup:
+	@if dpkg -s libopenblas-dev >/dev/null 2>&1 && command -v pkg-config >/dev/null 2>&1; then \
+		echo "setup: libopenblas-dev and pkg-config already installed"; \
+	else \
+		echo "setup: installing libopenblas-dev and pkg-config with apt-get"; \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y libopenblas-dev pkg-config; \
+	fi
+
+build: setup
+	$(SWIFT) build
+
+release: setup
+	$(SWIFT) build -c release
+
+test: build
+	$(SWIFT) test
+
+demo: release
+	$(BIN) demo
+
+bench: release
+	$(BIN) bench gemm
+	$(BIN) bench ops
+
+clean:
+	rm -rf .build

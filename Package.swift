@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layer rule: a module is never named like a type it exports (no `Tensor.Tensor`), so the
+// folder `Sources/Tensor` builds the module `TensorCore`. Each layer imports only layers below it.
+let package = Package(
+    name: "TinyAlign",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "tinyalign", targets: ["tinyalign"]),
+        .library(name: "TensorCore", targets: ["TensorCore"]),
+        .library(name: "Autograd", targets: ["Autograd"]),
+        .library(name: "Tokenizer", targets: ["Tokenizer"]),
+        .library(name: "Models", targets: ["Models"]),
+        .library(name: "Alignment", targets: ["Alignment"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenBLAS",
+            path: "Sources/COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(name: "TensorCore", dependencies: ["COpenBLAS"], path: "Sources/Tensor"),
+        .target(name: "Autograd", dependencies: ["TensorCore"], path: "Sources/Autograd"),
+        .target(name: "Tokenizer", path: "Sources/Tokenizer"),
+        .target(name: "Models", dependencies: ["Autograd", "TensorCore", "Tokenizer"], path: "Sources/Models"),
+        .target(name: "Alignment", dependencies: ["Models", "Autograd", "TensorCore", "Tokenizer"], path: "Sources/Alignment"),
+        .executableTarget(
+            name: "tinyalign",
+            dependencies: [
+                "Alignment", "Models", "Autograd", "TensorCore", "Tokenizer", "COpenBLAS",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/tinyalign"
+        ),
+        .testTarget(name: "TensorTests", dependencies: ["TensorCore"], path: "Tests/TensorTests",
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "TensorCore"], path: "Tests/AutogradTests",
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"], path: "Tests/TokenizerTests"),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Autograd", "TensorCore"], path: "Tests/ModelsTests"),
+        .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Models", "Autograd", "TensorCore"],
+                    path: "Tests/AlignmentTests"),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `tinyalign` command: one binary for pretraining, alignment, evaluation, tokenizers and benchmarks.
+@main
+struct TinyAlign: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tinyalign",
+        abstract: "A from-scratch tiny-transformer framework: pretrain, SFT, DPO and group-robust alignment on the CPU.",
+        subcommands: [Demo.self, Bench.self]
+    )
+}
