@@ -4,7 +4,3 @@ struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the main job on the embedded default data and model.")
     func run() throws {}
 }
-struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Benchmarks.")
-    func run() throws {}
-}
