@@ -14,6 +14,27 @@ public enum BLAS {
                     a, Int32(transA ? m : k), b, Int32(transB ? k : n), beta, c, Int32(n))
     }
 
+    /// The same product on sub-matrices: `lda`, `ldb`, `ldc` are the row strides (in elements) of the stored A, B
+    /// and C, so a head's slice of a fused QKV activation can be used in place.
+    @inlinable
+    public static func gemm(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+                            _ c: UnsafeMutablePointer<Float>, ldc: Int,
+                            m: Int, n: Int, k: Int, transA: Bool = false, transB: Bool = false,
+                            alpha: Float = 1, beta: Float = 0) {
+        cblas_sgemm(CblasRowMajor,
+                    transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// Runs `body` with OpenBLAS on `n` threads, then restores the previous count. Used around loops that
+    /// already spread small products over the cores themselves, so the two thread pools do not fight.
+    public static func withThreads<R>(_ n: Int, _ body: () throws -> R) rethrows -> R {
+        let saved = threads
+        if saved != n { setThreads(n) }
+        defer { if saved != n { setThreads(saved) } }
+        return try body()
+    }
+
     /// Sets the number of OpenBLAS threads (per-head attention products are too small to split).
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
 

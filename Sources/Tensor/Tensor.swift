@@ -10,9 +10,7 @@ public final class TensorStorage: @unchecked Sendable {
     /// Allocates `count` uninitialised floats (64-byte aligned so that wide vector loads never split a cache line).
     public init(uninitializedCount count: Int) {
         self.count = count
-        let bytes = max(count, 1) * MemoryLayout<Float>.stride
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        pointer = BlockCache.shared.take(count: count)
     }
 
     /// Allocates `count` floats set to `value`.
@@ -21,7 +19,7 @@ public final class TensorStorage: @unchecked Sendable {
         pointer.initialize(repeating: value, count: count)
     }
 
-    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+    deinit { BlockCache.shared.give(pointer, count: count) }
 }
 
 /// A dense, contiguous, row-major `Float32` array with a shape.
