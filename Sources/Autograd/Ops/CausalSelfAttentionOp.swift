@@ -1,12 +1,12 @@
 import TensorCore
 
 extension Variable {
-    /// Fused causal self-attention. qkv: (B, T, 3C) -> (B, T, C); see `CausalSelfAttention`.
+    /// Fused causal self-attention. qkv: (B, T, 3C) -> (B, T, C); see `CausalAttentionKernel`.
     public static func causalSelfAttention(qkv: Variable, heads: Int) throws -> Variable {
-        let (out, saved) = try CausalSelfAttention.forward(qkv: qkv.value, heads: heads)
+        let (out, saved) = try CausalAttentionKernel.forward(qkv: qkv.value, heads: heads)
         return Variable.result(out, parents: [qkv]) { g in
             // Shapes were validated by the forward pass, so the backward cannot fail.
-            qkv.accumulate(try! CausalSelfAttention.backward(dOut: g, qkv: qkv.value, saved: saved, heads: heads))
+            qkv.accumulate(try! CausalAttentionKernel.backward(dOut: g, qkv: qkv.value, saved: saved, heads: heads))
         }
     }
 }

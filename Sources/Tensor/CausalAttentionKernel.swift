@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Each (batch, head) pair is independent: the pairs are spread over the cores and each runs three small
 /// single-threaded GEMMs directly on strided slices of `qkv` (no head split/merge copies).
-public enum CausalSelfAttention {
+public enum CausalAttentionKernel {
     /// What the backward pass needs from the forward pass.
     public struct Saved {
         /// Attention probabilities, (B, H, T, T); zero above the diagonal.

@@ -2,7 +2,7 @@ import TensorCore
 import TestSupport
 import XCTest
 
-final class CausalSelfAttentionTests: XCTestCase {
+final class CausalAttentionKernelTests: XCTestCase {
     /// Attention written the slow, obvious way in Double: per batch, head and query, softmax over keys ≤ query.
     private func naive(_ qkv: [Float], b: Int, t: Int, c: Int, heads: Int) -> [Float] {
         let hs = c / heads
@@ -31,7 +31,7 @@ final class CausalSelfAttentionTests: XCTestCase {
         var rng = SeededGenerator(seed: 3)
         let (b, t, c, heads) = (2, 7, 12, 3)
         let qkv = Tensor.normal([b, t, 3 * c], using: &rng)
-        let (out, saved) = try CausalSelfAttention.forward(qkv: qkv, heads: heads)
+        let (out, saved) = try CausalAttentionKernel.forward(qkv: qkv, heads: heads)
         XCTAssertEqual(out.shape, [b, t, c])
         assertClose(out.scalars, naive(qkv.scalars, b: b, t: t, c: c, heads: heads), rtol: 1e-4, atol: 1e-5)
         // Each probability row sums to 1 and is zero above the diagonal.
@@ -48,15 +48,15 @@ final class CausalSelfAttentionTests: XCTestCase {
         // The first query can only see itself, so its output is its own value vector.
         var rng = SeededGenerator(seed: 4)
         let qkv = Tensor.normal([1, 3, 3 * 4], using: &rng)
-        let (out, _) = try CausalSelfAttention.forward(qkv: qkv, heads: 2)
+        let (out, _) = try CausalAttentionKernel.forward(qkv: qkv, heads: 2)
         assertClose(Array(out.scalars[0..<4]), Array(qkv.scalars[8..<12]))
     }
 
     func testRejectsBadShapes() {
-        XCTAssertThrowsError(try CausalSelfAttention.forward(qkv: .zeros([2, 3, 10]), heads: 2)) { error in
+        XCTAssertThrowsError(try CausalAttentionKernel.forward(qkv: .zeros([2, 3, 10]), heads: 2)) { error in
             XCTAssertTrue("\(error)".contains("(B, T, 3C)"), "\(error)")
         }
-        XCTAssertThrowsError(try CausalSelfAttention.forward(qkv: .zeros([2, 3, 12]), heads: 3)) { error in
+        XCTAssertThrowsError(try CausalAttentionKernel.forward(qkv: .zeros([2, 3, 12]), heads: 3)) { error in
             XCTAssertTrue("\(error)".contains("not divisible"), "\(error)")
         }
     }

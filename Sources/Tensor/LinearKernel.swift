@@ -1,0 +1,59 @@
+/// An affine map over the last axis, y = x·W + b, with W stored [in, out] (Hugging Face's Conv1D layout).
+///
+/// All leading axes are folded into the GEMM's M, so a (B, T, C) activation costs one `cblas_sgemm`
+/// forward and two backward, whatever B and T are.
+public enum LinearKernel {
+    /// x: (…, in), weight: (in, out), bias: (out) or nil -> (…, out).
+    public static func forward(_ x: Tensor, weight: Tensor, bias: Tensor?) throws -> Tensor {
+        let (rows, nIn, nOut) = try dims(x, weight, bias)
+        var y = Tensor(uninitializedShape: Array(x.shape.dropLast()) + [nOut])
+        x.withUnsafeBufferPointer { px in weight.withUnsafeBufferPointer { pw in y.withUnsafeMutableBufferPointer { py in
+            let beta: Float
+            if let bias {
+                bias.withUnsafeBufferPointer { pb in
+                    for r in 0..<rows { (py.baseAddress! + r * nOut).update(from: pb.baseAddress!, count: nOut) }
+                }
+                beta = 1
+            } else { beta = 0 }
+            BLAS.gemm(px.baseAddress!, pw.baseAddress!, py.baseAddress!, m: rows, n: nOut, k: nIn, beta: beta)
+        } } }
+        return y
+    }
+
+    /// dy: (…, out) -> dx: (…, in), dweight: (in, out) = xᵀ·dy, dbias: (out) = Σ_rows dy.
+    public static func backward(_ dy: Tensor, x: Tensor, weight: Tensor, needsInputGrad: Bool = true)
+        -> (dx: Tensor?, dweight: Tensor, dbias: Tensor) {
+        let nIn = weight.shape[0], nOut = weight.shape[1]
+        let rows = x.count / nIn
+        var dw = Tensor(uninitializedShape: [nIn, nOut])
+        var db = Tensor(shape: [nOut], repeating: 0)
+        var dx: Tensor? = needsInputGrad ? Tensor(uninitializedShape: x.shape) : nil
+        dy.withUnsafeBufferPointer { pdy in x.withUnsafeBufferPointer { px in
+            dw.withUnsafeMutableBufferPointer { pdw in
+                BLAS.gemm(px.baseAddress!, pdy.baseAddress!, pdw.baseAddress!, m: nIn, n: nOut, k: rows, transA: true)
+            }
+            db.withUnsafeMutableBufferPointer { pdb in
+                for r in 0..<rows {
+                    let row = pdy.baseAddress! + r * nOut
+                    for j in 0..<nOut { pdb[j] += row[j] }
+                }
+            }
+            if dx != nil {
+                weight.withUnsafeBufferPointer { pw in dx!.withUnsafeMutableBufferPointer { pdx in
+                    BLAS.gemm(pdy.baseAddress!, pw.baseAddress!, pdx.baseAddress!, m: rows, n: nIn, k: nOut, transB: true)
+                } }
+            }
+        } }
+        return (dx, dw, db)
+    }
+
+    private static func dims(_ x: Tensor, _ w: Tensor, _ b: Tensor?) throws -> (Int, Int, Int) {
+        guard w.rank == 2, x.rank >= 1, x.shape.last == w.shape[0] else {
+            throw TensorError.shapeMismatch(op: "linear", "input \(x.shape) does not fit weight \(w.shape) ([in, out])")
+        }
+        if let b, b.shape != [w.shape[1]] {
+            throw TensorError.shapeMismatch(op: "linear", "bias \(b.shape) does not fit weight \(w.shape)")
+        }
+        return (x.count / w.shape[0], w.shape[0], w.shape[1])
+    }
+}
