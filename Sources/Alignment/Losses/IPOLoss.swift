@@ -1,0 +1,13 @@
+import Autograd
+
+/// IPO (Azar et al. 2023): ℓ = (h − 1/(2β))², with h not scaled by β.
+public struct IPOLoss: PreferenceLoss {
+    /// Regularisation strength; the target margin is 1/(2β).
+    public var beta: Float
+    public var name: String { "ipo" }
+    /// IPO with `beta`.
+    public init(beta: Float = 0.1) { self.beta = beta }
+    public func perPairLoss(_ batch: PairLogProbs) throws -> Variable {
+        (try batch.logRatioMargin() + (-1 / (2 * beta))).pow(2)
+    }
+}

@@ -1,0 +1,18 @@
+import Autograd
+
+/// IS-DPO / IS-IPO: the equal-weight average of group losses, (1/K) Σ_g L_g, estimated on a minibatch with
+/// per-pair weights w_i = N / (K · N_{g_i}): mean_i w_i ℓ_i.
+public struct ImportanceWeighting: GroupWeighting {
+    /// N_g per group.
+    public let groupSizes: [Int]
+    public var name: String { "importance" }
+    /// 1/K for every group.
+    public var groupWeights: [Float] { Array(repeating: 1 / Float(groupSizes.count), count: groupSizes.count) }
+    /// An importance weighting over groups of the given sizes.
+    public init(groupSizes: [Int]) { self.groupSizes = groupSizes }
+    public mutating func objective(losses: Variable, groups: [Int]) throws -> Variable {
+        try GroupIds.validate(groups, losses: losses, k: groupSizes.count)
+        let n = Float(groupSizes.reduce(0, +)), k = Float(groupSizes.count), b = Float(groups.count)
+        return try GroupIds.weightedSum(losses, groups.map { n / (k * Float(groupSizes[$0])) / b })
+    }
+}
