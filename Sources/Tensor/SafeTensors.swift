@@ -1,0 +1,81 @@
+import Foundation
+
+/// Reading and writing the Hugging Face safetensors format:
+/// 8-byte little-endian header length `N`, `N` bytes of JSON header, then one byte buffer holding every tensor.
+///
+/// The header maps each tensor name to `{"dtype", "shape", "data_offsets": [begin, end]}` (offsets relative to
+/// the buffer) and may hold `"__metadata__"`, a map of string to string.
+public enum SafeTensors {
+    /// The reserved header key for free-form string metadata.
+    public static let metadataKey = "__metadata__"
+    /// Headers above this size are refused, as the reference implementation does (protects against absurd
+    /// allocations from a corrupt length field).
+    public static let maxHeaderBytes = 100_000_000
+}
+
+/// The contents of a safetensors file: every tensor converted to `Float32`, and the string metadata.
+public struct SafeTensorsFile {
+    /// Tensors by name.
+    public var tensors: [String: Tensor]
+    /// The `__metadata__` map (empty when the file has none).
+    public var metadata: [String: String]
+
+    /// Bundles tensors and metadata.
+    public init(tensors: [String: Tensor], metadata: [String: String]) {
+        self.tensors = tensors
+        self.metadata = metadata
+    }
+}
+
+/// Element types this reader understands; everything is converted to `Float32` on load.
+public enum SafeTensorsDType: String, CaseIterable, Sendable {
+    /// IEEE binary32.
+    case f32 = "F32"
+    /// IEEE binary16.
+    case f16 = "F16"
+    /// bfloat16: the upper 16 bits of a binary32.
+    case bf16 = "BF16"
+
+    /// Bytes per element.
+    public var byteSize: Int {
+        switch self {
+        case .f32: return 4
+        case .f16, .bf16: return 2
+        }
+    }
+
+    /// Converts `count` little-endian elements starting at `source` (any alignment) into `destination`.
+    func decode(_ source: UnsafeRawPointer, count: Int, into destination: UnsafeMutablePointer<Float>) {
+        switch self {
+        case .f32:
+            // Every platform Swift runs this package on is little-endian, so the bytes are already Float32.
+            UnsafeMutableRawPointer(destination).copyMemory(from: source, byteCount: count * 4)
+        case .f16:
+            for i in 0..<count {
+                destination[i] = Self.float(fromHalfBits: UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+            }
+        case .bf16:
+            for i in 0..<count {
+                let bits = UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+                destination[i] = Float(bitPattern: UInt32(bits) << 16)
+            }
+        }
+    }
+
+    /// Exact binary16 → binary32 by bit manipulation (portable where `Float16` is unavailable).
+    /// Subnormal halves become normal floats: mantissa · 2⁻²⁴.
+    static func float(fromHalfBits h: UInt16) -> Float {
+        let sign = UInt32(h >> 15) << 31
+        let exponent = UInt32(h >> 10) & 0x1f
+        let mantissa = UInt32(h) & 0x3ff
+        switch exponent {
+        case 0:
+            let magnitude = Float(mantissa) * 0x1p-24
+            return sign == 0 ? magnitude : -magnitude
+        case 0x1f:
+            return Float(bitPattern: sign | 0x7f80_0000 | (mantissa << 13))
+        default:
+            return Float(bitPattern: sign | ((exponent + 112) << 23) | (mantissa << 13))
+        }
+    }
+}

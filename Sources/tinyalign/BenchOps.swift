@@ -1,0 +1,86 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import TensorCore
+
+/// `tinyalign bench ops`: forward + backward of the fused kernels on the `small` GPT's activation shapes at
+/// batch 8, as GB/s of the bytes each pass must read and write, beside this machine's copy bandwidth.
+struct BenchOps: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ops", abstract: "GB/s of the fused kernels (layer norm, softmax, GELU, cross-entropy), forward + backward.")
+
+    @Option(help: "Timed repetitions per op.") var iterations = 20
+
+    func run() throws {
+        let bandwidth = Self.copyBandwidth()
+        Timing.emit(["bench": "memory_bandwidth", "threads": 2, "buffer_mb": 256, "memory_bandwidth_gbps": bandwidth])
+        var rng = SeededGenerator(seed: 1)
+        let b = 8, t = 256, c = 384, heads = 6, vocab = 256
+
+        // Layer norm over (B·T, C). Forward reads x, weight, bias and writes y, mean, rstd; backward reads dy, x,
+        // weight, mean, rstd and writes dx, dweight, dbias.
+        do {
+            let rows = b * t
+            let x = Tensor.normal([rows, c], using: &rng), dy = Tensor.normal([rows, c], using: &rng)
+            let w = Tensor.normal([c], using: &rng), bias = Tensor.normal([c], using: &rng)
+            let floats = (2 * rows * c + 2 * c + 2 * rows) + (3 * rows * c + c + 2 * rows + 2 * c)
+            try report("layernorm", shape: [rows, c], floats: floats, bandwidth: bandwidth) {
+                let f = try x.layerNorm(weight: w, bias: bias)
+                _ = Tensor.layerNormBackward(gradOutput: dy, input: x, weight: w, mean: f.mean, rstd: f.rstd)
+            }
+        }
+        // Attention softmax over (B·H·T, T). Forward reads x, writes y; backward reads y, dy, writes dx.
+        do {
+            let rows = b * heads * t
+            let x = Tensor.normal([rows, t], using: &rng), dy = Tensor.normal([rows, t], using: &rng)
+            try report("softmax", shape: [rows, t], floats: 5 * rows * t, bandwidth: bandwidth) {
+                _ = Tensor.softmaxBackward(output: x.softmax(), gradOutput: dy)
+            }
+        }
+        // MLP GELU over (B·T, 4C). Forward reads x, writes y; backward reads x, dy, writes dx.
+        do {
+            let n = b * t * 4 * c
+            let x = Tensor.normal([b * t, 4 * c], using: &rng), dy = Tensor.normal([b * t, 4 * c], using: &rng)
+            try report("gelu", shape: [b * t, 4 * c], floats: 5 * n, bandwidth: bandwidth) {
+                _ = Tensor.geluBackward(input: x.gelu(), gradOutput: dy)
+            }
+        }
+        // Cross-entropy over (B·T, V). Forward reads logits and targets, writes logsumexp; backward reads logits,
+        // targets, logsumexp and writes dlogits.
+        do {
+            let rows = b * t
+            let z = Tensor.normal([rows, vocab], std: 2, using: &rng)
+            let targets = (0..<rows).map { _ in Int32(rng.nextInt(below: vocab)) }
+            try report("cross_entropy", shape: [rows, vocab], floats: 3 * rows * vocab + 5 * rows, bandwidth: bandwidth) {
+                let f = try Tensor.crossEntropy(logits: z, targets: targets)
+                _ = Tensor.crossEntropyBackward(logits: z, targets: targets, logSumExp: f.logSumExp, count: f.count, gradLoss: 1)
+            }
+        }
+    }
+
+    /// Times `body` and prints one JSON line; `floats` is the 4-byte traffic of forward + backward.
+    private func report(_ op: String, shape: [Int], floats: Int, bandwidth: Double, _ body: () throws -> Void) throws {
+        var row = Timing.summary(try Timing.measure(warmup: 3, iterations: iterations, body))
+        let gbps = Double(floats * 4) / ((row["ms_median"] as! Double) * 1e6)
+        row["bench"] = "ops"; row["op"] = op; row["shape"] = shape; row["threads"] = Parallel.workers
+        row["gbps"] = gbps
+        row["memory_bandwidth_gbps"] = bandwidth
+        row["fraction_of_bandwidth"] = gbps / bandwidth
+        Timing.emit(row)
+    }
+
+    /// Copy bandwidth in GB/s (bytes read + bytes written per second): two threads each `memcpy` half of a
+    /// 256 MB buffer into another, best of several runs after the pages are touched.
+    static func copyBandwidth() -> Double {
+        let bytes = 256 << 20, half = bytes / 2
+        let src = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        let dst = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        defer { src.deallocate(); dst.deallocate() }
+        memset(src, 1, bytes)
+        memset(dst, 0, bytes)
+        let times = Timing.measure(warmup: 1, iterations: 8) {
+            DispatchQueue.concurrentPerform(iterations: 2) { i in memcpy(dst + i * half, src + i * half, half) }
+        }
+        return Double(2 * bytes) / (times.min()! * 1e6)
+    }
+}
