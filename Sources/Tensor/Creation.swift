@@ -10,7 +10,7 @@ extension Tensor {
     /// `start, start+step, …` below `end`, as a 1-D tensor.
     public static func arange(_ start: Float = 0, _ end: Float, step: Float = 1) -> Tensor {
         precondition(step != 0, "arange step must not be 0")
-        let n = max(0, Int(((end - start) / step).rounded(.up)))
+        let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
         return Tensor(shape: [n], (0..<n).map { start + Float($0) * step })
     }
 }
