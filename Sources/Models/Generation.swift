@@ -1,3 +1,4 @@
+import Foundation
 import Autograd
 import TensorCore
 
@@ -8,7 +9,7 @@ public struct KVCache {
     /// Per layer, (n_positions, C).
     var values: [Tensor]
     /// Number of positions stored.
-    public private(set) var length = 0
+    public internal(set) var length = 0
 
     /// An empty cache sized for the model's full context.
     public init(for config: GPTConfig) {

@@ -73,7 +73,7 @@ extension Tensor {
                                        weight: Tensor.zeros([c]), bias: Tensor.zeros([c]))
         // Each chunk of rows sums its own dweight/dbias partials; they are added up afterwards, so threads never
         // write the same memory.
-        let chunks = max(1, min(Parallel.workers, rows * c * 6 / 32_768, rows))
+        let chunks = Swift.max(1, Swift.min(Parallel.workers, rows * c * 6 / 32_768, rows))
         let perChunk = chunks == 0 ? 0 : (rows + chunks - 1) / chunks
         var partials = Tensor.zeros([chunks, 2, c])
         dy.withUnsafeBufferPointer { gb in x.withUnsafeBufferPointer { xb in weight.withUnsafeBufferPointer { wb in
