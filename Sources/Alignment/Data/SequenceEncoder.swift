@@ -1,0 +1,52 @@
+import Tokenizer
+
+/// A tokenised prompt + response (+ EOS): `ids[responseStart...]` is the response with its EOS, the only part
+/// whose log-probability counts.
+public struct EncodedSequence: Equatable, Sendable {
+    /// Prompt ids then response ids then EOS.
+    public var ids: [Int32]
+    /// Index of the first response token.
+    public var responseStart: Int
+    /// Number of response tokens, EOS included (|y| for length-normalised losses and SFT's token mean).
+    public var responseLength: Int { ids.count - responseStart }
+}
+
+/// Tokenises sequences as ALGORITHMS.md §1 and TRL do: the response is cut in token space,
+/// `ids(prompt + response)` minus the prompt's tokens, EOS is appended and no BOS is added.
+/// Too-long sequences keep the start of the prompt and the whole response, or are dropped.
+public struct SequenceEncoder {
+    /// The tokenizer.
+    public let tokenizer: BPETokenizer
+    /// End-of-sequence id appended to every response.
+    public let eos: Int32
+    /// Longest sequence the model takes.
+    public let context: Int
+    /// Whether too-long prompts are cut (true) or the example dropped (false).
+    public let truncate: Bool
+    /// Fewest prompt tokens a truncated sequence keeps; shorter means the example is dropped.
+    public let minimumPromptTokens = 1
+
+    /// An encoder for a model with `context` positions.
+    public init(tokenizer: BPETokenizer, eos: Int32, context: Int, truncate: Bool = true) {
+        self.tokenizer = tokenizer
+        self.eos = eos
+        self.context = context
+        self.truncate = truncate
+    }
+
+    /// The encoded sequence, or nil when it cannot fit the context.
+    public func encode(prompt: String, response: String) -> EncodedSequence? {
+        let promptIds = tokenizer.encode(prompt).map { Int32($0) }
+        let full = tokenizer.encode(prompt + response).map { Int32($0) }
+        var responseIds = Array(full.dropFirst(min(promptIds.count, full.count)))
+        responseIds.append(eos)
+        var head = promptIds
+        if head.count + responseIds.count > context {
+            guard truncate else { return nil }
+            let room = context - responseIds.count
+            guard room >= minimumPromptTokens else { return nil }
+            head = Array(head.prefix(room))
+        }
+        return EncodedSequence(ids: head + responseIds, responseStart: head.count)
+    }
+}

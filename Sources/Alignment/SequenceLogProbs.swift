@@ -1,0 +1,30 @@
+import Autograd
+import Models
+import TensorCore
+
+/// Sequence log-probabilities: log π(y|x) = Σ_t m[t+1] · log_softmax(z[t])[ids[t+1]] over response tokens
+/// (and EOS) only — a sum, not a mean (ALGORITHMS.md §1).
+public enum SequenceLogProbs {
+    /// Pads `sequences` into one batch (padding is masked out) and returns their summed response log-probs, (S).
+    /// Differentiable with respect to the model's parameters unless called under `withNoGrad`.
+    public static func compute(model: GPT, sequences: [EncodedSequence], padId: Int32) throws -> Variable {
+        let (ids, targets, t) = batch(sequences, padId: padId)
+        let logits = try model.logits(ids, batch: sequences.count)
+        let perToken = try Variable.targetLogProbs(logits: logits, targets: targets, ignoreIndex: -100)
+        return try perToken.reshaped([sequences.count, t]).sum(axis: 1)
+    }
+
+    /// Inputs (S·T) padded with `padId` and targets (S·T) that are -100 except where the next token is a
+    /// response token, so only response positions count.
+    public static func batch(_ sequences: [EncodedSequence], padId: Int32) -> (ids: [Int32], targets: [Int32], t: Int) {
+        let t = sequences.map(\.ids.count).max() ?? 1
+        var ids = [Int32](repeating: padId, count: sequences.count * t)
+        var targets = [Int32](repeating: -100, count: sequences.count * t)
+        for (s, seq) in sequences.enumerated() {
+            for (i, id) in seq.ids.enumerated() { ids[s * t + i] = id }
+            // logits at position p predict ids[p+1]; count it when p+1 is a response position.
+            for p in max(seq.responseStart - 1, 0)..<(seq.ids.count - 1) { targets[s * t + p] = seq.ids[p + 1] }
+        }
+        return (ids, targets, t)
+    }
+}
