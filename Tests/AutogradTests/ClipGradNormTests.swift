@@ -35,4 +35,11 @@ final class ClipGradNormTests: XCTestCase {
         assertClose(norm, 0.5 * Float(10_001).squareRoot(), rtol: 1e-6)
         assertClose(a.grad!.scalars, [Float](repeating: 0.5 / (norm + 1e-6), count: n), rtol: 1e-6)
     }
+
+    func testNaNNormIsReportedAndGradientsKept() {
+        let a = Variable(Tensor.zeros([2]), requiresGrad: true)
+        a.grad = Tensor(shape: [2], [.nan, 1])
+        XCTAssertTrue(clipGradNorm([a], maxNorm: 1).isNaN)
+        XCTAssertEqual(a.grad!.scalars[1], 1)
+    }
 }

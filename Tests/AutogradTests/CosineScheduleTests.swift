@@ -1,3 +1,4 @@
+import Foundation
 import TestSupport
 import XCTest
 import Autograd
@@ -30,6 +31,18 @@ final class CosineScheduleTests: XCTestCase {
         }
         XCTAssertThrowsError(try CosineSchedule(baseLR: -1, warmupSteps: 0, totalSteps: 4)) {
             XCTAssertTrue("\($0)".contains("baseLR = -1.0 must be finite and >= 0"), "\($0)")
+        }
+    }
+}
+
+extension CosineScheduleTests {
+    func testCodableRoundTripAndValidation() throws {
+        let s = try CosineSchedule(baseLR: 0.5, warmupSteps: 2, totalSteps: 6, minLR: 0.1)
+        let back = try JSONDecoder().decode(CosineSchedule.self, from: JSONEncoder().encode(s))
+        XCTAssertEqual((0...7).map(back.lr(at:)), (0...7).map(s.lr(at:)))
+        let bad = Data(#"{"baseLR": 1, "warmupSteps": 3, "totalSteps": 1, "minLR": 0}"#.utf8)
+        XCTAssertThrowsError(try JSONDecoder().decode(CosineSchedule.self, from: bad)) {
+            XCTAssertTrue("\($0)".contains("need 0 <= warmupSteps (3) <= totalSteps (1)"), "\($0)")
         }
     }
 }

@@ -3,7 +3,8 @@ import TensorCore
 /// Scales all gradients together so that their global L2 norm is at most `maxNorm`, like
 /// `torch.nn.utils.clip_grad_norm_`: norm = √(Σ over every gradient element of g²); when
 /// `maxNorm / (norm + 1e-6) < 1` every gradient is multiplied by that factor. Parameters without a gradient are
-/// ignored. Returns the norm before clipping (log it: spikes show instability).
+/// ignored. Returns the norm before clipping (log it: spikes show instability). A NaN norm leaves the gradients
+/// as they are, so callers should check the result before stepping.
 @discardableResult
 public func clipGradNorm(_ parameters: [Variable], maxNorm: Float) -> Float {
     var sumSquares = 0.0

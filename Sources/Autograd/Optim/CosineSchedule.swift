@@ -31,6 +31,15 @@ public struct CosineSchedule: Codable, Sendable {
         self.minLR = minLR
     }
 
+    private enum CodingKeys: String, CodingKey { case baseLR, warmupSteps, totalSteps, minLR }
+
+    /// Decodes and validates like `init(baseLR:warmupSteps:totalSteps:minLR:)`, so a bad config file throws.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(baseLR: c.decode(Float.self, forKey: .baseLR), warmupSteps: c.decode(Int.self, forKey: .warmupSteps),
+                      totalSteps: c.decode(Int.self, forKey: .totalSteps), minLR: c.decode(Float.self, forKey: .minLR))
+    }
+
     /// The learning rate for 0-based `step` (negative steps count as 0).
     public func lr(at step: Int) -> Float {
         let s = max(step, 0)
