@@ -5,11 +5,12 @@ import TensorCore
 /// A checkpoint folder in the Hugging Face GPT-2 layout: `config.json`, `model.safetensors` (HF tensor names,
 /// Conv1D weights stored [in, out]) and, when given, `tokenizer.json`. Loads in `GPT2LMHeadModel` and back.
 public enum Checkpoint {
-    /// Writes `model` (and optional extra files, e.g. `tokenizer.json`, `trainer_state.json`) to `directory`.
+    /// Writes `model` (and optional extra files, e.g. `tokenizer.json`, `trainer_state.json`, and extra
+    /// safetensors files such as `optimizer.safetensors`) to `directory`.
     /// The folder is assembled under a temporary name beside it and renamed into place, so a crash never leaves
     /// a half-written checkpoint; an existing folder of that name is replaced.
     public static func save(_ model: GPT, to directory: URL, extraFiles: [String: Data] = [:],
-                            extraTensors: [String: Tensor] = [:]) throws {
+                            tensorFiles: [String: [String: Tensor]] = [:]) throws {
         let fm = FileManager.default
         let parent = directory.deletingLastPathComponent()
         try fm.createDirectory(at: parent, withIntermediateDirectories: true)
@@ -20,9 +21,9 @@ public enum Checkpoint {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(model.config).write(to: staging.appendingPathComponent("config.json"))
-            var tensors = Dictionary(uniqueKeysWithValues: model.namedParameters.map { ($0.0, $0.1.value) })
-            tensors.merge(extraTensors) { a, _ in a }
+            let tensors = Dictionary(uniqueKeysWithValues: model.namedParameters.map { ($0.0, $0.1.value) })
             try SafeTensors.write(tensors, to: staging.appendingPathComponent("model.safetensors"))
+            for (name, file) in tensorFiles { try SafeTensors.write(file, to: staging.appendingPathComponent(name)) }
             for (name, data) in extraFiles { try data.write(to: staging.appendingPathComponent(name)) }
             if fm.fileExists(atPath: directory.path) {
                 let old = parent.appendingPathComponent(".\(directory.lastPathComponent).old-\(ProcessInfo.processInfo.processIdentifier)")
@@ -76,8 +77,8 @@ public enum Checkpoint {
         return model
     }
 
-    /// Extra tensors saved beside the weights (e.g. optimizer state), by name.
-    public static func loadTensors(from directory: URL) throws -> [String: Tensor] {
-        try SafeTensors.read(contentsOf: directory.appendingPathComponent("model.safetensors")).tensors
+    /// The tensors of a safetensors file in the folder (default the weights), by name.
+    public static func loadTensors(from directory: URL, file: String = "model.safetensors") throws -> [String: Tensor] {
+        try SafeTensors.read(contentsOf: directory.appendingPathComponent(file)).tensors
     }
 }

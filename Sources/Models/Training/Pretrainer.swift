@@ -1,0 +1,128 @@
+import Autograd
+import Foundation
+import TensorCore
+
+/// Settings of a next-token (pre)training run; saved with the run.
+public struct PretrainConfig: Codable, Equatable, Sendable {
+    /// Optimizer steps.
+    public var steps = 1000
+    /// Sequences per step.
+    public var batchSize = 8
+    /// Tokens per sequence (≤ n_positions); nil uses the model's context.
+    public var context: Int?
+    /// Peak learning rate.
+    public var lr: Float = 1e-3
+    /// Final learning rate of the cosine decay.
+    public var minLR: Float = 1e-4
+    /// Linear warmup steps.
+    public var warmupSteps = 50
+    /// AdamW weight decay, applied to 2-D weights only.
+    public var weightDecay: Float = 0.1
+    /// Global gradient-norm clip.
+    public var gradClip: Float = 1
+    /// Steps between eval losses (0 = only at the end).
+    public var evalEvery = 100
+    /// Batches averaged for one eval loss.
+    public var evalBatches = 4
+    /// Steps between checkpoints (0 = only at the end).
+    public var checkpointEvery = 0
+    /// Seed of the data order.
+    public var seed: UInt64 = 0
+
+    /// Defaults as documented on each field.
+    public init() {}
+}
+
+/// What a pretraining checkpoint must remember to continue exactly.
+struct PretrainState: Codable {
+    var step: Int
+    var rng: SeededGenerator
+    var config: PretrainConfig
+}
+
+/// Next-token training with AdamW, warmup + cosine decay, gradient clipping, periodic eval on held-out tokens,
+/// `metrics.jsonl`, checkpoints in `<out>/checkpoint` and the final model in `<out>/final`.
+public final class Pretrainer {
+    /// The model being trained.
+    public let model: GPT
+    /// The settings.
+    public let config: PretrainConfig
+    /// The run folder.
+    public let out: URL
+    /// Copied into every checkpoint so folders are self-contained.
+    public let tokenizerJSON: Data?
+    private let optimizer: AdamW
+    private let schedule: CosineSchedule
+    private var rng: SeededGenerator
+    private var step = 0
+
+    /// A trainer for `model`; with `resume`, continues from `<out>/checkpoint` (the model must be loaded from it).
+    public init(model: GPT, config: PretrainConfig, out: URL, tokenizerJSON: Data?, resume: Bool) throws {
+        self.model = model
+        self.config = config
+        self.out = out
+        self.tokenizerJSON = tokenizerJSON
+        optimizer = try AdamW(parameters: model.parameters, lr: config.lr, betas: (0.9, 0.95), weightDecay: config.weightDecay,
+                              decayMask: AdamW.decayMatricesOnly)
+        schedule = try CosineSchedule(baseLR: config.lr, warmupSteps: config.warmupSteps, totalSteps: config.steps,
+                                      minLR: config.minLR)
+        rng = SeededGenerator(seed: config.seed)
+        if resume {
+            let state = try TrainingCheckpoint.restore(PretrainState.self, optimizer: optimizer,
+                                                       from: out.appendingPathComponent("checkpoint"))
+            step = state.step
+            rng = state.rng
+        }
+    }
+
+    /// Trains to `config.steps`, returning the last eval loss.
+    @discardableResult
+    public func run(data: TokenDataset, progress: Progress? = nil) throws -> Float {
+        let t = min(config.context ?? model.config.nPositions, model.config.nPositions)
+        let log = try MetricsLog(url: out.appendingPathComponent("metrics.jsonl"), truncateAfterStep: step > 0 ? step : nil)
+        var evalLoss = Float.nan
+        while step < config.steps {
+            let started = Date()
+            let (ids, targets) = try TokenDataset.batch(from: data.train, batch: config.batchSize, context: t, rng: &rng)
+            optimizer.zeroGrad()
+            let loss = try model.loss(ids, targets: targets, batch: config.batchSize)
+            guard loss.value.item.isFinite else {
+                throw ModelError.invalidInput("step \(step + 1): the loss is \(loss.value.item); lower --lr or check the data")
+            }
+            loss.backward()
+            let norm = clipGradNorm(model.parameters, maxNorm: config.gradClip)
+            optimizer.lr = schedule(step)
+            optimizer.step()
+            step += 1
+            var record: [String: Any] = [
+                "step": step, "loss": loss.value.item, "lr": optimizer.lr, "grad_norm": norm,
+                "tokens_per_s": Double(ids.count) / Date().timeIntervalSince(started),
+            ]
+            if (config.evalEvery > 0 && step % config.evalEvery == 0) || step == config.steps {
+                evalLoss = try evaluate(data.validation, context: t)
+                record["eval_loss"] = evalLoss
+            }
+            try log.write(record)
+            progress?.update(step: step, ["loss": loss.value.item, "eval": evalLoss])
+            if (config.checkpointEvery > 0 && step % config.checkpointEvery == 0) || step == config.steps {
+                try TrainingCheckpoint.save(model: model, optimizer: optimizer,
+                                            state: PretrainState(step: step, rng: rng, config: config),
+                                            tokenizerJSON: tokenizerJSON, to: out.appendingPathComponent("checkpoint"))
+            }
+        }
+        try Checkpoint.save(model, to: out.appendingPathComponent("final"),
+                            extraFiles: tokenizerJSON.map { ["tokenizer.json": $0] } ?? [:])
+        return evalLoss
+    }
+
+    /// Mean loss over `evalBatches` fixed windows of the held-out stream (same windows every call).
+    public func evaluate(_ stream: [Int32], context: Int) throws -> Float {
+        var evalRNG = SeededGenerator(seed: 0xE7A1)
+        var total: Float = 0
+        for _ in 0..<config.evalBatches {
+            let (ids, targets) = try TokenDataset.batch(from: stream, batch: config.batchSize, context: context, rng: &evalRNG)
+            total += try withNoGrad { try model.loss(ids, targets: targets, batch: config.batchSize) }.value.item
+        }
+        return total / Float(config.evalBatches)
+    }
+}
