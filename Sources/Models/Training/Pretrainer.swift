@@ -77,7 +77,7 @@ public final class Pretrainer {
 
     /// Trains to `config.steps`, returning the last eval loss.
     @discardableResult
-    public func run(data: TokenDataset, progress: Progress? = nil) throws -> Float {
+    public func run(data: TokenDataset, progress: ProgressBar? = nil) throws -> Float {
         let t = min(config.context ?? model.config.nPositions, model.config.nPositions)
         let log = try MetricsLog(url: out.appendingPathComponent("metrics.jsonl"), truncateAfterStep: step > 0 ? step : nil)
         var evalLoss = Float.nan
