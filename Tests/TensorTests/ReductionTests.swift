@@ -69,6 +69,20 @@ final class ReductionTests: XCTestCase {
         XCTAssertEqual(col, [1, 0, 1, 1])
     }
 
+    /// Rows long enough for the vectorised path: the first of two equal maxima wins, wherever the tie falls.
+    func testLongRowArgmaxTakesFirstOfTies() throws {
+        for (first, second) in [(37, 80), (0, 99), (15, 16), (98, 99)] {
+            var values = randomTensor([100], seed: 35).scalars
+            values[first] = 2
+            values[second] = 2
+            let (m, arg) = try Tensor(shape: [1, 100], values).maxWithArgmax(axis: 1)
+            XCTAssertEqual(m.scalars, [2])
+            XCTAssertEqual(arg, [first])
+        }
+        let x = randomTensor([512, 300], seed: 36)
+        assertClose(try x.max(axis: 1).scalars, naive(x, axis: 1, maxOf), rtol: 0, atol: 0)
+    }
+
     func testBadAxesThrow() {
         let x = Tensor.zeros([2, 3])
         XCTAssertThrowsError(try x.sum(axis: 2)) { XCTAssertEqual(String(describing: $0), "sum: axis 2 out of range for rank 2") }
