@@ -1,3 +1,12 @@
+/// An elementwise op as a pair of scalar functions. Passing the op as a type (not a closure) makes each loop a
+/// specialised copy with the math inlined, which LLVM can vectorise; a closure stays an indirect call per element.
+protocol ElementwiseKernel {
+    /// y = f(x).
+    static func forward(_ x: Float) -> Float
+    /// dx = f′(x) · dy.
+    static func backward(_ x: Float, _ dy: Float) -> Float
+}
+
 /// Loop skeletons shared by the fused kernels: rows over the last axis, and flat elementwise passes.
 enum FusedLoops {
     /// `(rows, cols)` of a tensor viewed as rows along its last axis; a scalar is one row of one column.
@@ -6,25 +15,23 @@ enum FusedLoops {
         return (cols == 0 ? 0 : shape.reduce(1, *) / cols, cols)
     }
 
-    /// y[i] = f(x[i]) over all elements, split over the cores in contiguous chunks.
-    @inline(__always)
-    static func unary(_ x: Tensor, cost: Int, _ f: (Float) -> Float) -> Tensor {
+    /// y[i] = K.forward(x[i]) over all elements, split over the cores in contiguous chunks.
+    static func forward<K: ElementwiseKernel>(_: K.Type, _ x: Tensor, cost: Int) -> Tensor {
         var y = Tensor(uninitializedShape: x.shape)
         let n = x.count
         x.withUnsafeBufferPointer { xb in
             y.withUnsafeMutableBufferPointer { yb in
                 let xp = xb.baseAddress!, yp = yb.baseAddress!
                 Parallel.forRows(n, costPerRow: cost) { range in
-                    for i in range { yp[i] = f(xp[i]) }
+                    for i in range { yp[i] = K.forward(xp[i]) }
                 }
             }
         }
         return y
     }
 
-    /// dx[i] = f(x[i], dy[i]) over all elements: the backward of an elementwise op from its input.
-    @inline(__always)
-    static func binary(_ x: Tensor, _ dy: Tensor, op: String, cost: Int, _ f: (Float, Float) -> Float) -> Tensor {
+    /// dx[i] = K.backward(x[i], dy[i]) over all elements: the backward of an elementwise op from its input.
+    static func backward<K: ElementwiseKernel>(_: K.Type, _ x: Tensor, _ dy: Tensor, op: String, cost: Int) -> Tensor {
         precondition(x.shape == dy.shape, "\(op): gradient shape \(dy.shape) differs from input shape \(x.shape)")
         var dx = Tensor(uninitializedShape: x.shape)
         let n = x.count
@@ -33,7 +40,7 @@ enum FusedLoops {
                 dx.withUnsafeMutableBufferPointer { db in
                     let xp = xb.baseAddress!, gp = gb.baseAddress!, dp = db.baseAddress!
                     Parallel.forRows(n, costPerRow: cost) { range in
-                        for i in range { dp[i] = f(xp[i], gp[i]) }
+                        for i in range { dp[i] = K.backward(xp[i], gp[i]) }
                     }
                 }
             }

@@ -14,7 +14,7 @@ extension Tensor {
                 Parallel.forRows(rows, costPerRow: cols * 8) { range in
                     for r in range {
                         let x = xp + r * cols, y = yp + r * cols
-                        let (m, logSum) = Self.maxAndLogSumExp(x, cols)
+                        let (m, logSum) = Self.maxAndLogSumExp(x, cols, scratch: y)
                         for j in 0..<cols { y[j] = (x[j] - m) - logSum }
                     }
                 }
@@ -25,13 +25,13 @@ extension Tensor {
 
     /// The row maximum m and log Σ exp(x[j] − m), so that log Σ exp(x) = m + logSum. Callers subtract the two
     /// parts separately: x − m is exact, while x − (m + logSum) would lose digits to rounding when |x| is large.
+    /// `scratch` (n floats) holds the exponentials, so that computing and summing them are two vectorisable loops.
     @inline(__always)
-    static func maxAndLogSumExp(_ x: UnsafePointer<Float>, _ n: Int) -> (max: Float, logSum: Float) {
-        var m = -Float.infinity
-        for j in 0..<n { m = Swift.max(m, x[j]) }
-        var sum: Float = 0
-        for j in 0..<n { sum += Foundation.exp(x[j] - m) }
-        return (m, Foundation.log(sum))
+    static func maxAndLogSumExp(_ x: UnsafePointer<Float>, _ n: Int,
+                                scratch: UnsafeMutablePointer<Float>) -> (max: Float, logSum: Float) {
+        let m = FusedMath.max(x, n)
+        for j in 0..<n { scratch[j] = FusedMath.exp(x[j] - m) }
+        return (m, Foundation.log(FusedMath.sum(scratch, n)))
     }
 
     /// Backward of `logSoftmax` from its output: dx = dy − softmax ⊙ Σ_row dy, with softmax = exp(y).
@@ -48,9 +48,8 @@ extension Tensor {
                     Parallel.forRows(rows, costPerRow: cols * 8) { range in
                         for r in range {
                             let o = r * cols
-                            var total: Float = 0
-                            for j in 0..<cols { total += gp[o + j] }
-                            for j in 0..<cols { dp[o + j] = gp[o + j] - Foundation.exp(yp[o + j]) * total }
+                            let total = FusedMath.sum(gp + o, cols)
+                            for j in 0..<cols { dp[o + j] = gp[o + j] - FusedMath.exp(yp[o + j]) * total }
                         }
                     }
                 }

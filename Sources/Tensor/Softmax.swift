@@ -1,5 +1,3 @@
-import Foundation
-
 extension Tensor {
     /// Softmax over the last axis. The row maximum is subtracted before `exp`, so logits like 1000 cannot overflow.
     ///
@@ -21,11 +19,9 @@ extension Tensor {
     /// One row: y = exp(x − max x) / Σ exp(x − max x).
     @inline(__always)
     static func softmaxRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-        var m = -Float.infinity
-        for j in 0..<n { m = Swift.max(m, x[j]) }
-        var sum: Float = 0
-        for j in 0..<n { let e = Foundation.exp(x[j] - m); y[j] = e; sum += e }
-        let inv = 1 / sum
+        let m = FusedMath.max(x, n)
+        for j in 0..<n { y[j] = FusedMath.exp(x[j] - m) }
+        let inv = 1 / FusedMath.sum(y, n)
         for j in 0..<n { y[j] *= inv }
     }
 
@@ -43,8 +39,7 @@ extension Tensor {
                     Parallel.forRows(rows, costPerRow: cols * 2) { range in
                         for r in range {
                             let o = r * cols
-                            var dot: Float = 0
-                            for j in 0..<cols { dot += gp[o + j] * yp[o + j] }
+                            let dot = FusedMath.dot(gp + o, yp + o, cols)
                             for j in 0..<cols { dp[o + j] = yp[o + j] * (gp[o + j] - dot) }
                         }
                     }
