@@ -50,14 +50,21 @@ enum FusedMath {
         return s
     }
 
-    /// max p[0..<n] (−∞ for n = 0).
+    /// max p[0..<n] (−∞ for n = 0). Eight scalar running maxima (the stdlib's generic SIMD `max` is an
+    /// out-of-line call here), which LLVM packs into vector max instructions.
     @inline(__always)
     static func max(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
-        var acc = SIMD8<Float>(repeating: -.infinity)
+        var m0 = -Float.infinity, m1 = m0, m2 = m0, m3 = m0, m4 = m0, m5 = m0, m6 = m0, m7 = m0
         var j = 0
-        let raw = UnsafeRawPointer(p)
-        while j + 8 <= n { acc = pointwiseMax(acc, raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)); j += 8 }
-        var m = acc.max()
+        while j + 8 <= n {
+            let q = p + j
+            m0 = q[0] > m0 ? q[0] : m0; m1 = q[1] > m1 ? q[1] : m1
+            m2 = q[2] > m2 ? q[2] : m2; m3 = q[3] > m3 ? q[3] : m3
+            m4 = q[4] > m4 ? q[4] : m4; m5 = q[5] > m5 ? q[5] : m5
+            m6 = q[6] > m6 ? q[6] : m6; m7 = q[7] > m7 ? q[7] : m7
+            j += 8
+        }
+        var m = Swift.max(Swift.max(Swift.max(m0, m1), Swift.max(m2, m3)), Swift.max(Swift.max(m4, m5), Swift.max(m6, m7)))
         while j < n { m = Swift.max(m, p[j]); j += 1 }
         return m
     }

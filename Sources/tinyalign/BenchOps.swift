@@ -10,6 +10,7 @@ struct BenchOps: ParsableCommand {
         commandName: "ops", abstract: "GB/s of the fused kernels (layer norm, softmax, GELU, cross-entropy), forward + backward.")
 
     @Option(help: "Timed repetitions per op.") var iterations = 20
+    @Option(help: "Run only these ops (layernorm, softmax, gelu, cross_entropy); all when not given.") var op: [String] = []
 
     func run() throws {
         let bandwidth = Self.copyBandwidth()
@@ -60,6 +61,7 @@ struct BenchOps: ParsableCommand {
 
     /// Times `body` and prints one JSON line; `floats` is the 4-byte traffic of forward + backward.
     private func report(_ op: String, shape: [Int], floats: Int, bandwidth: Double, _ body: () throws -> Void) throws {
+        guard self.op.isEmpty || self.op.contains(op) else { return }
         var row = Timing.summary(try Timing.measure(warmup: 3, iterations: iterations, body))
         let gbps = Double(floats * 4) / ((row["ms_median"] as! Double) * 1e6)
         row["bench"] = "ops"; row["op"] = op; row["shape"] = shape; row["threads"] = Parallel.workers
