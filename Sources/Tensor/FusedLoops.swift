@@ -47,4 +47,41 @@ enum FusedLoops {
         }
         return dx
     }
+
+    /// y = body(x) row by row over the last axis, rows split over the cores. `body(x, y, cols)` gets one row.
+    /// (The closure is called once per row; the loops inside it are compiled, and vectorised, on their own.)
+    static func mapRows(_ x: Tensor, cost: Int,
+                        _ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) -> Tensor {
+        let (rows, cols) = rowsAndCols(x.shape)
+        var y = Tensor(uninitializedShape: x.shape)
+        x.withUnsafeBufferPointer { xb in
+            y.withUnsafeMutableBufferPointer { yb in
+                let xp = xb.baseAddress!, yp = yb.baseAddress!
+                Parallel.forRows(rows, costPerRow: cols * cost) { range in
+                    for r in range { body(xp + r * cols, yp + r * cols, cols) }
+                }
+            }
+        }
+        return y
+    }
+
+    /// out = body(a, b) row by row over the last axis for two tensors of one shape (a forward output and its
+    /// gradient). `body(a, b, out, cols)` gets one row of each.
+    static func mapRowPairs(_ a: Tensor, _ b: Tensor, op: String, cost: Int,
+                            _ body: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) -> Tensor {
+        precondition(a.shape == b.shape, "\(op): gradient shape \(b.shape) differs from \(a.shape)")
+        let (rows, cols) = rowsAndCols(a.shape)
+        var out = Tensor(uninitializedShape: a.shape)
+        a.withUnsafeBufferPointer { ab in
+            b.withUnsafeBufferPointer { bb in
+                out.withUnsafeMutableBufferPointer { ob in
+                    let ap = ab.baseAddress!, bp = bb.baseAddress!, outp = ob.baseAddress!
+                    Parallel.forRows(rows, costPerRow: cols * cost) { range in
+                        for r in range { body(ap + r * cols, bp + r * cols, outp + r * cols, cols) }
+                    }
+                }
+            }
+        }
+        return out
+    }
 }

@@ -6,21 +6,10 @@ extension Tensor {
     ///
     /// x: (…, C) -> y: (…, C).
     public func logSoftmax() -> Tensor {
-        let (rows, cols) = FusedLoops.rowsAndCols(shape)
-        var y = Tensor(uninitializedShape: shape)
-        withUnsafeBufferPointer { xb in
-            y.withUnsafeMutableBufferPointer { yb in
-                let xp = xb.baseAddress!, yp = yb.baseAddress!
-                Parallel.forRows(rows, costPerRow: cols * 8) { range in
-                    for r in range {
-                        let x = xp + r * cols, y = yp + r * cols
-                        let (m, logSum) = Self.maxAndLogSumExp(x, cols, scratch: y)
-                        for j in 0..<cols { y[j] = (x[j] - m) - logSum }
-                    }
-                }
-            }
+        FusedLoops.mapRows(self, cost: 8) { x, y, n in
+            let (m, logSum) = Self.maxAndLogSumExp(x, n, scratch: y)
+            for j in 0..<n { y[j] = (x[j] - m) - logSum }
         }
-        return y
     }
 
     /// The row maximum m and log Σ exp(x[j] − m), so that log Σ exp(x) = m + logSum. Callers subtract the two
@@ -38,23 +27,9 @@ extension Tensor {
     ///
     /// y: (…, C) the forward output, dy: (…, C) -> dx: (…, C).
     public static func logSoftmaxBackward(output y: Tensor, gradOutput dy: Tensor) -> Tensor {
-        precondition(y.shape == dy.shape, "logSoftmaxBackward: gradient shape \(dy.shape) differs from output shape \(y.shape)")
-        let (rows, cols) = FusedLoops.rowsAndCols(y.shape)
-        var dx = Tensor(uninitializedShape: y.shape)
-        y.withUnsafeBufferPointer { yb in
-            dy.withUnsafeBufferPointer { gb in
-                dx.withUnsafeMutableBufferPointer { db in
-                    let yp = yb.baseAddress!, gp = gb.baseAddress!, dp = db.baseAddress!
-                    Parallel.forRows(rows, costPerRow: cols * 8) { range in
-                        for r in range {
-                            let o = r * cols
-                            let total = FusedMath.sum(gp + o, cols)
-                            for j in 0..<cols { dp[o + j] = gp[o + j] - FusedMath.exp(yp[o + j]) * total }
-                        }
-                    }
-                }
-            }
+        FusedLoops.mapRowPairs(y, dy, op: "logSoftmaxBackward", cost: 8) { y, g, dx, n in
+            let total = FusedMath.sum(g, n)
+            for j in 0..<n { dx[j] = g[j] - FusedMath.exp(y[j]) * total }
         }
-        return dx
     }
 }
