@@ -5,6 +5,17 @@ protocol ElementwiseKernel {
     static func forward(_ x: Float) -> Float
     /// dx = f′(x) · dy.
     static func backward(_ x: Float, _ dy: Float) -> Float
+    /// A wide-vector loop y[0..<n] = forward(x[0..<n]) to use instead of the scalar one, or nil.
+    static var vectorForward: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? { get }
+    /// A wide-vector loop dx[0..<n] = backward(x, dy) to use instead of the scalar one, or nil.
+    static var vectorBackward: ((UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? { get }
+}
+
+extension ElementwiseKernel {
+    /// Most kernels have only the Swift loop.
+    static var vectorForward: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? { nil }
+    /// Most kernels have only the Swift loop.
+    static var vectorBackward: ((UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? { nil }
 }
 
 /// Loop skeletons shared by the fused kernels: rows over the last axis, and flat elementwise passes.
@@ -22,7 +33,9 @@ enum FusedLoops {
         x.withUnsafeBufferPointer { xb in
             y.withUnsafeMutableBufferPointer { yb in
                 let xp = xb.baseAddress!, yp = yb.baseAddress!
+                let vector = K.vectorForward
                 Parallel.forRows(n, costPerRow: cost) { range in
+                    if let vector { vector(xp + range.lowerBound, yp + range.lowerBound, range.count); return }
                     for i in range { yp[i] = K.forward(xp[i]) }
                 }
             }
@@ -39,7 +52,10 @@ enum FusedLoops {
             dy.withUnsafeBufferPointer { gb in
                 dx.withUnsafeMutableBufferPointer { db in
                     let xp = xb.baseAddress!, gp = gb.baseAddress!, dp = db.baseAddress!
+                    let vector = K.vectorBackward
                     Parallel.forRows(n, costPerRow: cost) { range in
+                        let lo = range.lowerBound
+                        if let vector { vector(xp + lo, gp + lo, dp + lo, range.count); return }
                         for i in range { dp[i] = K.backward(xp[i], gp[i]) }
                     }
                 }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// GELU in GPT-2's tanh form (HF `gelu_new`): 0.5 · x · (1 + tanh(u)), u = √(2/π) · (x + 0.044715 · x³).
 /// Evaluated as x · σ(2u), since 1 + tanh(u) = 2σ(2u): one `exp` instead of `tanh`, and no cancellation in the
 /// negative tail where 1 + tanh(u) → 0.
@@ -19,6 +21,16 @@ enum GELUKernel: ElementwiseKernel {
         let s = 1 / (1 + FusedMath.exp(-2 * slope * (x + cubic * x2 * x)))
         let du = slope * (1 + 3 * cubic * x2)
         return dy * (s + 2 * x * s * (1 - s) * du)
+    }
+
+    /// The same math 8-wide with FMA in C (`gelu_avx2.c`), when the CPU has it.
+    static var vectorForward: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? {
+        VectorKernels.enabled ? { ck_gelu_forward_avx2($0, $1, $2) } : nil
+    }
+
+    /// The same math 8-wide with FMA in C (`gelu_avx2.c`), when the CPU has it.
+    static var vectorBackward: ((UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? {
+        VectorKernels.enabled ? { ck_gelu_backward_avx2($0, $1, $2, $3) } : nil
     }
 }
 
