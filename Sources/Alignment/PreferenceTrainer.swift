@@ -68,9 +68,10 @@ public final class PreferenceTrainer {
         }
     }
 
-    /// Trains to `config.steps`; returns the last validation metrics (empty without validation data).
+    /// Trains to `config.steps` (or stops after step `stopAfter` with a checkpoint, as an interrupted run would);
+    /// returns the last validation metrics (empty without validation data).
     @discardableResult
-    public func run(progress: ProgressBar? = nil) throws -> [String: Double] {
+    public func run(progress: ProgressBar? = nil, stopAfter: Int? = nil) throws -> [String: Double] {
         let log = try MetricsLog(url: out.appendingPathComponent("metrics.jsonl"), truncateAfterStep: step > 0 ? step : nil)
         var lastEval: [String: Double] = [:]
         while step < config.steps {
@@ -110,9 +111,10 @@ public final class PreferenceTrainer {
             }
             progress?.update(step: step, ["loss": Float(record["loss"] as? Double ?? .nan),
                                           "worst": Float(lastEval["worst_group/loss"] ?? .nan)])
-            if (config.checkpointEvery > 0 && step % config.checkpointEvery == 0) || step == config.steps {
+            if (config.checkpointEvery > 0 && step % config.checkpointEvery == 0) || step == config.steps || step == stopAfter {
                 try saveCheckpoint()
             }
+            if step == stopAfter { return lastEval }
         }
         try Checkpoint.save(policy, to: out.appendingPathComponent("final"),
                             extraFiles: tokenizerJSON.map { ["tokenizer.json": $0] } ?? [:])

@@ -19,7 +19,8 @@ public final class TrainingLoop {
         self.model = model
         optimizer = try AdamW(parameters: model.parameters, lr: lr, betas: (0.9, 0.95), weightDecay: weightDecay,
                               decayMask: AdamW.decayMatricesOnly)
-        schedule = try CosineSchedule(baseLR: lr, warmupSteps: warmupSteps, totalSteps: max(totalSteps, 1), minLR: minLR)
+        schedule = try CosineSchedule(baseLR: lr, warmupSteps: min(warmupSteps, max(totalSteps, 1)), totalSteps: max(totalSteps, 1),
+                                      minLR: minLR)
         self.gradClip = gradClip
     }
 

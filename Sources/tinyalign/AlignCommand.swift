@@ -1,0 +1,61 @@
+import Alignment
+import ArgumentParser
+import Foundation
+
+/// `tinyalign align`: DPO-family preference optimisation with group weighting.
+struct AlignCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "align",
+        abstract: "Align an SFT checkpoint on preference pairs (dpo, ipo, is-dpo, is-ipo, gr-dpo, gr-ipo, hinge, cdpo, simpo).")
+
+    @Option(help: "SFT checkpoint folder: the starting policy and the reference model.") var model: String
+    @Option(help: "Preference JSONL (prompt, chosen, rejected, group); split 80/10/10 per group unless --validation is given.") var data: String
+    @Option(help: "Optional validation JSONL.") var validation: String?
+    @Option(help: "Run folder to write.") var out: String
+    @Option(help: "[is-|gr-]<loss>; losses: \(PreferenceLosses.all.keys.sorted().joined(separator: ", ")).") var method = "dpo"
+    @Option(help: "β of the loss.") var beta: Float = 0.1
+    @Option(help: "Mirror-ascent step η_α of the group weights (gr- methods).") var etaAlpha: Float = 0.01
+    @Option(help: "χ: 1 = GRPO, 0 = equal-weight average of group losses (gr- methods).") var chi: Float = 1
+    @Option(help: "Group-DRO adjustment C (adds C/√N_g in the α update; 0 = off).") var adjustment: Float = 0
+    @Option(help: "Weight of an extra SFT term on the chosen responses.") var sftWeight: Float = 0
+    @Option(help: "Label smoothing ε of cdpo.") var labelSmoothing: Float = 0.1
+    @Option(help: "Target margin γ of simpo.") var gamma: Float = 0.5
+    @Option(help: "Optimizer steps.") var steps = 200
+    @Option(help: "Pairs per step.") var batchSize = 8
+    @Option(help: "Peak learning rate.") var lr: Float = 1e-4
+    @Option(help: "Seed of the data split and order.") var seed: UInt64 = 0
+    @Option(help: "Steps between validation evaluations.") var evalEvery = 20
+    @Option(help: "Steps between resumable checkpoints (0 = end only).") var checkpointEvery = 0
+    @Option(parsing: .upToNextOption, help: "Groups to train on (default: all in the data).") var groups: [String] = []
+    @OptionGroup var prompt: PromptOptions
+    @Flag(help: "Drop pairs that do not fit the context instead of cutting the prompt.") var dropLong = false
+    @Flag(help: "Continue from <out>/checkpoint.") var resume = false
+
+    func run() throws {
+        var config = AlignConfig()
+        config.method = method
+        config.beta = beta
+        config.etaAlpha = etaAlpha
+        config.chi = chi
+        config.adjustment = adjustment
+        config.sftWeight = sftWeight
+        config.labelSmoothing = labelSmoothing
+        config.simpoGamma = gamma
+        config.steps = steps
+        config.batchSize = batchSize
+        config.lr = lr
+        config.minLR = lr / 10
+        config.seed = seed
+        config.evalEvery = evalEvery
+        config.checkpointEvery = checkpointEvery
+        var job = AlignJob(model: URL(fileURLWithPath: model), data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out), config: config)
+        job.validationData = validation.map { URL(fileURLWithPath: $0) }
+        job.prompt = prompt.groupPrompt
+        job.groups = groups.isEmpty ? nil : groups
+        job.truncate = !dropLong
+        job.resume = resume
+        let m = try job.run()
+        let groupNames = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out).appendingPathComponent("run_config.json"))) as? [String: Any])?["groups"] as? [String] ?? []
+        print(EvalJob.table(m, groups: groupNames))
+        print("model in \(out)/final; metrics in \(out)/metrics.jsonl; held-out metrics in \(out)/eval.json")
+    }
+}

@@ -1,0 +1,35 @@
+import Alignment
+import ArgumentParser
+import Foundation
+
+/// `tinyalign eval`: per-group preference metrics with the worst-group row.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "eval",
+        abstract: "Per-group loss, reward accuracy, log-prob accuracy and margins of a policy on preference data.")
+
+    @Option(help: "Policy checkpoint folder.") var model: String
+    @Option(help: "Preference JSONL to evaluate on.") var data: String
+    @Option(help: "Reference checkpoint (default: the model recorded in the run's run_config.json).") var reference: String?
+    @Option(help: "Loss for the loss column (dpo, ipo, …).") var loss = "dpo"
+    @Option(help: "β for rewards and loss.") var beta: Float = 0.1
+    @OptionGroup var prompt: PromptOptions
+    @Flag(help: "Print the metrics as one JSON object instead of a table.") var json = false
+
+    func run() throws {
+        let policy = URL(fileURLWithPath: model)
+        guard let ref = reference.map({ URL(fileURLWithPath: $0) }) ?? EvalJob.recordedReference(for: policy) else {
+            throw ValidationError("no --reference given and none recorded in a run_config.json next to \(model)")
+        }
+        var job = EvalJob(model: policy, reference: ref, data: URL(fileURLWithPath: data))
+        job.config.method = loss
+        job.config.beta = beta
+        job.prompt = prompt.groupPrompt
+        let (m, groups) = try job.run()
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: m, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(EvalJob.table(m, groups: groups))
+        }
+    }
+}
