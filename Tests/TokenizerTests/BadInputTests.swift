@@ -31,7 +31,7 @@ final class BadInputTests: XCTestCase {
 
     func testMissingFile() {
         let path = folder.appendingPathComponent("nope.json").path
-        assertError(try BPETokenizer(tokenizerJSON: path), mentions: [path, "cannot read"])
+        assertError(try BPETokenizer(tokenizerJSON: path), mentions: [path, "no such file"])
     }
 
     func testMalformedJSON() throws {
