@@ -42,3 +42,31 @@ final class PreTokenizerTests: XCTestCase {
         XCTAssertEqual(covered, Array(0..<bytes.count))
     }
 }
+
+/// Every code point gets the class HF's regex engine gives it (fixture probed from HF one code point at a time).
+final class ScalarClassTests: XCTestCase {
+    func testEveryCodePointMatchesHF() throws {
+        let runs = try Fixture.text("scalar_classes.txt").split(whereSeparator: \.isWhitespace)
+        XCTAssertGreaterThan(runs.count, 1000)
+        let letters: [Character: GPT2PreTokenizer.Class] = ["L": .letter, "N": .number, "S": .space, "O": .other]
+        var mismatches: [String] = []
+        for (k, run) in runs.enumerated() {
+            let start = UInt32(run.dropLast(), radix: 16)!
+            let end = k + 1 < runs.count ? UInt32(runs[k + 1].dropLast(), radix: 16)! : 0x110000
+            let expected = letters[run.last!]!
+            for v in start..<end {
+                guard let s = Unicode.Scalar(v) else { continue }  // surrogates are never decoded
+                if GPT2PreTokenizer.classify(s) != expected && mismatches.count < 5 {
+                    mismatches.append(String(v, radix: 16))
+                }
+            }
+        }
+        XCTAssertEqual(mismatches, [])
+    }
+
+    /// U+A7CE was assigned in Unicode 17, after the tables HF's regex engine uses, so it is not a letter there.
+    func testScalarNewerThanRegexTablesIsOther() {
+        XCTAssertEqual(GPT2PreTokenizer.classify("\u{A7CE}"), .other)
+        XCTAssertEqual(GPT2PreTokenizer.classify("\u{A7CA}"), .letter)
+    }
+}

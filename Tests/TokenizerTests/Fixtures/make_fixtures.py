@@ -9,6 +9,8 @@ Writes, next to this script:
   hf_tokenizer_string_merges.json  hf_tokenizer.json with merges in the legacy "a b" string form
   hf_vocab.json, hf_merges.txt hf_tokenizer.json's model saved in GPT-2's format
   encodings.json               [{"text": line, "ids": [...]}] for each line of test_text.txt (newline kept)
+  scalar_classes.txt           the regex class HF's ByteLevel split gives every code point, run-length coded:
+                               "<hex start><L|N|S|O>" per run (letter, number, whitespace, other; surrogates O)
 """
 import json, os, random
 
@@ -94,6 +96,29 @@ TEST_LINES = [
 ]
 
 
+def scalar_classes():
+    """Probes HF's split (Oniguruma) one code point at a time: joins a letter run, a number run, a whitespace run?"""
+    p = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    runs, last = [], None
+    for v in range(0x110000):
+        if 0xD800 <= v <= 0xDFFF:
+            cls = "O"
+        else:
+            c = chr(v)
+            if len(p.pre_tokenize_str("a" + c)) == 1:
+                cls = "L"
+            elif len(p.pre_tokenize_str("1" + c)) == 1:
+                cls = "N"
+            elif len(p.pre_tokenize_str("\t" + c)) == 1:
+                cls = "S"
+            else:
+                cls = "O"
+        if cls != last:
+            runs.append("%x%s" % (v, cls))
+            last = cls
+    return " ".join(runs) + "\n"
+
+
 def main():
     with open(os.path.join(HERE, "corpus.txt"), "w", encoding="utf-8", newline="") as f:
         f.write(make_corpus())
@@ -134,6 +159,8 @@ def main():
         rows.append({"text": line, "ids": ids})
     with open(os.path.join(HERE, "encodings.json"), "w", encoding="utf-8") as f:
         json.dump(rows, f, ensure_ascii=False, indent=1)
+    with open(os.path.join(HERE, "scalar_classes.txt"), "w", encoding="ascii") as f:
+        f.write(scalar_classes())
     print(f"vocab {tok.get_vocab_size()}, merges {len(spec['model']['merges'])}, lines {len(rows)}")
 
 
