@@ -9,13 +9,15 @@ Writes, next to this script:
   hf_tokenizer_string_merges.json  hf_tokenizer.json with merges in the legacy "a b" string form
   hf_vocab.json, hf_merges.txt hf_tokenizer.json's model saved in GPT-2's format
   encodings.json               [{"text": line, "ids": [...]}] for each line of test_text.txt (newline kept)
+  added_tokens.json            hf_tokenizer.json plus tokens with lstrip / rstrip / single_word, and the ids of
+                               ADDED_TOKEN_LINES under it: {"tokenizer": {...}, "encodings": [{"text", "ids"}]}
   scalar_classes.txt           the regex class HF's ByteLevel split gives every code point, run-length coded:
                                "<hex start><L|N|S|O>" per run (letter, number, whitespace, other; surrogates O)
 """
 import json, os, random
 
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
-from tokenizers import Tokenizer, models, pre_tokenizers, decoders, trainers  # noqa: E402
+from tokenizers import AddedToken, Tokenizer, models, pre_tokenizers, decoders, trainers  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SPECIALS = ["<|endoftext|>", "<|pad|>"]
@@ -96,6 +98,18 @@ TEST_LINES = [
 ]
 
 
+ADDED_TOKEN_LINES = ["a  <mask> b", "<mask>", "   <mask>", "x <R>   y", "<R>\n\nz", "a word, words, sword word",
+                     "word", "<mask><R>  <mask>", "éword wordé 1word"]
+
+
+def added_tokens_fixture(tok):
+    tok = Tokenizer.from_str(tok.to_str())
+    tok.add_special_tokens([AddedToken("<mask>", lstrip=True), AddedToken("<R>", rstrip=True)])
+    tok.add_tokens([AddedToken("word", single_word=True)])
+    rows = [{"text": t, "ids": tok.encode(t).ids} for t in ADDED_TOKEN_LINES]
+    return {"tokenizer": json.loads(tok.to_str()), "encodings": rows}
+
+
 def scalar_classes():
     """Probes HF's split (Oniguruma) one code point at a time: joins a letter run, a number run, a whitespace run?"""
     p = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
@@ -159,6 +173,8 @@ def main():
         rows.append({"text": line, "ids": ids})
     with open(os.path.join(HERE, "encodings.json"), "w", encoding="utf-8") as f:
         json.dump(rows, f, ensure_ascii=False, indent=1)
+    with open(os.path.join(HERE, "added_tokens.json"), "w", encoding="utf-8") as f:
+        json.dump(added_tokens_fixture(tok), f, ensure_ascii=False, indent=1)
     with open(os.path.join(HERE, "scalar_classes.txt"), "w", encoding="ascii") as f:
         f.write(scalar_classes())
     print(f"vocab {tok.get_vocab_size()}, merges {len(spec['model']['merges'])}, lines {len(rows)}")
