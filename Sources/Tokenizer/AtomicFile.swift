@@ -22,6 +22,11 @@ enum AtomicFile {
 
     /// The bytes of the file at `path`, or an error naming it.
     static func read(_ path: String) throws -> Data {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            throw TokenizerError.io(path: path, reason: "no such file")
+        }
+        if isFolder.boolValue { throw TokenizerError.io(path: path, reason: "is a folder, not a file") }
         do {
             return try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {

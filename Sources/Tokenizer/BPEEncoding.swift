@@ -1,7 +1,8 @@
 /// Text -> ids: added tokens are cut out first, the text between them is split GPT-2 style into words, and
 /// each word's bytes are merged by rank (cached per distinct word).
 extension BPETokenizer {
-    /// The ids of `text`; `decode(encode(text)) == text` for every string.
+    /// The ids of `text`. With GPT-2's settings (no prefix space) and all 256 byte tokens in the vocabulary,
+    /// `decode(encode(text)) == text` for every string.
     public func encode(_ text: String) -> [Int] {
         var text = text
         return text.withUTF8 { encode(buffer: $0) }

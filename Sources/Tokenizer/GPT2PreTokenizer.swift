@@ -16,9 +16,15 @@ enum GPT2PreTokenizer {
         return table
     }()
 
+    /// The newest Unicode version (major) whose letters and digits HF's regex engine (Oniguruma) knows. Swift's
+    /// tables are newer (17.0); scalars assigned later are unassigned, hence "other", to Oniguruma, so they are
+    /// treated as such here too (checked against HF for every code point by a fixture).
+    static let regexUnicodeMajorVersion = 16
+
     /// The regex class of one scalar. `\s` in Oniguruma's Unicode mode is the White_Space property.
     static func classify(_ s: Unicode.Scalar) -> Class {
         let p = s.properties
+        if let age = p.age, age.major > regexUnicodeMajorVersion { return .other }
         if p.isWhitespace { return .space }
         switch p.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: return .letter
