@@ -9,6 +9,12 @@ public struct EncodedSequence: Equatable, Sendable {
     public var responseStart: Int
     /// Number of response tokens, EOS included (|y| for length-normalised losses and SFT's token mean).
     public var responseLength: Int { ids.count - responseStart }
+
+    /// A sequence whose response starts at `responseStart`.
+    public init(ids: [Int32], responseStart: Int) {
+        self.ids = ids
+        self.responseStart = responseStart
+    }
 }
 
 /// Tokenises sequences as ALGORITHMS.md §1 and TRL do: the response is cut in token space,

@@ -1,0 +1,61 @@
+import Alignment
+import ArgumentParser
+import Autograd
+import Models
+import TensorCore
+
+/// `tinyalign bench dpo`: one DPO training step (8 pairs of 64-token prompt + 64-token response, β = 0.1),
+/// with cached reference log-probs and with the reference model run under no-grad every step.
+struct BenchDPO: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "dpo",
+        abstract: "ms per DPO step, with cached reference log-probs and with the reference model run each step.")
+
+    @Option(help: "tiny or small.") var config = "tiny"
+    @Option(help: "Timed steps.") var iterations = 10
+    @Option(help: "Untimed warm-up steps.") var warmup = 3
+
+    func run() throws {
+        guard let cfg = GPTConfig.named(config) else { throw ValidationError("unknown config \(config) (tiny or small)") }
+        let policy = try GPT(cfg, seed: 0), reference = try GPT(cfg, seed: 0)
+        let (prompt, response, pairs, beta): (Int, Int, Int, Float) = (64, 64, 8, 0.1)
+        var rng = SeededGenerator(seed: 0)
+        func tokens(_ n: Int) -> [Int32] { (0..<n).map { _ in Int32(rng.nextInt(below: cfg.vocabSize)) } }
+        var chosen: [EncodedSequence] = [], rejected: [EncodedSequence] = []
+        for _ in 0..<pairs {
+            let p = tokens(prompt)
+            chosen.append(EncodedSequence(ids: p + tokens(response), responseStart: prompt))
+            rejected.append(EncodedSequence(ids: p + tokens(response), responseStart: prompt))
+        }
+        let sequences = chosen + rejected
+        let loop = try TrainingLoop(model: policy, lr: 1e-5, minLR: 1e-5, warmupSteps: 0, totalSteps: 1_000_000,
+                                    weightDecay: 0, gradClip: 0)
+        let cached = try withNoGrad { try SequenceLogProbs.compute(model: reference, sequences: sequences, padId: 0) }.value.scalars
+        var step = 0
+        func dpoStep(runReference: Bool) throws {
+            let ref = runReference
+                ? try withNoGrad { try SequenceLogProbs.compute(model: reference, sequences: sequences, padId: 0) }.value.scalars
+                : cached
+            _ = try loop.step(step) {
+                let lp = try SequenceLogProbs.compute(model: policy, sequences: sequences, padId: 0)
+                let batch = PairLogProbs(policyChosen: try lp.sliced(axis: 0, range: 0..<pairs),
+                                         policyRejected: try lp.sliced(axis: 0, range: pairs..<(2 * pairs)),
+                                         referenceChosen: Tensor(shape: [pairs], Array(ref[..<pairs])),
+                                         referenceRejected: Tensor(shape: [pairs], Array(ref[pairs...])))
+                return try DPOLoss(beta: beta).perPairLoss(batch).mean()
+            }
+            step += 1
+        }
+        for runReference in [false, true] {
+            var row = Timing.summary(try Timing.measure(warmup: warmup, iterations: iterations) { try dpoStep(runReference: runReference) })
+            row["bench"] = "dpo"
+            row["config"] = config
+            row["reference"] = runReference ? "run every step" : "cached"
+            row["pairs"] = pairs
+            row["prompt"] = prompt
+            row["response"] = response
+            row["pairs_per_s"] = Double(pairs) / ((row["ms_median"] as! Double) / 1000)
+            row["peak_rss_mb"] = Timing.peakRSSMegabytes()
+            Timing.emit(row)
+        }
+    }
+}
