@@ -29,6 +29,7 @@ demo: release
 bench: release
 	$(BIN) bench gemm
 	$(BIN) bench ops
+	$(BIN) bench dpo
 
 clean:
 	rm -rf .build
