@@ -6,7 +6,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure speed (release build). Prints one JSON object per measurement.",
-        subcommands: [BenchGemm.self, BenchOps.self]
+        subcommands: [BenchGemm.self, BenchOps.self, BenchTrain.self, BenchGenerate.self]
     )
 }
 
