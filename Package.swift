@@ -24,7 +24,8 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        .target(name: "TensorCore", dependencies: ["COpenBLAS"], path: "Sources/Tensor"),
+        .target(name: "CKernels", path: "Sources/CKernels"),
+        .target(name: "TensorCore", dependencies: ["COpenBLAS", "CKernels"], path: "Sources/Tensor"),
         .target(name: "Autograd", dependencies: ["TensorCore"], path: "Sources/Autograd"),
         .target(name: "Tokenizer", path: "Sources/Tokenizer"),
         .target(name: "Models", dependencies: ["Autograd", "TensorCore", "Tokenizer"], path: "Sources/Models"),

@@ -1,31 +1,49 @@
-import Foundation
+import CKernels
 
-/// √(2/π), the slope of GPT-2's tanh approximation of GELU.
-private let geluSlope: Float = 0.7978845608028654
-/// The cubic coefficient of the same approximation.
-private let geluCubic: Float = 0.044715
+/// GELU in GPT-2's tanh form (HF `gelu_new`): 0.5 · x · (1 + tanh(u)), u = √(2/π) · (x + 0.044715 · x³).
+/// Evaluated as x · σ(2u), since 1 + tanh(u) = 2σ(2u): one `exp` instead of `tanh`, and no cancellation in the
+/// negative tail where 1 + tanh(u) → 0.
+enum GELUKernel: ElementwiseKernel {
+    /// √(2/π), the slope of the tanh approximation.
+    static let slope: Float = 0.7978845608028654
+    /// The cubic coefficient of the same approximation.
+    static let cubic: Float = 0.044715
+
+    @inline(__always)
+    static func forward(_ x: Float) -> Float {
+        x / (1 + FusedMath.exp(-2 * slope * (x + cubic * x * x * x)))
+    }
+
+    /// With s = σ(2u) (so y = x · s): dy/dx = s + 2 · x · s · (1 − s) · u′, u′ = √(2/π) · (1 + 3 · 0.044715 · x²).
+    @inline(__always)
+    static func backward(_ x: Float, _ dy: Float) -> Float {
+        let x2 = x * x
+        let s = 1 / (1 + FusedMath.exp(-2 * slope * (x + cubic * x2 * x)))
+        let du = slope * (1 + 3 * cubic * x2)
+        return dy * (s + 2 * x * s * (1 - s) * du)
+    }
+
+    /// The same math 8-wide with FMA in C (`gelu_avx2.c`), when the CPU has it.
+    static var vectorForward: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? {
+        VectorKernels.enabled ? { ck_gelu_forward_avx2($0, $1, $2) } : nil
+    }
+
+    /// The same math 8-wide with FMA in C (`gelu_avx2.c`), when the CPU has it.
+    static var vectorBackward: ((UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? {
+        VectorKernels.enabled ? { ck_gelu_backward_avx2($0, $1, $2, $3) } : nil
+    }
+}
 
 extension Tensor {
     /// GELU in GPT-2's tanh form (HF `gelu_new`): 0.5 · x · (1 + tanh(√(2/π) · (x + 0.044715 · x³))).
     ///
     /// x: (…) -> (…).
-    public func gelu() -> Tensor {
-        FusedLoops.unary(self, cost: 16) { x in
-            let t = Foundation.tanh(geluSlope * (x + geluCubic * x * x * x))
-            return 0.5 * x * (1 + t)
-        }
-    }
+    public func gelu() -> Tensor { FusedLoops.forward(GELUKernel.self, self, cost: 16) }
 
-    /// Backward of `gelu` from its input: dx = dy · (0.5 · (1 + t) + 0.5 · x · (1 − t²) · √(2/π) · (1 + 3 · 0.044715 · x²)),
-    /// t = tanh(√(2/π) · (x + 0.044715 · x³)).
+    /// Backward of `gelu` from its input: dx = dy · d gelu/dx.
     ///
     /// x: (…) the forward input, dy: (…) -> dx: (…).
     public static func geluBackward(input x: Tensor, gradOutput dy: Tensor) -> Tensor {
-        FusedLoops.binary(x, dy, op: "geluBackward", cost: 16) { x, g in
-            let x2 = x * x
-            let t = Foundation.tanh(geluSlope * (x + geluCubic * x2 * x))
-            let du = geluSlope * (1 + 3 * geluCubic * x2)
-            return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
-        }
+        FusedLoops.backward(GELUKernel.self, x, dy, op: "geluBackward", cost: 16)
     }
 }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// What `layerNorm` computes, plus the per-row statistics its backward needs.
 public struct LayerNormResult {
     /// y = (x − mean) · rstd · weight + bias: (…, C).
@@ -38,13 +36,10 @@ extension Tensor {
                     Parallel.forRows(rows, costPerRow: c * 3) { range in
                         for r in range {
                             let x = xp + r * c, y = yp + r * c
-                            var sum: Float = 0
-                            for j in 0..<c { sum += x[j] }
-                            let rough = sum / Float(c)
+                            let rough = FusedMath.sum(x, c) / Float(c)
                             // Deviations from a first mean avoid the cancellation of E[x²] − E[x]²; their sum
                             // corrects the rounding of that mean when the row sits far from zero.
-                            var dsum: Float = 0, sq: Float = 0
-                            for j in 0..<c { let d = x[j] - rough; dsum += d; sq += d * d }
+                            let (dsum, sq) = FusedMath.centeredSums(x, c, center: rough)
                             let shift = dsum / Float(c)
                             let mean = rough + shift
                             let rstd = 1 / (Swift.max(sq / Float(c) - shift * shift, 0) + eps).squareRoot()
@@ -87,16 +82,16 @@ extension Tensor {
                             for r in (chunk * perChunk)..<min(rows, (chunk + 1) * perChunk) {
                                 let g = gp + r * c, x = xp + r * c, dx = dp + r * c
                                 let m = mp[r], s = sp[r]
-                                var meanG: Float = 0, meanGN: Float = 0
+                                // dx holds weight ⊙ dy ⊙ n until its sum is taken: every loop here is a plain
+                                // map or sum, which vectorises.
                                 for j in 0..<c {
-                                    let n = (x[j] - m) * s, gj = wp[j] * g[j]
-                                    meanG += gj
-                                    meanGN += gj * n
+                                    let n = (x[j] - m) * s
+                                    dx[j] = wp[j] * g[j] * n
                                     dw[j] += g[j] * n
                                     dbias[j] += g[j]
                                 }
-                                meanG /= Float(c)
-                                meanGN /= Float(c)
+                                let meanG = FusedMath.dot(wp, g, c) / Float(c)
+                                let meanGN = FusedMath.sum(dx, c) / Float(c)
                                 for j in 0..<c {
                                     let n = (x[j] - m) * s
                                     dx[j] = s * (wp[j] * g[j] - meanG - n * meanGN)

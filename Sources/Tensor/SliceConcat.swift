@@ -46,7 +46,7 @@ extension Tensor {
         for x in xs {
             var other = x.shape
             if other.count == first.rank { other[a] = 0 }
-            guard other == outShape.enumerated().map({ $0.offset == a ? 0 : $0.element }) else {
+            guard other == outShape else {
                 throw TensorError.shapeMismatch(op: "concat", "\(first.shape) and \(x.shape) differ off axis \(axis)")
             }
         }

@@ -1,11 +1,15 @@
 import Foundation
 
-/// Overflow-free pieces of softplus and the logistic sigmoid, shared with `logSigmoid`.
-enum StableLogistic {
-    /// log(1 + eˣ) as max(x, 0) + log1p(e^−|x|): the exponent is never positive, so nothing overflows, and
-    /// log1p keeps the tail exact for large negative x.
+/// Softplus log(1 + eˣ) as max(x, 0) + log1p(e^−|x|): the exponent is never positive, so nothing overflows, and
+/// log1p keeps the tail exact for large negative x. Uses libm's exp so that softplus(−100) = e⁻¹⁰⁰ stays exact
+/// down to the subnormals (these ops act on per-pair scalars, not on hot activations).
+enum SoftplusKernel: ElementwiseKernel {
     @inline(__always)
-    static func softplus(_ x: Float) -> Float { Swift.max(x, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(x))) }
+    static func forward(_ x: Float) -> Float { Swift.max(x, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(x))) }
+
+    /// d softplus/dx = σ(x).
+    @inline(__always)
+    static func backward(_ x: Float, _ dy: Float) -> Float { dy * sigmoid(x) }
 
     /// 1 / (1 + e⁻ˣ), evaluated with a non-positive exponent on either side of zero.
     @inline(__always)
@@ -19,14 +23,12 @@ extension Tensor {
     /// Softplus log(1 + eˣ), stable for any x (softplus(100) = 100, softplus(−100) = e⁻¹⁰⁰).
     ///
     /// x: (…) -> (…).
-    public func softplus() -> Tensor {
-        FusedLoops.unary(self, cost: 16) { StableLogistic.softplus($0) }
-    }
+    public func softplus() -> Tensor { FusedLoops.forward(SoftplusKernel.self, self, cost: 16) }
 
     /// Backward of `softplus` from its input: dx = dy · sigmoid(x).
     ///
     /// x: (…) the forward input, dy: (…) -> dx: (…).
     public static func softplusBackward(input x: Tensor, gradOutput dy: Tensor) -> Tensor {
-        FusedLoops.binary(x, dy, op: "softplusBackward", cost: 16) { x, g in g * StableLogistic.sigmoid(x) }
+        FusedLoops.backward(SoftplusKernel.self, x, dy, op: "softplusBackward", cost: 16)
     }
 }

@@ -25,11 +25,13 @@ extension Tensor {
             out.logProbs.withUnsafeMutableBufferPointer { lb in out.logSumExp.withUnsafeMutableBufferPointer { sb in
                 let zp = zb.baseAddress!, tp = tb.baseAddress!, lp = lb.baseAddress!, sp = sb.baseAddress!
                 Parallel.forRows(rows, costPerRow: vocab * 8) { range in
+                    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: vocab)
+                    defer { scratch.deallocate() }
                     for r in range {
                         let t = tp[r]
                         if t == ignoreIndex { lp[r] = 0; sp[r] = 0; continue }
                         let z = zp + r * vocab
-                        let (m, logSum) = maxAndLogSumExp(z, vocab)
+                        let (m, logSum) = maxAndLogSumExp(z, vocab, scratch: scratch)
                         sp[r] = m + logSum
                         lp[r] = (z[Int(t)] - m) - logSum
                     }
@@ -68,7 +70,7 @@ extension Tensor {
                         let z = zp + r * vocab, d = dp + r * vocab, t = tp[r]
                         if t == ignoreIndex { d.update(repeating: 0, count: vocab); continue }
                         let lse = sp[r], s = scale(r)
-                        for j in 0..<vocab { d[j] = s * Foundation.exp(z[j] - lse) }
+                        for j in 0..<vocab { d[j] = s * FusedMath.exp(z[j] - lse) }
                         d[Int(t)] -= s
                     }
                 }

@@ -10,6 +10,7 @@ struct BenchOps: ParsableCommand {
         commandName: "ops", abstract: "GB/s of the fused kernels (layer norm, softmax, GELU, cross-entropy), forward + backward.")
 
     @Option(help: "Timed repetitions per op.") var iterations = 20
+    @Option(help: "Run only these ops (layernorm, softmax, gelu, cross_entropy); all when not given.") var op: [String] = []
 
     func run() throws {
         let bandwidth = Self.copyBandwidth()
@@ -41,8 +42,14 @@ struct BenchOps: ParsableCommand {
         do {
             let n = b * t * 4 * c
             let x = Tensor.normal([b * t, 4 * c], using: &rng), dy = Tensor.normal([b * t, 4 * c], using: &rng)
-            try report("gelu", shape: [b * t, 4 * c], floats: 5 * n, bandwidth: bandwidth) {
-                _ = Tensor.geluBackward(input: x.gelu(), gradOutput: dy)
+            // Both the portable Swift kernel (4-wide SSE) and the AVX2+FMA C kernel, when this CPU has it.
+            let saved = VectorKernels.enabled
+            defer { VectorKernels.enabled = saved }
+            for vector in VectorKernels.available ? [false, true] : [false] {
+                VectorKernels.enabled = vector
+                try report("gelu", shape: [b * t, 4 * c], floats: 5 * n, bandwidth: bandwidth, impl: vector ? "avx2" : "swift") {
+                    _ = Tensor.geluBackward(input: x.gelu(), gradOutput: dy)
+                }
             }
         }
         // Cross-entropy over (B·T, V). Forward reads logits and targets, writes logsumexp; backward reads logits,
@@ -59,10 +66,12 @@ struct BenchOps: ParsableCommand {
     }
 
     /// Times `body` and prints one JSON line; `floats` is the 4-byte traffic of forward + backward.
-    private func report(_ op: String, shape: [Int], floats: Int, bandwidth: Double, _ body: () throws -> Void) throws {
+    private func report(_ op: String, shape: [Int], floats: Int, bandwidth: Double, impl: String = "swift",
+                        _ body: () throws -> Void) throws {
+        guard self.op.isEmpty || self.op.contains(op) else { return }
         var row = Timing.summary(try Timing.measure(warmup: 3, iterations: iterations, body))
         let gbps = Double(floats * 4) / ((row["ms_median"] as! Double) * 1e6)
-        row["bench"] = "ops"; row["op"] = op; row["shape"] = shape; row["threads"] = Parallel.workers
+        row["bench"] = "ops"; row["op"] = op; row["impl"] = impl; row["shape"] = shape; row["threads"] = Parallel.workers
         row["gbps"] = gbps
         row["memory_bandwidth_gbps"] = bandwidth
         row["fraction_of_bandwidth"] = gbps / bandwidth

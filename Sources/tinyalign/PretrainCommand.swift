@@ -51,7 +51,7 @@ struct PretrainCommand: ParsableCommand {
         try writeRunConfig(RunConfig(data: data, tokenizer: tokenizer, config: config ?? "checkpoint", model: model.config,
                                      training: settings, resumed: resume, corpusTokens: tokens.count,
                                      parameters: model.parameterCount), to: outURL)
-        let progress = Progress(total: settings.steps, label: "pretrain", startStep: trainer.currentStep)
+        let progress = ProgressBar(total: settings.steps, label: "pretrain", startStep: trainer.currentStep)
         let evalLoss = try trainer.run(data: dataset, progress: progress)
         print("eval loss \(String(format: "%.4f", evalLoss)); model saved to \(outURL.appendingPathComponent("final").path)")
     }

@@ -111,7 +111,7 @@ public final class Pretrainer {
     /// Trains to `config.steps`, returning the last eval loss. With `stopAt` below that, stops after step
     /// `stopAt` with a checkpoint there (and no `final` folder), so a `resume` continues as if never stopped.
     @discardableResult
-    public func run(data: TokenDataset, progress: Progress? = nil, stopAt: Int? = nil) throws -> Float {
+    public func run(data: TokenDataset, progress: ProgressBar? = nil, stopAt: Int? = nil) throws -> Float {
         try checkData(data)
         let t = min(config.context ?? model.config.nPositions, model.config.nPositions)
         let last = min(stopAt ?? config.steps, config.steps)

@@ -2,7 +2,7 @@ import Foundation
 
 /// Training progress on stderr: a live bar redrawn in place on a terminal, plain periodic lines otherwise
 /// (logs, CI, pipes).
-public final class Progress {
+public final class ProgressBar {
     private let total: Int
     private let label: String
     private let start = Date()

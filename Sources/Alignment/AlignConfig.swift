@@ -1,0 +1,76 @@
+/// Settings of a preference-alignment run; saved in the run folder and in checkpoints.
+public struct AlignConfig: Codable, Equatable, Sendable {
+    /// `[is-|gr-]<loss>`: the loss (`dpo`, `ipo`, `hinge`, `cdpo`, `simpo`, …) with a uniform, importance (`is-`)
+    /// or robust (`gr-`) group weighting.
+    public var method = "dpo"
+    /// β of the loss.
+    public var beta: Float = 0.1
+    /// Mirror-ascent step of the robust weighting's α.
+    public var etaAlpha: Float = 0.01
+    /// χ of the robust weighting (1 = GRPO, 0 = equal-weight average).
+    public var chi: Float = 1
+    /// Group-DRO adjustment C (C/√N_g in the α update; 0 = off).
+    public var adjustment: Float = 0
+    /// ε of conservative DPO.
+    public var labelSmoothing: Float = 0.1
+    /// γ of SimPO.
+    public var simpoGamma: Float = 0.5
+    /// Weight of an added SFT term on the chosen responses (0 = off).
+    public var sftWeight: Float = 0
+    /// Optimizer steps.
+    public var steps = 200
+    /// Pairs per step.
+    public var batchSize = 8
+    /// Peak learning rate.
+    public var lr: Float = 1e-4
+    /// Final learning rate of the cosine decay.
+    public var minLR: Float = 1e-5
+    /// Linear warmup steps.
+    public var warmupSteps = 10
+    /// AdamW weight decay (2-D weights only).
+    public var weightDecay: Float = 0
+    /// Global gradient-norm clip.
+    public var gradClip: Float = 1
+    /// Steps between validation evaluations (0 = only at the end).
+    public var evalEvery = 20
+    /// Steps between resumable checkpoints (0 = only at the end).
+    public var checkpointEvery = 0
+    /// Seed of the data order.
+    public var seed: UInt64 = 0
+
+    /// Defaults as documented on each field.
+    public init() {}
+}
+
+/// The registry of preference losses by name. Adding a loss = one file in `Losses/` + one line here.
+public enum PreferenceLosses {
+    /// Loss name -> constructor from the run settings.
+    public static let all: [String: @Sendable (AlignConfig) -> PreferenceLoss] = [
+        "dpo": { DPOLoss(beta: $0.beta) },
+        "ipo": { IPOLoss(beta: $0.beta) },
+        "hinge": { HingeLoss(beta: $0.beta) },
+        "cdpo": { ConservativeDPOLoss(beta: $0.beta, labelSmoothing: $0.labelSmoothing) },
+        "simpo": { SimPOLoss(beta: $0.beta, gamma: $0.simpoGamma) },
+    ]
+
+    /// Splits a method name into its loss and weighting, e.g. `gr-ipo` -> (IPO, robust).
+    public static func resolve(_ config: AlignConfig, groupSizes: [Int]) throws -> (PreferenceLoss, GroupWeighting) {
+        var name = config.method
+        var weighting: GroupWeighting = UniformWeighting(groupSizes: groupSizes)
+        if name.hasPrefix("is-") {
+            name.removeFirst(3)
+            weighting = ImportanceWeighting(groupSizes: groupSizes)
+        } else if name.hasPrefix("gr-") {
+            name.removeFirst(3)
+            weighting = RobustWeighting(groupSizes: groupSizes, etaAlpha: config.etaAlpha, chi: config.chi,
+                                        adjustment: config.adjustment)
+        }
+        guard let make = all[name] else {
+            throw AlignmentError.invalidInput("unknown method \"\(config.method)\"; losses: \(all.keys.sorted().joined(separator: ", ")), optionally prefixed by is- or gr-")
+        }
+        if groupSizes.contains(0) {
+            throw AlignmentError.invalidInput("every group needs at least one training pair (sizes \(groupSizes))")
+        }
+        return (make(config), weighting)
+    }
+}

@@ -1,0 +1,48 @@
+import Autograd
+import Foundation
+import Models
+import TensorCore
+
+/// Reference-model log-probs of every pair, computed once and cached on disk, so the reference model never runs
+/// during training (TRL's `precompute_ref_log_probs`).
+public struct ReferenceLogProbs {
+    /// log π_ref(y_w | x) per pair.
+    public var chosen: [Float]
+    /// log π_ref(y_l | x) per pair.
+    public var rejected: [Float]
+
+    /// Runs `model` without gradients over `pairs` in batches of `batchSize`.
+    public static func compute(model: GPT, pairs: [EncodedPair], padId: Int32, batchSize: Int = 16) throws -> ReferenceLogProbs {
+        var out = ReferenceLogProbs(chosen: [], rejected: [])
+        try withNoGrad {
+            for start in stride(from: 0, to: pairs.count, by: batchSize) {
+                let chunk = pairs[start..<min(start + batchSize, pairs.count)]
+                let lp = try SequenceLogProbs.compute(model: model, sequences: chunk.map(\.chosen) + chunk.map(\.rejected),
+                                                      padId: padId).value.scalars
+                out.chosen += lp[..<chunk.count]
+                out.rejected += lp[chunk.count...]
+            }
+        }
+        return out
+    }
+
+    /// The cached values for (checkpoint, pairs) or, on a miss, computes and stores them in `cacheDirectory`.
+    /// The key hashes the checkpoint's weight file and every token id of the pairs.
+    public static func cached(modelDirectory: URL, model: GPT, pairs: [EncodedPair], padId: Int32,
+                              cacheDirectory: URL) throws -> (values: ReferenceLogProbs, hit: Bool) {
+        let weights = (try? Data(contentsOf: modelDirectory.appendingPathComponent("model.safetensors"))) ?? Data()
+        var ids: [Int32] = []
+        for p in pairs { ids += p.chosen.ids + [-1, Int32(p.chosen.responseStart), -2] + p.rejected.ids + [-3, Int32(p.rejected.responseStart)] }
+        let key = Fingerprint.of(weights) ^ (Fingerprint.of(ids.withUnsafeBytes { Data($0) }) &* 0x9E37_79B9)
+        let file = cacheDirectory.appendingPathComponent(String(format: "ref-logps-%016llx.safetensors", key))
+        if let stored = try? SafeTensors.read(contentsOf: file).tensors, let c = stored["chosen"], let r = stored["rejected"],
+           c.count == pairs.count, r.count == pairs.count {
+            return (ReferenceLogProbs(chosen: c.scalars, rejected: r.scalars), true)
+        }
+        let values = try compute(model: model, pairs: pairs, padId: padId)
+        try FileManager.default.createDirectory(at: cacheDirectory, withIntermediateDirectories: true)
+        try SafeTensors.write(["chosen": Tensor(shape: [pairs.count], values.chosen),
+                               "rejected": Tensor(shape: [pairs.count], values.rejected)], to: file)
+        return (values, false)
+    }
+}
