@@ -48,7 +48,8 @@ enum CommandSupport {
         do { return try JSONDecoder().decode(GPTConfig.self, from: data) } catch let error as ModelError {
             throw CLIError("\(spec): \(error)")
         } catch let DecodingError.keyNotFound(key, _) {
-            throw CLIError("\(spec): missing field \(key.stringValue)")
+            // n_positions falls back to GPT-2's older n_ctx, which is the key a decoder reports last.
+            throw CLIError("\(spec): missing field \(key.stringValue == "n_ctx" ? "n_positions" : key.stringValue)")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
             throw CLIError("\(spec): field \(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type")
         } catch {

@@ -147,6 +147,8 @@ public final class Pretrainer {
             }
         }
         guard step == config.steps else { return evalLoss }
+        // Resuming a finished run takes no step; it still reports the final model's eval loss.
+        if evalLoss.isNaN { evalLoss = try evaluate(data.validation, context: t) }
         try Checkpoint.save(model, to: out.appendingPathComponent("final"),
                             extraFiles: tokenizerJSON.map { ["tokenizer.json": $0] } ?? [:])
         return evalLoss
