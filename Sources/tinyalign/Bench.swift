@@ -6,7 +6,14 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure speed (release build). Prints one JSON object per measurement.",
-        subcommands: [BenchGemm.self, BenchOps.self, BenchTokenizer.self, BenchDPO.self]
+        subcommands: [
+            BenchGemm.self,
+            BenchOps.self,
+            BenchTokenizer.self,
+            BenchTrain.self,
+            BenchGenerate.self,
+            BenchDPO.self,
+        ]
     )
 }
 

@@ -6,6 +6,15 @@ struct TinyAlign: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tinyalign",
         abstract: "A from-scratch tiny-transformer framework: pretrain, SFT, DPO and group-robust alignment on the CPU.",
-        subcommands: [Demo.self, TokenizerCommand.self, SFTCommand.self, AlignCommand.self, EvalCommand.self, Bench.self]
+        subcommands: [
+            Demo.self,
+            TokenizerCommand.self,
+            PretrainCommand.self,
+            GenerateCommand.self,
+            SFTCommand.self,
+            AlignCommand.self,
+            EvalCommand.self,
+            Bench.self,
+        ]
     )
 }

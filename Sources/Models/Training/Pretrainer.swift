@@ -70,18 +70,54 @@ public final class Pretrainer {
         if resume {
             let state = try TrainingCheckpoint.restore(PretrainState.self, optimizer: optimizer,
                                                        from: out.appendingPathComponent("checkpoint"))
+            try Self.checkResumable(saved: state.config, requested: config)
             step = state.step
             rng = state.rng
         }
     }
 
-    /// Trains to `config.steps`, returning the last eval loss.
-    @discardableResult
-    public func run(data: TokenDataset, progress: ProgressBar? = nil) throws -> Float {
+    /// The step the next `run` starts from (0, or the resumed checkpoint's step).
+    public var currentStep: Int { step }
+
+    /// A resumed run must draw the same batches and learning rates as the run it continues, so every setting
+    /// that shapes the trajectory has to match; eval and checkpoint cadence may change.
+    static func checkResumable(saved: PretrainConfig, requested: PretrainConfig) throws {
+        let fields: [(String, String, String)] = [
+            ("steps", "\(saved.steps)", "\(requested.steps)"), ("batch size", "\(saved.batchSize)", "\(requested.batchSize)"),
+            ("context", "\(saved.context.map(String.init) ?? "model")", "\(requested.context.map(String.init) ?? "model")"),
+            ("lr", "\(saved.lr)", "\(requested.lr)"), ("min lr", "\(saved.minLR)", "\(requested.minLR)"),
+            ("warmup", "\(saved.warmupSteps)", "\(requested.warmupSteps)"),
+            ("weight decay", "\(saved.weightDecay)", "\(requested.weightDecay)"),
+            ("grad clip", "\(saved.gradClip)", "\(requested.gradClip)"), ("seed", "\(saved.seed)", "\(requested.seed)"),
+        ]
+        let differing = fields.filter { $0.1 != $0.2 }.map { "\($0.0) \($0.1) -> \($0.2)" }
+        guard differing.isEmpty else {
+            throw ModelError.invalidInput("cannot resume: the checkpoint was trained with different settings (\(differing.joined(separator: ", ")))")
+        }
+    }
+
+    /// Throws, before anything is written, when the streams cannot fill one window of `context` + 1 tokens.
+    public func checkData(_ data: TokenDataset) throws {
         let t = min(config.context ?? model.config.nPositions, model.config.nPositions)
+        guard config.batchSize > 0, t > 0 else {
+            throw ModelError.invalidInput("batch size (\(config.batchSize)) and context (\(t)) must be positive")
+        }
+        for (name, stream) in [("training", data.train), ("validation", data.validation)] where stream.count <= t {
+            throw ModelError.invalidInput("the corpus is too small: its \(name) part has \(stream.count) tokens, "
+                                          + "a context of \(t) needs at least \(t + 1)")
+        }
+    }
+
+    /// Trains to `config.steps`, returning the last eval loss. With `stopAt` below that, stops after step
+    /// `stopAt` with a checkpoint there (and no `final` folder), so a `resume` continues as if never stopped.
+    @discardableResult
+    public func run(data: TokenDataset, progress: ProgressBar? = nil, stopAt: Int? = nil) throws -> Float {
+        try checkData(data)
+        let t = min(config.context ?? model.config.nPositions, model.config.nPositions)
+        let last = min(stopAt ?? config.steps, config.steps)
         let log = try MetricsLog(url: out.appendingPathComponent("metrics.jsonl"), truncateAfterStep: step > 0 ? step : nil)
         var evalLoss = Float.nan
-        while step < config.steps {
+        while step < last {
             let started = Date()
             let (ids, targets) = try TokenDataset.batch(from: data.train, batch: config.batchSize, context: t, rng: &rng)
             optimizer.zeroGrad()
@@ -104,12 +140,15 @@ public final class Pretrainer {
             }
             try log.write(record)
             progress?.update(step: step, ["loss": loss.value.item, "eval": evalLoss])
-            if (config.checkpointEvery > 0 && step % config.checkpointEvery == 0) || step == config.steps {
+            if (config.checkpointEvery > 0 && step % config.checkpointEvery == 0) || step == last {
                 try TrainingCheckpoint.save(model: model, optimizer: optimizer,
                                             state: PretrainState(step: step, rng: rng, config: config),
                                             tokenizerJSON: tokenizerJSON, to: out.appendingPathComponent("checkpoint"))
             }
         }
+        guard step == config.steps else { return evalLoss }
+        // Resuming a finished run takes no step; it still reports the final model's eval loss.
+        if evalLoss.isNaN { evalLoss = try evaluate(data.validation, context: t) }
         try Checkpoint.save(model, to: out.appendingPathComponent("final"),
                             extraFiles: tokenizerJSON.map { ["tokenizer.json": $0] } ?? [:])
         return evalLoss

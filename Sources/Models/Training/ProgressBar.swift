@@ -8,19 +8,22 @@ public final class ProgressBar {
     private let start = Date()
     private let isTerminal = isatty(fileno(stderr)) != 0
     private let plainEvery: Int
+    private let startStep: Int
     private var lastDraw = Date.distantPast
 
-    /// A progress display for `total` steps.
-    public init(total: Int, label: String) {
+    /// A progress display for `total` steps; `startStep` is where a resumed run begins, so the rate and ETA
+    /// count only the steps taken in this process.
+    public init(total: Int, label: String, startStep: Int = 0) {
         self.total = max(total, 1)
         self.label = label
+        self.startStep = startStep
         plainEvery = max(1, total / 10)
     }
 
     /// Reports step `step` (1-based) with named values such as `loss`.
     public func update(step: Int, _ values: KeyValuePairs<String, Float>) {
         let elapsed = Date().timeIntervalSince(start)
-        let rate = Double(step) / max(elapsed, 1e-9)
+        let rate = Double(step - startStep) / max(elapsed, 1e-9)
         let eta = Double(total - step) / max(rate, 1e-9)
         let fields = values.map { "\($0.key) \(String(format: "%.4f", $0.value))" }.joined(separator: "  ")
         let stats = String(format: "%.2f steps/s  ETA %@", rate, Self.clock(eta))

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import Models
+import TensorCore
+
+/// `tinyalign bench generate`: greedy KV-cache decoding at batch 1 from a one-token prompt, the same work as
+/// `torch_gpt.py --mode gen` (its `kv_tok_s`).
+struct BenchGenerate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate", abstract: "Tokens/s of greedy KV-cache decoding at batch 1, with peak RSS.")
+
+    @Option(help: "tiny or small (vocab 256).") var config = "tiny"
+    @Option(help: "New tokens per run (capped by the context).") var tokens = 128
+    @Option(help: "Timed runs (after 2 warm-up runs).") var iterations = 10
+
+    func run() throws {
+        guard let gptConfig = GPTConfig.named(config) else { throw CLIError("--config must be tiny or small, got \(config)") }
+        guard tokens > 0, iterations > 0 else { throw CLIError("--tokens and --iterations must be positive") }
+        let model = try GPT(gptConfig, seed: 0)
+        var generated = 0
+        let times = try Timing.measure(warmup: 2, iterations: iterations) {
+            generated = try model.generate(prompt: [0], maxNewTokens: tokens, eos: nil).count - 1
+        }
+        var row = Timing.summary(times)
+        row["bench"] = "generate"
+        row["config"] = config
+        row["new_tokens"] = generated
+        row["tokens_per_s"] = Double(generated) / ((row["ms_median"] as! Double) / 1e3)
+        row["peak_rss_mb"] = Timing.peakRSSMegabytes()
+        row["threads"] = Parallel.workers
+        Timing.emit(row)
+    }
+}

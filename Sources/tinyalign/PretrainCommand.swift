@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import Models
+import Tokenizer
+
+/// `tinyalign pretrain`: next-token training of a GPT on a text file, with a resumable checkpoint in
+/// `<out>/checkpoint`, the final model in `<out>/final`, `metrics.jsonl` and `run_config.json`.
+struct PretrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pretrain", abstract: "Train a GPT from scratch on a text file (next-token prediction).")
+
+    @Option(help: "UTF-8 text file to train on (the last 10% is held out for the eval loss).") var data: String
+    @Option(help: "tokenizer.json of a byte-level BPE with an <|endoftext|> token.") var tokenizer: String
+    @Option(help: "tiny, small, or a Hugging Face config.json (vocab size and EOS come from the tokenizer). Not needed with --resume.")
+    var config: String?
+    @Option(help: "Run folder (metrics.jsonl, run_config.json, checkpoint/, final/).") var out: String
+    @Option(help: "Optimizer steps.") var steps = 1000
+    @Option(help: "Sequences per step.") var batchSize = 8
+    @Option(help: "Peak learning rate (cosine decay to a tenth of it).") var lr: Float = 1e-3
+    @Option(help: "Seed of the initial weights and of the data order.") var seed: UInt64 = 0
+    @Option(help: "Tokens per sequence (default: the model's context).") var context: Int?
+    @Option(help: "Linear warmup steps (default: a tenth of the steps, at most 50).") var warmup: Int?
+    @Option(help: "AdamW weight decay on weight matrices.") var weightDecay: Float = 0.1
+    @Option(help: "Steps between eval losses (0: only at the end).") var evalEvery = 100
+    @Option(help: "Steps between checkpoints (0: only at the end).") var checkpointEvery = 0
+    @Flag(help: "Continue from <out>/checkpoint with the same settings.") var resume = false
+
+    func run() throws {
+        try CommandSupport.oneLine(train)
+    }
+
+    /// Everything is read and checked before the run folder is touched, so a bad option leaves no output.
+    private func train() throws {
+        let settings = try trainingSettings()
+        let tokenizerURL = URL(fileURLWithPath: tokenizer)
+        let bpe = try CommandSupport.loadTokenizer(tokenizer)
+        let eos = try CommandSupport.endOfTextId(bpe, path: tokenizer)
+        let outURL = URL(fileURLWithPath: out)
+        let model = try resume ? resumedModel(outURL, vocabSize: bpe.vocabularySize, eos: eos)
+                               : GPT(newModelConfig(vocabSize: bpe.vocabularySize, eos: eos), seed: seed)
+        if let context, context > model.config.nPositions {
+            throw CLIError("--context \(context) is longer than the model's context of \(model.config.nPositions)")
+        }
+        guard FileManager.default.fileExists(atPath: data) else { throw CLIError("\(data): data file not found") }
+        let tokens = try TokenDataset.load(text: URL(fileURLWithPath: data), tokenizer: bpe, tokenizerFile: tokenizerURL)
+        let dataset = TokenDataset(tokens: tokens)
+        let tokenizerJSON = try Data(contentsOf: tokenizerURL)
+        let trainer = try Pretrainer(model: model, config: settings, out: outURL, tokenizerJSON: tokenizerJSON, resume: resume)
+        do { try trainer.checkData(dataset) } catch { throw CLIError("\(data): \(error)") }
+
+        try writeRunConfig(RunConfig(data: data, tokenizer: tokenizer, config: config ?? "checkpoint", model: model.config,
+                                     training: settings, resumed: resume, corpusTokens: tokens.count,
+                                     parameters: model.parameterCount), to: outURL)
+        let progress = ProgressBar(total: settings.steps, label: "pretrain", startStep: trainer.currentStep)
+        let evalLoss = try trainer.run(data: dataset, progress: progress)
+        print("eval loss \(String(format: "%.4f", evalLoss)); model saved to \(outURL.appendingPathComponent("final").path)")
+    }
+
+    /// The trainer settings from the options, rejecting values no run can use.
+    private func trainingSettings() throws -> PretrainConfig {
+        var s = PretrainConfig()
+        for (name, value) in [("--steps", steps), ("--batch-size", batchSize)] where value <= 0 {
+            throw CLIError("\(name) must be positive, got \(value)")
+        }
+        for (name, value) in [("--eval-every", evalEvery), ("--checkpoint-every", checkpointEvery)] where value < 0 {
+            throw CLIError("\(name) must be 0 or positive, got \(value)")
+        }
+        guard lr.isFinite, lr > 0 else { throw CLIError("--lr must be a positive number, got \(lr)") }
+        guard weightDecay.isFinite, weightDecay >= 0 else { throw CLIError("--weight-decay must be >= 0, got \(weightDecay)") }
+        if let context, context <= 0 { throw CLIError("--context must be positive, got \(context)") }
+        let warmupSteps = warmup ?? min(50, steps / 10)
+        guard (0...steps).contains(warmupSteps) else { throw CLIError("--warmup \(warmupSteps) must lie between 0 and --steps (\(steps))") }
+        s.steps = steps
+        s.batchSize = batchSize
+        s.context = context
+        s.lr = lr
+        s.minLR = lr / 10
+        s.warmupSteps = warmupSteps
+        s.weightDecay = weightDecay
+        s.evalEvery = evalEvery
+        s.checkpointEvery = checkpointEvery
+        s.seed = seed
+        return s
+    }
+
+    /// `--config` with the tokenizer's vocabulary size and `<|endoftext|>` id (also used as BOS, as GPT-2 does).
+    private func newModelConfig(vocabSize: Int, eos: Int) throws -> GPTConfig {
+        guard let config else { throw CLIError("--config is required (tiny, small or a config.json) unless --resume is given") }
+        var c = try CommandSupport.modelConfig(config)
+        c.vocabSize = vocabSize
+        c.eosTokenId = eos
+        c.bosTokenId = eos
+        do { try c.validate() } catch { throw CLIError("\(config): \(error)") }
+        return c
+    }
+
+    /// The model saved in `<out>/checkpoint`, which must fit the tokenizer (and `--config`, when given).
+    private func resumedModel(_ outURL: URL, vocabSize: Int, eos: Int) throws -> GPT {
+        let folder = outURL.appendingPathComponent("checkpoint")
+        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("trainer_state.json").path) else {
+            throw CLIError("--resume: no training checkpoint in \(folder.path)")
+        }
+        let model = try Checkpoint.load(from: folder)
+        guard model.config.vocabSize == vocabSize else {
+            throw CLIError("--resume: the checkpoint has a vocabulary of \(model.config.vocabSize), the tokenizer \(vocabSize)")
+        }
+        if config != nil, try newModelConfig(vocabSize: vocabSize, eos: eos) != model.config {
+            throw CLIError("--resume: --config \(config!) does not match the checkpoint's config.json")
+        }
+        return model
+    }
+
+    private func writeRunConfig(_ run: RunConfig, to outURL: URL) throws {
+        try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(run).write(to: outURL.appendingPathComponent("run_config.json"), options: .atomic)
+    }
+}
+
+/// The options of a pretraining run as written to `run_config.json`.
+struct RunConfig: Encodable {
+    var data: String
+    var tokenizer: String
+    var config: String
+    var model: GPTConfig
+    var training: PretrainConfig
+    var resumed: Bool
+    var corpusTokens: Int
+    var parameters: Int
+
+    enum CodingKeys: String, CodingKey {
+        case data, tokenizer, config, model, training, resumed, corpusTokens = "corpus_tokens", parameters
+    }
+}
