@@ -14,6 +14,7 @@ struct TinyAlign: ParsableCommand {
             SFTCommand.self,
             AlignCommand.self,
             EvalCommand.self,
+            DataCommand.self,
             Bench.self,
         ]
     )

@@ -1,0 +1,45 @@
+import TensorCore
+
+/// A pretraining corpus made from a survey: answers sampled from each group's distribution, so that a language
+/// model trained on it learns how each group answers, not only the majority answer.
+public enum SurveyCorpus {
+    /// One document per sample:
+    /// `Opinion of people in {group} on: {question}\nPlease select the best response:\nA. …\nAnswer: {letter}`,
+    /// `samplesPerQuestion` samples for every (question, group) the survey has, documents shuffled (seeded) and
+    /// separated by a blank line.
+    public static func text(_ survey: Survey, samplesPerQuestion: Int, seed: UInt64,
+                            groupPrompt: GroupPrompt = GroupPrompt()) throws -> String {
+        guard samplesPerQuestion > 0 else {
+            throw AlignmentError.invalidInput("samples per question must be positive, got \(samplesPerQuestion)")
+        }
+        var rng = SeededGenerator(seed: seed)
+        var docs: [String] = []
+        for q in survey.questions {
+            let prompt = SurveyPairs.prompt(for: q)
+            for group in survey.groups {
+                guard let shares = q.selections[group] else { continue }
+                guard shares.count == q.options.count, q.options.count <= SurveyPairs.maxOptions else {
+                    throw AlignmentError.invalidInput("question \(q.id): \(shares.count) shares for \(group) but "
+                        + "\(q.options.count) options")
+                }
+                let head = groupPrompt.render(prompt: prompt, group: group) + "\nAnswer: "
+                for _ in 0..<samplesPerQuestion {
+                    docs.append(head + SurveyPairs.letter(sample(shares, rng: &rng)))
+                }
+            }
+        }
+        for i in docs.indices.dropLast() { docs.swapAt(i, i + rng.nextInt(below: docs.count - i)) }
+        return docs.joined(separator: "\n\n") + "\n"
+    }
+
+    /// An index drawn with probability proportional to `weights` (inverse CDF).
+    static func sample(_ weights: [Double], rng: inout SeededGenerator) -> Int {
+        let total = weights.reduce(0, +)
+        var u = rng.nextUniformDouble() * total
+        for (i, w) in weights.enumerated() {
+            u -= w
+            if u < 0 { return i }
+        }
+        return weights.count - 1
+    }
+}

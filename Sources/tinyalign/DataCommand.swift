@@ -1,0 +1,101 @@
+import Alignment
+import ArgumentParser
+import Foundation
+
+/// `tinyalign data …`: make the group-opinion data the alignment demo trains on.
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "data",
+        abstract: "Make group-opinion preference data (synthetic, or from GlobalOpinionQA).",
+        subcommands: [DataSynth.self, DataImportGlobalOpinionQA.self]
+    )
+
+    /// Splits a list option on ";" when it has one (names that contain commas), else on ",".
+    static func list(_ text: String) -> [String] {
+        text.split(separator: text.contains(";") ? ";" : ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// Writes survey.json + prefs.jsonl and prints where they went and how many pairs each group got.
+    static func write(survey: Survey, pairs: [PreferenceExample], to out: URL) throws {
+        try survey.save(to: out.appendingPathComponent("survey.json"))
+        try PreferenceExample.save(pairs, to: out.appendingPathComponent("prefs.jsonl"))
+        print("\(survey.questions.count) questions -> \(out.appendingPathComponent("survey.json").path)")
+        print("\(pairs.count) pairs -> \(out.appendingPathComponent("prefs.jsonl").path)")
+        for group in survey.groups {
+            print("  \(group): \(pairs.filter { $0.group == group }.count) pairs")
+        }
+    }
+}
+
+/// `tinyalign data synth`: a synthetic survey whose fictional groups disagree, its preference pairs and a
+/// pretraining corpus sampled from the groups' answer distributions.
+struct DataSynth: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "synth",
+        abstract: "Synthesize a group-opinion survey: survey.json, prefs.jsonl and pretrain.txt."
+    )
+
+    @Option(help: "Output folder.")
+    var out: String
+    @Option(help: "Number of groups (fictional names: Avalon, Brightwater, Cedar Isle, …).")
+    var groups: Int = 5
+    @Option(help: "Number of questions in the survey.")
+    var questions: Int = 400
+    @Option(help: "Random seed; the same seed gives the same files.")
+    var seed: UInt64 = 0
+    @Option(help: "Group shares of the preference pairs, comma-separated (normalised). Default 45,25,15,10,5 for 5 groups, geometric otherwise.")
+    var shares: String?
+    @Option(help: "Total number of preference pairs (default: the number of questions).")
+    var pairs: Int?
+    @Option(help: "Sampled answers per (question, group) in pretrain.txt.")
+    var samples: Int = 4
+
+    func run() throws {
+        guard groups > 0 else { throw ValidationError("--groups must be positive") }
+        let shareValues: [Double]
+        if let shares {
+            let parts = DataCommand.list(shares)
+            let values = parts.compactMap(Double.init)
+            guard values.count == parts.count else { throw ValidationError("--shares must be numbers, got \"\(shares)\"") }
+            shareValues = values
+        } else {
+            shareValues = SurveySynthesizer.defaultShares(count: groups)
+        }
+        let names = SurveySynthesizer.groupNames(count: groups)
+        let survey = try SurveySynthesizer(groups: names, questions: questions, seed: seed).generate()
+        let prefs = try SurveyPairs.imbalanced(survey, shares: shareValues, total: pairs ?? questions, seed: seed &+ 1)
+        let outURL = URL(fileURLWithPath: out)
+        try DataCommand.write(survey: survey, pairs: prefs, to: outURL)
+        let corpus = try SurveyCorpus.text(survey, samplesPerQuestion: samples, seed: seed &+ 2)
+        let corpusURL = outURL.appendingPathComponent("pretrain.txt")
+        try Data(corpus.utf8).write(to: corpusURL, options: .atomic)
+        print("\(corpus.utf8.count) bytes of pretraining text -> \(corpusURL.path)")
+    }
+}
+
+/// `tinyalign data import-globalopinionqa`: GlobalOpinionQA's `global_opinions.csv` to survey.json + prefs.jsonl.
+struct DataImportGlobalOpinionQA: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-globalopinionqa",
+        abstract: "Turn GlobalOpinionQA's global_opinions.csv into survey.json and prefs.jsonl for chosen countries."
+    )
+
+    @Option(help: "Path to global_opinions.csv (Hugging Face Anthropic/llm_global_opinions).")
+    var csv: String
+    @Option(help: "Countries, exactly as in the file, comma-separated (or ';'-separated if a name has a comma).")
+    var countries: String = "Nigeria,Egypt,India (Current national sample),China,Japan"
+    @Option(help: "Output folder.")
+    var out: String
+    @Option(help: "Seed for drawing the rejected options.")
+    var seed: UInt64 = 0
+
+    func run() throws {
+        let result = try GlobalOpinionQA.load(csv: URL(fileURLWithPath: csv), countries: DataCommand.list(countries))
+        let prefs = try SurveyPairs.all(result.survey, seed: seed)
+        try DataCommand.write(survey: result.survey, pairs: prefs, to: URL(fileURLWithPath: out))
+        for (country, n) in result.skipped.sorted(by: { $0.key < $1.key }) {
+            print("  skipped \(n) rows for \(country): shares unusable (length differs from options, NaN or all zero)")
+        }
+    }
+}
