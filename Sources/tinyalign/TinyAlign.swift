@@ -6,6 +6,6 @@ struct TinyAlign: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tinyalign",
         abstract: "A from-scratch tiny-transformer framework: pretrain, SFT, DPO and group-robust alignment on the CPU.",
-        subcommands: [Demo.self, Bench.self, DataCommand.self]
+        subcommands: [Demo.self, Bench.self, DataCommand.self, ReportCommand.self]
     )
 }
