@@ -8,7 +8,7 @@ enum ChartStyle {
     static func color(_ i: Int) -> String { palette[i % palette.count] }
 
     /// Rough width of `text` in 12 px sans-serif, for laying out legends without a text measurer.
-    static func textWidth(_ text: String, fontSize: Double = 12) -> Double { Double(text.count) * fontSize * 0.58 }
+    static func textWidth(_ text: String, fontSize: Double = 12) -> Double { Double(text.count) * fontSize * 0.53 }
 
     /// A legend of coloured swatches laid out left to right from (x, y), wrapping at `width`.
     /// Returns the markup and the height it takes.

@@ -26,6 +26,6 @@ enum ReportStyle {
     .tag { display: inline-block; font-size: 11px; font-weight: 600; color: #fff; background: #E15759; border-radius: 10px;
            padding: 0 7px; margin-left: 6px; }
     .config td, .config th { text-align: left; font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; font-size: 12.5px; }
-    .config td { word-break: break-all; }
+    .config td { overflow-wrap: anywhere; }
     """
 }
