@@ -27,16 +27,9 @@ struct BarChart {
         let legend = ChartStyle.legend(series.map(\.name), x: left, y: height + 6, width: width - left - right)
         let total = height + legend.height + 8
 
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(total))\" "
-            + "role=\"img\" data-metric=\"\(Markup.escape(metric))\"><title>\(Markup.escape(title))</title><g class=\"grid\">"
-        for t in y.ticks {
-            let py = Markup.coord(y.pixel(t))
-            s += "<line x1=\"\(Markup.coord(left))\" x2=\"\(Markup.coord(width - right))\" y1=\"\(py)\" y2=\"\(py)\"/>"
-        }
-        s += "</g><g class=\"ticks\">"
-        for t in y.ticks {
-            s += "<text x=\"\(Markup.coord(left - 6))\" y=\"\(Markup.coord(y.pixel(t) + 4))\" text-anchor=\"end\">\(y.label(t))</text>"
-        }
+        var s = ChartStyle.open(metric: metric, title: title, width: width, height: total)
+        s += ChartStyle.yAxis(y, label: yLabel, left: left, right: width - right, top: top, bottom: height - bottom)
+        s += "<g class=\"ticks\">"
         for (c, lines) in labelLines.enumerated() {
             let cx = left + band * (Double(c) + 0.5)
             for (k, line) in lines.enumerated() {
@@ -49,20 +42,16 @@ struct BarChart {
             for (c, value) in bars.values.enumerated() where c < categories.count {
                 guard let v = value, v.isFinite else { continue }
                 let bx = left + band * Double(c) + band * 0.1 + barWidth * Double(i)
-                let top = y.pixel(max(v, y.lower)), base = y.pixel(max(0, y.lower))
-                s += "<rect x=\"\(Markup.coord(bx))\" y=\"\(Markup.coord(min(top, base)))\" width=\"\(Markup.coord(barWidth - 2))\" "
-                    + "height=\"\(Markup.coord(abs(base - top)))\" fill=\"\(ChartStyle.color(i))\">"
+                let barTop = y.pixel(max(v, y.lower)), base = y.pixel(max(0, y.lower))
+                s += "<rect x=\"\(Markup.coord(bx))\" y=\"\(Markup.coord(min(barTop, base)))\" width=\"\(Markup.coord(barWidth - 2))\" "
+                    + "height=\"\(Markup.coord(abs(base - barTop)))\" fill=\"\(ChartStyle.color(i))\">"
                     + "<title>\(Markup.escape(bars.name)) · \(Markup.escape(categories[c])): \(Markup.number(v))</title></rect>"
                 if barWidth >= 22 {
-                    s += "<text class=\"bar-value\" x=\"\(Markup.coord(bx + (barWidth - 2) / 2))\" y=\"\(Markup.coord(min(top, base) - 4))\" "
+                    s += "<text class=\"bar-value\" x=\"\(Markup.coord(bx + (barWidth - 2) / 2))\" y=\"\(Markup.coord(min(barTop, base) - 4))\" "
                         + "text-anchor=\"middle\">\(String(format: "%.2f", v))</text>"
                 }
             }
         }
-        s += "<path class=\"frame\" d=\"M\(Markup.coord(left)),\(Markup.coord(top))V\(Markup.coord(height - bottom))"
-            + "H\(Markup.coord(width - right))\"/>"
-        s += "<text class=\"axis-label\" transform=\"translate(14 \(Markup.coord((top + height - bottom) / 2))) rotate(-90)\" "
-            + "text-anchor=\"middle\">\(Markup.escape(yLabel))</text>"
         s += legend.svg + "</svg>"
         return s
     }

@@ -27,4 +27,29 @@ enum ChartStyle {
         svg += "</g>"
         return (svg, names.isEmpty ? 0 : cy - y + rowHeight)
     }
+
+    /// The opening `<svg>` tag (tagged with `data-metric`, and `data-run` when given) and its accessible title.
+    static func open(metric: String, title: String, width: Double, height: Double, run: String? = nil) -> String {
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" "
+            + "role=\"img\" data-metric=\"\(Markup.escape(metric))\""
+            + (run.map { " data-run=\"\(Markup.escape($0))\"" } ?? "") + "><title>\(Markup.escape(title))</title>"
+    }
+
+    /// Horizontal grid lines at the y ticks, their labels, the rotated axis label and the L-shaped axis frame.
+    static func yAxis(_ y: AxisScale, label: String, left: Double, right: Double, top: Double, bottom: Double) -> String {
+        var s = "<g class=\"grid\">"
+        for t in y.ticks {
+            let py = Markup.coord(y.pixel(t))
+            s += "<line x1=\"\(Markup.coord(left))\" x2=\"\(Markup.coord(right))\" y1=\"\(py)\" y2=\"\(py)\"/>"
+        }
+        s += "</g><g class=\"ticks\">"
+        for t in y.ticks {
+            s += "<text x=\"\(Markup.coord(left - 6))\" y=\"\(Markup.coord(y.pixel(t) + 4))\" text-anchor=\"end\">\(y.label(t))</text>"
+        }
+        s += "</g><path class=\"frame\" d=\"M\(Markup.coord(left)),\(Markup.coord(top))V\(Markup.coord(bottom))"
+            + "H\(Markup.coord(right))\"/>"
+        s += "<text class=\"axis-label\" transform=\"translate(14 \(Markup.coord((top + bottom) / 2))) rotate(-90)\" "
+            + "text-anchor=\"middle\">\(Markup.escape(label))</text>"
+        return s
+    }
 }

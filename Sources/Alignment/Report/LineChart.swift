@@ -31,15 +31,11 @@ struct LineChart {
         let legend = ChartStyle.legend(lines.map(\.name), x: left, y: height + 6, width: width - left - right)
         let total = height + legend.height + 8
 
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(total))\" "
-            + "role=\"img\" data-metric=\"\(Markup.escape(metric))\""
-            + (run.map { " data-run=\"\(Markup.escape($0))\"" } ?? "") + ">"
-        s += "<title>\(Markup.escape(title))</title>"
-        s += grid(x: x, y: y, left: left, right: width - right, top: top, bottom: height - bottom)
+        var s = ChartStyle.open(metric: metric, title: title, width: width, height: total, run: run)
+        s += ChartStyle.yAxis(y, label: yLabel, left: left, right: width - right, top: top, bottom: height - bottom)
+        s += xAxis(x, top: top, bottom: height - bottom)
         s += "<text class=\"axis-label\" x=\"\(Markup.coord((left + width - right) / 2))\" y=\"\(Markup.coord(height - 8))\" "
             + "text-anchor=\"middle\">\(Markup.escape(xLabel))</text>"
-        s += "<text class=\"axis-label\" transform=\"translate(14 \(Markup.coord((top + height - bottom) / 2))) rotate(-90)\" "
-            + "text-anchor=\"middle\">\(Markup.escape(yLabel))</text>"
         for (i, line) in lines.enumerated() where !line.points.isEmpty {
             let color = ChartStyle.color(i)
             let pts = line.points.map { "\(Markup.coord(x.pixel($0.x))),\(Markup.coord(y.pixel($0.y)))" }.joined(separator: " ")
@@ -57,26 +53,17 @@ struct LineChart {
         return s
     }
 
-    /// Grid lines, tick labels and the axis frame.
-    private func grid(x: AxisScale, y: AxisScale, left: Double, right: Double, top: Double, bottom: Double) -> String {
+    /// Vertical grid lines at the x ticks and their labels.
+    private func xAxis(_ x: AxisScale, top: Double, bottom: Double) -> String {
         var s = "<g class=\"grid\">"
-        for t in y.ticks {
-            let py = Markup.coord(y.pixel(t))
-            s += "<line x1=\"\(Markup.coord(left))\" x2=\"\(Markup.coord(right))\" y1=\"\(py)\" y2=\"\(py)\"/>"
-        }
         for t in x.ticks {
             let px = Markup.coord(x.pixel(t))
             s += "<line x1=\"\(px)\" x2=\"\(px)\" y1=\"\(Markup.coord(top))\" y2=\"\(Markup.coord(bottom))\"/>"
         }
         s += "</g><g class=\"ticks\">"
-        for t in y.ticks {
-            s += "<text x=\"\(Markup.coord(left - 6))\" y=\"\(Markup.coord(y.pixel(t) + 4))\" text-anchor=\"end\">\(y.label(t))</text>"
-        }
         for t in x.ticks {
             s += "<text x=\"\(Markup.coord(x.pixel(t)))\" y=\"\(Markup.coord(bottom + 16))\" text-anchor=\"middle\">\(x.label(t))</text>"
         }
-        s += "</g><path class=\"frame\" d=\"M\(Markup.coord(left)),\(Markup.coord(top))V\(Markup.coord(bottom))"
-            + "H\(Markup.coord(right))\"/>"
-        return s
+        return s + "</g>"
     }
 }
