@@ -15,6 +15,7 @@ struct TinyAlign: ParsableCommand {
             AlignCommand.self,
             EvalCommand.self,
             DataCommand.self,
+            ReportCommand.self,
             Bench.self,
         ]
     )

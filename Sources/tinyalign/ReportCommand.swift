@@ -1,0 +1,31 @@
+import Alignment
+import ArgumentParser
+import Foundation
+
+/// `tinyalign report RUN_DIR…`: one self-contained HTML page comparing training runs.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write a self-contained HTML report (inline SVG charts) of one or more run folders."
+    )
+
+    @Argument(help: "Run folders, each with run_config.json, metrics.jsonl and optionally eval.json.")
+    var runs: [String]
+    @Option(help: "Output file (default: RUN_DIR/report.html for one run, ./report.html for several).")
+    var out: String?
+    @Option(help: "Page title.")
+    var title: String = "TinyAlign report"
+
+    func validate() throws {
+        if runs.isEmpty { throw ValidationError("give at least one run folder") }
+    }
+
+    func run() throws {
+        let data = try runs.map { try RunData.load(URL(fileURLWithPath: $0)) }
+        let target = out ?? (runs.count == 1 ? URL(fileURLWithPath: runs[0]).appendingPathComponent("report.html").path
+                                             : "report.html")
+        let url = URL(fileURLWithPath: target)
+        try ReportBuilder.write(runs: data, to: url, title: title)
+        print("report -> \(url.path)")
+    }
+}
