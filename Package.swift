@@ -48,7 +48,8 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Autograd", "TensorCore", "TestSupport"], path: "Tests/ModelsTests",
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Models", "Autograd", "TensorCore", "TestSupport"],
-                    path: "Tests/AlignmentTests"),
+                    path: "Tests/AlignmentTests",
+                    resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )
