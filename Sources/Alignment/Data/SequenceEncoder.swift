@@ -17,9 +17,14 @@ public struct EncodedSequence: Equatable, Sendable {
     }
 }
 
-/// Tokenises sequences as ALGORITHMS.md §1 and TRL do: the response is cut in token space,
-/// `ids(prompt + response)` minus the prompt's tokens, EOS is appended and no BOS is added.
-/// Too-long sequences keep the start of the prompt and the whole response, or are dropped.
+/// Tokenises sequences as ALGORITHMS.md §1 says: the response is cut in token space from `ids(prompt + response)`,
+/// EOS is appended and no BOS is added.
+///
+/// Where the prompt ends on a token boundary (the usual case: responses start with a space or a newline), the
+/// response is exactly `ids(prompt + response)` minus the prompt's tokens. Where a merge crosses the boundary, the
+/// cut is placed at the end of the longest common prefix of `ids(prompt)` and `ids(prompt + response)` — as TRL
+/// does — so no response text is lost. Too-long sequences keep the start of the prompt and the whole response, or
+/// are dropped.
 public struct SequenceEncoder {
     /// The tokenizer.
     public let tokenizer: BPETokenizer
@@ -44,9 +49,11 @@ public struct SequenceEncoder {
     public func encode(prompt: String, response: String) -> EncodedSequence? {
         let promptIds = tokenizer.encode(prompt).map { Int32($0) }
         let full = tokenizer.encode(prompt + response).map { Int32($0) }
-        var responseIds = Array(full.dropFirst(min(promptIds.count, full.count)))
+        var cut = 0
+        while cut < min(promptIds.count, full.count) && promptIds[cut] == full[cut] { cut += 1 }
+        var responseIds = Array(full[cut...])
         responseIds.append(eos)
-        var head = promptIds
+        var head = Array(full[..<cut])
         if head.count + responseIds.count > context {
             guard truncate else { return nil }
             let room = context - responseIds.count
