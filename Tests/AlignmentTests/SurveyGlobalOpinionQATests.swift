@@ -44,17 +44,17 @@ final class SurveyGlobalOpinionQATests: XCTestCase {
         XCTAssertEqual(pairs.count, 18)
         for g in countries {
             let mine = pairs.filter { $0.group == g }
-            XCTAssertEqual(Dictionary(uniqueKeysWithValues: mine.map { ($0.id!, $0.chosen) }), expected[g]!, g)
+            XCTAssertEqual(Dictionary(uniqueKeysWithValues: mine.map { ($0.id!, String($0.chosen.dropFirst())) }), expected[g]!, g)
             for p in mine {
                 let q = survey.questions.first { $0.id == p.id }!
                 XCTAssertNotEqual(p.rejected, p.chosen)
-                XCTAssertTrue(q.options.indices.map(SurveyPairs.letter).contains(p.rejected))
+                XCTAssertTrue(q.options.indices.map(SurveyPairs.response).contains(p.rejected))
                 XCTAssertEqual(p.prompt, SurveyPairs.prompt(for: q))
             }
         }
         let pray = pairs.first { $0.group == "China" && $0.id == "goqa-0006" }!
         XCTAssertEqual(pray.prompt, "How often do you pray?\nPlease select the best response:\nA. Several times a day\n"
-                       + "B. Once a day\nC. Once a week\nD. Rarely\nE. Never")
+                       + "B. Once a day\nC. Once a week\nD. Rarely\nE. Never\nAnswer:")
     }
 
     func testUnknownCountryIsNamedWithAHint() throws {

@@ -10,12 +10,12 @@ final class SurveyPairsTests: XCTestCase {
     func testPromptFormatAndLetters() {
         let q = SurveyQuestion(id: "q1", question: "Is tea good?", options: ["Yes", "No", "Unsure"],
                                selections: ["Avalon": [0.2, 0.3, 0.5]], source: "synthetic")
-        XCTAssertEqual(SurveyPairs.prompt(for: q), "Is tea good?\nPlease select the best response:\nA. Yes\nB. No\nC. Unsure")
+        XCTAssertEqual(SurveyPairs.prompt(for: q), "Is tea good?\nPlease select the best response:\nA. Yes\nB. No\nC. Unsure\nAnswer:")
         XCTAssertEqual((0..<5).map(SurveyPairs.letter), ["A", "B", "C", "D", "E"])
         XCTAssertEqual(SurveyPairs.argmax([0.3, 0.3, 0.1]), 0, "ties go to the first option")
         var rng = SeededGenerator(seed: 1)
         let p = try! SurveyPairs.pair(question: q, group: "Avalon", rng: &rng)!
-        XCTAssertEqual(p.chosen, "C")
+        XCTAssertEqual(p.chosen, " C")
         XCTAssertEqual(p.group, "Avalon")
         XCTAssertEqual(p.id, "q1")
         XCTAssertNil(try! SurveyPairs.pair(question: q, group: "Dunmore", rng: &rng))
@@ -30,9 +30,9 @@ final class SurveyPairsTests: XCTestCase {
         for p in pairs {
             let q = byID[p.id!]!
             let chosen = SurveyPairs.argmax(q.selections[p.group]!)
-            XCTAssertEqual(p.chosen, SurveyPairs.letter(chosen))
+            XCTAssertEqual(p.chosen, SurveyPairs.response(chosen))
             XCTAssertNotEqual(p.rejected, p.chosen)
-            let rejected = Int(p.rejected.unicodeScalars.first!.value) - 65
+            let rejected = Int(p.rejected.unicodeScalars.last!.value) - 65
             XCTAssertTrue(q.options.indices.contains(rejected))
             XCTAssertEqual(p.prompt, SurveyPairs.prompt(for: q))
             XCTAssertFalse(p.prompt.contains(p.group), "the group prefix is the trainer's job")
@@ -80,7 +80,7 @@ final class SurveyPairsTests: XCTestCase {
         XCTAssertEqual(docs.count, 3 * 2 * n)
         for q in s.questions {
             for g in s.groups {
-                let head = "Opinion of people in \(g) on: \(SurveyPairs.prompt(for: q))\nAnswer: "
+                let head = "Opinion of people in \(g) on: \(SurveyPairs.prompt(for: q)) "
                 let answers = docs.filter { $0.hasPrefix(head) }.map { $0.dropFirst(head.count).trimmingCharacters(in: .newlines) }
                 XCTAssertEqual(answers.count, n)
                 for (k, p) in q.selections[g]!.enumerated() {

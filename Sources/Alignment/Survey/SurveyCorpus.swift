@@ -22,9 +22,9 @@ public enum SurveyCorpus {
                     throw AlignmentError.invalidInput("question \(q.id): \(shares.count) shares for \(group) but "
                         + "\(q.options.count) options")
                 }
-                let head = groupPrompt.render(prompt: prompt, group: group) + "\nAnswer: "
+                let head = groupPrompt.render(prompt: prompt, group: group)
                 for _ in 0..<samplesPerQuestion {
-                    docs.append(head + SurveyPairs.letter(sample(shares, rng: &rng)))
+                    docs.append(head + SurveyPairs.response(sample(shares, rng: &rng)))
                 }
             }
         }

@@ -12,12 +12,17 @@ public enum SurveyPairs {
         String(UnicodeScalar(UInt8(65 + index)))
     }
 
-    /// `question\nPlease select the best response:\nA. opt1\nB. opt2…` — the prompt without the group prefix.
+    /// `question\nPlease select the best response:\nA. opt1\nB. opt2…\nAnswer:` — the prompt without the group
+    /// prefix. It ends in `Answer:` so that the response, a space and a letter, starts on a token boundary and
+    /// reads as the pretraining corpus does.
     public static func prompt(for question: SurveyQuestion) -> String {
         var text = question.question + "\nPlease select the best response:"
         for (i, option) in question.options.enumerated() { text += "\n\(letter(i)). \(option)" }
-        return text
+        return text + "\nAnswer:"
     }
+
+    /// The response for option `index`: a space and its letter (" A").
+    public static func response(_ index: Int) -> String { " " + letter(index) }
 
     /// Index of the largest share; the first one wins a tie, so the rule is deterministic.
     public static func argmax(_ shares: [Double]) -> Int {
@@ -38,7 +43,7 @@ public enum SurveyPairs {
         let chosen = argmax(shares)
         var rejected = rng.nextInt(below: shares.count - 1)
         if rejected >= chosen { rejected += 1 }
-        return PreferenceExample(prompt: prompt(for: question), chosen: letter(chosen), rejected: letter(rejected),
+        return PreferenceExample(prompt: prompt(for: question), chosen: response(chosen), rejected: response(rejected),
                                  group: group, id: question.id)
     }
 
