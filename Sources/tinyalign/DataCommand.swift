@@ -50,6 +50,10 @@ struct DataSynth: ParsableCommand {
     var pairs: Int?
     @Option(help: "Sampled answers per (question, group) in pretrain.txt.")
     var samples: Int = 4
+    @Option(help: "Weight of each group's lean towards its own end of the answer scale (0 = none; the demo uses 0.6).")
+    var groupLean: Double = 0
+    @Flag(help: "Write pretrain.txt from the whole population's answers without group prefixes (how the demo's base model was trained).")
+    var populationCorpus = false
 
     func run() throws {
         guard groups > 0 else { throw ValidationError("--groups must be positive") }
@@ -63,11 +67,15 @@ struct DataSynth: ParsableCommand {
             shareValues = SurveySynthesizer.defaultShares(count: groups)
         }
         let names = SurveySynthesizer.groupNames(count: groups)
-        let survey = try SurveySynthesizer(groups: names, questions: questions, seed: seed).generate()
+        var synthesizer = SurveySynthesizer(groups: names, questions: questions, seed: seed)
+        synthesizer.groupLean = groupLean
+        let survey = try synthesizer.generate()
         let prefs = try SurveyPairs.imbalanced(survey, shares: shareValues, total: pairs ?? questions, seed: seed &+ 1)
         let outURL = URL(fileURLWithPath: out)
         try DataCommand.write(survey: survey, pairs: prefs, to: outURL)
-        let corpus = try SurveyCorpus.text(survey, samplesPerQuestion: samples, seed: seed &+ 2)
+        let corpus = populationCorpus
+            ? try SurveyCorpus.populationText(survey, shares: shareValues, samplesPerQuestion: samples, seed: seed &+ 2)
+            : try SurveyCorpus.text(survey, samplesPerQuestion: samples, seed: seed &+ 2)
         let corpusURL = outURL.appendingPathComponent("pretrain.txt")
         try Data(corpus.utf8).write(to: corpusURL, options: .atomic)
         print("\(corpus.utf8.count) bytes of pretraining text -> \(corpusURL.path)")

@@ -8,8 +8,10 @@ public struct AlignJob {
     public var model: URL
     /// Preference JSONL. Without `validationData` it is split 80/10/10 per group (train/validation/test).
     public var data: URL
-    /// Optional separate validation JSONL (then all of `data` trains and the final eval uses this file).
+    /// Optional separate validation JSONL (then all of `data` trains).
     public var validationData: URL?
+    /// Optional separate test JSONL for the final held-out evaluation (default: the test split, or validation).
+    public var testData: URL?
     /// The run folder.
     public var out: URL
     /// Training settings.
@@ -42,7 +44,7 @@ public struct AlignJob {
         let all = try PreferenceExample.load(data)
         let (train, validation, test): ([PreferenceExample], [PreferenceExample], [PreferenceExample])
         if let validationData {
-            (train, validation, test) = (all, try PreferenceExample.load(validationData), [])
+            (train, validation, test) = (all, try PreferenceExample.load(validationData), try testData.map(PreferenceExample.load) ?? [])
         } else {
             (train, validation, test) = GroupSplit.split(all, seed: config.seed)
         }
@@ -55,7 +57,7 @@ public struct AlignJob {
         }
         let trainSet = try set(train, data)
         let validationSet = try set(validation, validationData ?? data)
-        let testSet = try set(test, data)
+        let testSet = try set(test, testData ?? data)
         log("data: \(trainSet.pairs.count) train / \(validationSet.pairs.count) validation / \(testSet.pairs.count) test pairs in \(groupNames.count) groups; \(trainSet.truncated + validationSet.truncated + testSet.truncated) truncated, \(trainSet.dropped + validationSet.dropped + testSet.dropped) dropped (too long)")
 
         let cache = RunFiles.cacheDirectory(for: data)

@@ -42,4 +42,27 @@ public enum SurveyCorpus {
         }
         return weights.count - 1
     }
+
+    /// A corpus of the whole population's answers with no group prefix: for each question, answers sampled from
+    /// the share-weighted mixture of the groups' distributions. A model pretrained on it knows the survey's format
+    /// and the population's opinions, but not how any one group answers — that is left to alignment.
+    public static func populationText(_ survey: Survey, shares: [Double], samplesPerQuestion: Int, seed: UInt64) throws -> String {
+        guard samplesPerQuestion > 0, shares.count == survey.groups.count, shares.allSatisfy({ $0 >= 0 }),
+              shares.reduce(0, +) > 0 else {
+            throw AlignmentError.invalidInput("need one non-negative share per group and a positive sample count")
+        }
+        var rng = SeededGenerator(seed: seed)
+        var docs: [String] = []
+        for q in survey.questions {
+            var mixture = [Double](repeating: 0, count: q.options.count)
+            for (g, group) in survey.groups.enumerated() {
+                guard let p = q.selections[group], p.count == mixture.count else { continue }
+                for k in p.indices { mixture[k] += shares[g] * p[k] }
+            }
+            let head = SurveyPairs.prompt(for: q)
+            for _ in 0..<samplesPerQuestion { docs.append(head + SurveyPairs.response(sample(mixture, rng: &rng))) }
+        }
+        for i in docs.indices.dropLast() { docs.swapAt(i, i + rng.nextInt(below: docs.count - i)) }
+        return docs.joined(separator: "\n\n") + "\n"
+    }
 }

@@ -9,6 +9,11 @@ import TensorCore
 ///   logit_k = −κ (x_k − μ)² + σ ε_k,   ε_k ~ N(0, 1),   p = softmax(logit).
 /// Groups whose traits point different ways along d_q favour different options, and any option — not only the
 /// two ends — can be the most popular one. Everything is drawn from one `SeededGenerator`.
+///
+/// With `groupLean` w > 0 each group also leans to a fixed position ℓ_g of the answer scale (the largest group
+/// towards the first option, the smallest towards the last, the others in between), μ = (1−w)·tanh(t_g·d_q + b_q)
+/// + w·ℓ_g: a group-level habit that carries over to questions the group was never asked, which is what makes
+/// held-out per-group evaluation meaningful for a small model.
 public struct SurveySynthesizer: Sendable {
     /// Group names.
     public var groups: [String]
@@ -20,6 +25,8 @@ public struct SurveySynthesizer: Sendable {
     public var traitDimension: Int = 4
     /// Peakedness κ of the distributions around the ideal point.
     public var sharpness: Double = 2.5
+    /// Weight w of each group's lean towards its own end of the answer scale (0 = none).
+    public var groupLean: Double = 0
     /// Standard deviation σ of the per-option logit noise.
     public var noise: Double = 0.4
 
@@ -76,7 +83,8 @@ public struct SurveySynthesizer: Sendable {
             for (g, group) in groups.enumerated() {
                 var dot = offset
                 for j in 0..<d { dot += traits[g][j] * direction[j] }
-                let ideal = Foundation.tanh(dot)
+                let lean = groups.count > 1 ? 2 * Double(g) / Double(groups.count - 1) - 1 : 0
+                let ideal = (1 - groupLean) * Foundation.tanh(dot) + groupLean * lean
                 let logits = positions.map { x in -sharpness * (x - ideal) * (x - ideal) + noise * Double(rng.nextNormal()) }
                 selections[group] = Self.softmax(logits)
             }
