@@ -14,6 +14,7 @@ struct Demo: ParsableCommand {
     @Option(help: "Mirror-ascent step η_α of GR-DPO.") var etaAlpha: Float = 0.1
 
     func run() throws {
+        setvbuf(stdout, nil, _IOLBF, 0)   // the table and stage lines appear as they happen, even when piped
         let started = Date()
         var job = DemoJob(base: URL(fileURLWithPath: base), out: URL(fileURLWithPath: out))
         job.sft.steps = sftSteps

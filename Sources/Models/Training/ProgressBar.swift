@@ -25,7 +25,9 @@ public final class ProgressBar {
         let elapsed = Date().timeIntervalSince(start)
         let rate = Double(step - startStep) / max(elapsed, 1e-9)
         let eta = Double(total - step) / max(rate, 1e-9)
-        let fields = values.map { "\($0.key) \(String(format: "%.4f", $0.value))" }.joined(separator: "  ")
+        // A value not measured yet (NaN, e.g. the eval loss before the first eval) is left out.
+        let fields = values.filter { !$0.value.isNaN }.map { "\($0.key) \(String(format: "%.4f", $0.value))" }
+            .joined(separator: "  ")
         let stats = String(format: "%.2f steps/s  ETA %@", rate, Self.clock(eta))
         if isTerminal {
             guard step == total || Date().timeIntervalSince(lastDraw) > 0.1 else { return }
