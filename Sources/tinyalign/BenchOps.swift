@@ -1,4 +1,5 @@
 import ArgumentParser
+import Autograd
 import Dispatch
 import Foundation
 import TensorCore
@@ -7,7 +8,7 @@ import TensorCore
 /// batch 8, as GB/s of the bytes each pass must read and write, beside this machine's copy bandwidth.
 struct BenchOps: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "ops", abstract: "GB/s of the fused kernels (layer norm, softmax, GELU, cross-entropy), forward + backward.")
+        commandName: "ops", abstract: "GB/s of the fused kernels (layer norm, softmax, GELU, cross-entropy; forward + backward) and AdamW.")
 
     @Option(help: "Timed repetitions per op.") var iterations = 20
     @Option(help: "Run only these ops (layernorm, softmax, gelu, cross_entropy); all when not given.") var op: [String] = []
@@ -62,6 +63,15 @@ struct BenchOps: ParsableCommand {
                 let f = try Tensor.crossEntropy(logits: z, targets: targets)
                 _ = Tensor.crossEntropyBackward(logits: z, targets: targets, logSumExp: f.logSumExp, count: f.count, gradLoss: 1)
             }
+        }
+        // AdamW over the `small` GPT's parameter count (~10.8M floats) in one tensor: each step reads the
+        // parameter, gradient and both moments and writes the parameter and both moments.
+        do {
+            let n = 12 * 6 * c * c + (256 + 256) * c
+            let p = Variable(Tensor.normal([n / c, c], std: 0.02, using: &rng), requiresGrad: true)
+            p.grad = Tensor.normal([n / c, c], std: 0.01, using: &rng)
+            let opt = try AdamW(parameters: [p], lr: 1e-4, weightDecay: 0.1)
+            try report("adamw", shape: [n / c, c], floats: 7 * n, bandwidth: bandwidth) { opt.step() }
         }
     }
 
