@@ -50,6 +50,18 @@ final class MinMaxGameTests: XCTestCase {
         try assertSolves([[2, 1, 0], [0, 3, 1], [1, 0, 4]], row: [0.5, 0.25, 0.25], column: [0.45, 0.35, 0.2], value: 1.25)
     }
 
+    func testDegenerateGames() throws {
+        // Duplicate rows make the row player's equilibrium a segment and the LP degenerate (tied ratios); the
+        // value is still 1/2 (w = (1/2, 1/2)). A constant game is solved by anything, with value the constant.
+        for (matrix, value) in [([[1.0, 0], [1, 0], [0, 1]], 0.5), ([[2.0, 2, 2], [2, 2, 2]], 2.0)] {
+            let game = try MinMaxGame(payoff: matrix)
+            for s in [game.solveOptimistic(), try game.solveExactly()] {
+                XCTAssertEqual(s.value, value, accuracy: 1e-4, "\(matrix)")
+                XCTAssertLessThan(s.dualityGap, 1e-4, "\(matrix)")
+            }
+        }
+    }
+
     func testRandomGamesOptimisticMatchesLP() throws {
         var rng = SeededGenerator(seed: 7)
         for trial in 0..<10 {
