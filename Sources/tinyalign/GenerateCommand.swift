@@ -1,42 +1,76 @@
+import Alignment
 import ArgumentParser
 import Foundation
 import Models
+import TensorCore
 import Tokenizer
 
-/// `tinyalign generate`: continues a prompt with a checkpoint folder's model (KV-cached decoding), stopping at
-/// `<|endoftext|>`, and prints the prompt and its continuation.
+/// `tinyalign generate`: continues prompts with a checkpoint folder's model (KV-cached decoding), stopping at
+/// `<|endoftext|>`, and prints each continuation. With `--mixture` (an `aggregate.json`) every prompt is a query
+/// served by a policy drawn with the mixture's weights, and the serving policy is printed before its answer.
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "generate", abstract: "Continue a prompt with a trained model (checkpoint folder with tokenizer.json).")
+        commandName: "generate",
+        abstract: "Continue a prompt with a trained model (checkpoint folder with tokenizer.json) or a policy mixture.")
 
-    @Option(help: "Checkpoint folder (config.json, model.safetensors, tokenizer.json).") var model: String
-    @Option(help: "Text to continue (empty: start a new document).") var prompt = ""
+    @Option(help: "Checkpoint folder (config.json, model.safetensors, tokenizer.json).") var model: String?
+    @Option(help: "aggregate.json from `tinyalign aggregate`: each prompt is served by a policy drawn with its weights.")
+    var mixture: String?
+    @Option(help: "Text to continue (empty: start a new document); repeat for several queries.") var prompt: [String] = []
     @Option(help: "Most tokens to add.") var maxNewTokens = 100
     @Option(help: "Softmax temperature (0: greedy).") var temperature: Float = 0.8
     @Option(help: "Sample only among the k most likely tokens (0: all).") var topK = 0
     @Option(help: "Sample only among the most likely tokens reaching this probability (1: all).") var topP: Float = 1
-    @Option(help: "Seed of the sampling.") var seed: UInt64 = 0
+    @Option(help: "Seed of the sampling (query q uses seed + q) and of the mixture draws.") var seed: UInt64 = 0
 
-    func run() throws {
-        let text = try CommandSupport.oneLine(generate)
-        print(text)
+    func validate() throws {
+        guard (model == nil) != (mixture == nil) else {
+            throw ValidationError("give exactly one of --model (one checkpoint) and --mixture (an aggregate.json)")
+        }
+        guard maxNewTokens >= 0 else { throw ValidationError("--max-new-tokens must be 0 or positive, got \(maxNewTokens)") }
+        guard temperature.isFinite, temperature >= 0 else { throw ValidationError("--temperature must be >= 0, got \(temperature)") }
+        guard topK >= 0 else { throw ValidationError("--top-k must be 0 or positive, got \(topK)") }
+        guard topP > 0, topP <= 1 else { throw ValidationError("--top-p must lie in (0, 1], got \(topP)") }
     }
 
-    private func generate() throws -> String {
-        guard maxNewTokens >= 0 else { throw CLIError("--max-new-tokens must be 0 or positive, got \(maxNewTokens)") }
-        guard temperature.isFinite, temperature >= 0 else { throw CLIError("--temperature must be >= 0, got \(temperature)") }
-        guard topK >= 0 else { throw CLIError("--top-k must be 0 or positive, got \(topK)") }
-        guard topP > 0, topP <= 1 else { throw CLIError("--top-p must lie in (0, 1], got \(topP)") }
+    func run() throws {
+        try CommandSupport.oneLine {
+            let queries = prompt.isEmpty ? [""] : prompt
+            if let model {
+                let loaded = try Self.load(model)
+                for (q, text) in queries.enumerated() { print(try continuation(text, with: loaded, seed: seed &+ UInt64(q))) }
+                return
+            }
+            let path = mixture!
+            let mix = try PolicyMixture.load(URL(fileURLWithPath: path))
+            // The draws get their own stream (~seed), unrelated to the token sampling streams seeded seed + q.
+            var rng = SeededGenerator(seed: ~seed)
+            var loaded: [Int: (GPT, BPETokenizer)] = [:]
+            for (q, text) in queries.enumerated() {
+                let j = mix.draw(using: &rng)
+                if loaded[j] == nil { loaded[j] = try Self.load(mix.policies[j].path) }
+                print(String(format: "[policy %d of %d, w = %.4f: %@]", j, mix.policies.count, mix.weights[j], mix.policies[j].path))
+                print(try continuation(text, with: loaded[j]!, seed: seed &+ UInt64(q)))
+            }
+        }
+    }
+
+    /// The model and tokenizer of a checkpoint folder.
+    static func load(_ model: String) throws -> (GPT, BPETokenizer) {
         let folder = URL(fileURLWithPath: model)
         guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("config.json").path) else {
             throw CLIError("\(model): not a checkpoint folder (no config.json)")
         }
-        let tokenizerPath = folder.appendingPathComponent("tokenizer.json").path
-        let tokenizer = try CommandSupport.loadTokenizer(tokenizerPath)
-        let gpt = try Checkpoint.load(from: folder)
+        let tokenizer = try CommandSupport.loadTokenizer(folder.appendingPathComponent("tokenizer.json").path)
+        return (try Checkpoint.load(from: folder), tokenizer)
+    }
+
+    /// `text` continued by the model until EOS or `--max-new-tokens`, decoded.
+    private func continuation(_ text: String, with loaded: (GPT, BPETokenizer), seed: UInt64) throws -> String {
+        let (gpt, tokenizer) = loaded
         let eos = tokenizer.id(for: CommandSupport.endOfText) ?? gpt.config.eosTokenId
         // An empty prompt starts a fresh document, which GPT-2 marks with <|endoftext|>.
-        let promptIds = prompt.isEmpty ? [eos] : tokenizer.encode(prompt)
+        let promptIds = text.isEmpty ? [eos] : tokenizer.encode(text)
         guard promptIds.count < gpt.config.nPositions else {
             throw CLIError("--prompt is \(promptIds.count) tokens; the model's context is \(gpt.config.nPositions), "
                            + "so it must be at most \(gpt.config.nPositions - 1) tokens to leave room to generate")
@@ -45,7 +79,7 @@ struct GenerateCommand: ParsableCommand {
         var ids = try gpt.generate(prompt: promptIds.map(Int32.init), maxNewTokens: maxNewTokens, sampling: sampling,
                                    eos: Int32(eos), seed: seed).map(Int.init)
         if ids.last == eos, ids.count > promptIds.count { ids.removeLast() }
-        if prompt.isEmpty { ids.removeFirst() }
+        if text.isEmpty { ids.removeFirst() }
         return try tokenizer.decode(ids)
     }
 }

@@ -11,6 +11,7 @@ struct TinyAlign: ParsableCommand {
             TokenizerCommand.self,
             PretrainCommand.self,
             GenerateCommand.self,
+            AggregateCommand.self,
             SFTCommand.self,
             AlignCommand.self,
             EvalCommand.self,
