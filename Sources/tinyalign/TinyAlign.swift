@@ -16,6 +16,7 @@ struct TinyAlign: ParsableCommand {
             EvalCommand.self,
             DataCommand.self,
             ReportCommand.self,
+            GPOCommand.self,
             Bench.self,
         ]
     )

@@ -1,0 +1,44 @@
+import Autograd
+import TensorCore
+
+extension GPT {
+    /// The mean of the last hidden states over every token of `ids`: one (C) vector, computed without a graph.
+    /// A sequence longer than the context throws (see `lastHiddenStates`).
+    public func meanEmbedding(_ ids: [Int32]) throws -> [Float] {
+        try meanEmbeddings([ids], batchSize: 1)[0]
+    }
+
+    /// `meanEmbedding` of many sequences, `batchSize` at a time. Shorter sequences of a batch are padded on the
+    /// right with token 0; attention is causal, so padding never changes the states of the real tokens, and
+    /// only those are averaged. Returns one (C) vector per sequence, in order. Throws for an empty sequence.
+    public func meanEmbeddings(_ sequences: [[Int32]], batchSize: Int = 16) throws -> [[Float]] {
+        guard batchSize > 0 else { throw ModelError.invalidInput("batch size must be positive, got \(batchSize)") }
+        if let empty = sequences.firstIndex(where: \.isEmpty) {
+            throw ModelError.invalidInput("sequence \(empty) is empty; a mean embedding needs at least one token")
+        }
+        let c = config.nEmbd
+        var out: [[Float]] = []
+        out.reserveCapacity(sequences.count)
+        for start in stride(from: 0, to: sequences.count, by: batchSize) {
+            let chunk = sequences[start..<min(start + batchSize, sequences.count)]
+            let t = chunk.map(\.count).max()!
+            var ids: [Int32] = []
+            ids.reserveCapacity(chunk.count * t)
+            for s in chunk { ids += s + [Int32](repeating: 0, count: t - s.count) }
+            let h = try withNoGrad { try lastHiddenStates(ids, batch: chunk.count) }.value
+            h.withUnsafeBufferPointer { hb in
+                for (row, s) in chunk.enumerated() {
+                    var mean = [Float](repeating: 0, count: c)
+                    for pos in 0..<s.count {
+                        let base = (row * t + pos) * c
+                        for j in 0..<c { mean[j] += hb[base + j] }
+                    }
+                    let inv = 1 / Float(s.count)
+                    for j in 0..<c { mean[j] *= inv }
+                    out.append(mean)
+                }
+            }
+        }
+        return out
+    }
+}
