@@ -10,11 +10,16 @@ extension GPT {
 
     /// `meanEmbedding` of many sequences, `batchSize` at a time. Shorter sequences of a batch are padded on the
     /// right with token 0; attention is causal, so padding never changes the states of the real tokens, and
-    /// only those are averaged. Returns one (C) vector per sequence, in order. Throws for an empty sequence.
-    public func meanEmbeddings(_ sequences: [[Int32]], batchSize: Int = 16) throws -> [[Float]] {
+    /// only those are averaged. With `from`, sequence i averages positions from[i]… only (its first from[i]
+    /// tokens still condition them). Returns one (C) vector per sequence, in order. Throws for an empty range.
+    public func meanEmbeddings(_ sequences: [[Int32]], from: [Int]? = nil, batchSize: Int = 16) throws -> [[Float]] {
         guard batchSize > 0 else { throw ModelError.invalidInput("batch size must be positive, got \(batchSize)") }
-        if let empty = sequences.firstIndex(where: \.isEmpty) {
-            throw ModelError.invalidInput("sequence \(empty) is empty; a mean embedding needs at least one token")
+        let starts = from ?? [Int](repeating: 0, count: sequences.count)
+        guard starts.count == sequences.count else {
+            throw ModelError.invalidInput("\(starts.count) start positions for \(sequences.count) sequences")
+        }
+        if let empty = sequences.indices.first(where: { starts[$0] < 0 || starts[$0] >= sequences[$0].count }) {
+            throw ModelError.invalidInput("sequence \(empty) is empty from position \(starts[empty]); a mean embedding needs at least one token")
         }
         let c = config.nEmbd
         var out: [[Float]] = []
@@ -29,11 +34,12 @@ extension GPT {
             h.withUnsafeBufferPointer { hb in
                 for (row, s) in chunk.enumerated() {
                     var mean = [Float](repeating: 0, count: c)
-                    for pos in 0..<s.count {
+                    let first = starts[start + row]
+                    for pos in first..<s.count {
                         let base = (row * t + pos) * c
                         for j in 0..<c { mean[j] += hb[base + j] }
                     }
-                    let inv = 1 / Float(s.count)
+                    let inv = 1 / Float(s.count - first)
                     for j in 0..<c { mean[j] *= inv }
                     out.append(mean)
                 }

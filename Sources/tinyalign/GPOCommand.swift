@@ -12,11 +12,11 @@ struct GPOCommand: ParsableCommand {
     )
 
     /// The survey embedded with the checkpoint at `model`, or a one-line error naming the file.
-    static func dataset(survey: String, model: String) throws -> GPODataset {
+    static func dataset(survey: String, model: String, pooling: GPOPooling) throws -> GPODataset {
         try CommandSupport.oneLine {
             let s = try Survey.load(URL(fileURLWithPath: survey))
             let bundle = try ModelBundle(URL(fileURLWithPath: model))
-            return try GPODataset(survey: s, model: bundle.model, tokenizer: bundle.tokenizer)
+            return try GPODataset(survey: s, model: bundle.model, tokenizer: bundle.tokenizer, pooling: pooling)
         }
     }
 }
@@ -29,7 +29,11 @@ struct GPODataOptions: ParsableArguments {
     @Option(help: "Context questions m: how many of a group's answered questions GPO is shown.")
     var contextQuestions = 10
     @Option(help: "Random seed.") var seed: UInt64 = 0
+    @Option(help: "Tokens averaged into an option's embedding: all (prompt + option) or option (its own tokens, read after the prompt). Train default all; eval default: what the run used.")
+    var pooling: GPOPooling?
 }
+
+extension GPOPooling: ExpressibleByArgument {}
 
 /// `tinyalign gpo train`.
 struct GPOTrain: ParsableCommand {
@@ -48,7 +52,8 @@ struct GPOTrain: ParsableCommand {
     @Option(help: "Attention heads.") var heads = 4
 
     func run() throws {
-        let dataset = try GPOCommand.dataset(survey: data.survey, model: data.model)
+        let pooling = data.pooling ?? .all
+        let dataset = try GPOCommand.dataset(survey: data.survey, model: data.model, pooling: pooling)
         let groups = trainGroups.map(DataCommand.list) ?? dataset.groups
         try CommandSupport.oneLine {
             let stats = dataset.embeddingStatistics()
@@ -69,7 +74,7 @@ struct GPOTrain: ParsableCommand {
                 bar.update(step: step + 1, ["loss": recent.reduce(0, +) / Float(recent.count)])
             }
             let info = GPOTrainingInfo(trainGroups: groups, steps: steps, contextQuestions: data.contextQuestions,
-                                       embeddingModel: data.model)
+                                       embeddingModel: data.model, pooling: pooling.rawValue)
             try GPOCheckpoint.save(model, info: info, to: URL(fileURLWithPath: out))
             let tail = losses.suffix(50)
             print(String(format: "trained on %d groups, %d steps; mean loss of the last %d steps %.5f -> %@",
@@ -91,7 +96,10 @@ struct GPOEval: ParsableCommand {
 
     func run() throws {
         let (model, info) = try CommandSupport.oneLine { try GPOCheckpoint.load(from: URL(fileURLWithPath: gpo)) }
-        let dataset = try GPOCommand.dataset(survey: data.survey, model: data.model)
+        guard let pooling = data.pooling ?? GPOPooling(rawValue: info.pooling) else {
+            throw CLIError("\(gpo)/training.json: unknown pooling \"\(info.pooling)\"")
+        }
+        let dataset = try GPOCommand.dataset(survey: data.survey, model: data.model, pooling: pooling)
         let training = trainGroups.map(DataCommand.list) ?? info.trainGroups
         let heldOut = DataCommand.list(groups)
         if let seen = heldOut.first(where: training.contains) {

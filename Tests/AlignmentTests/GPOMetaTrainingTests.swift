@@ -77,7 +77,8 @@ final class GPOMetaTrainingTests: XCTestCase {
                                  mean: stats.mean, std: stats.std, seed: 4)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gpo-roundtrip-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let info = GPOTrainingInfo(trainGroups: ["g0", "g1"], steps: 0, contextQuestions: 2, embeddingModel: "toy")
+        let info = GPOTrainingInfo(trainGroups: ["g0", "g1"], steps: 0, contextQuestions: 2, embeddingModel: "toy",
+                                    pooling: "all")
         try GPOCheckpoint.save(model, info: info, to: dir)
         let (loaded, loadedInfo) = try GPOCheckpoint.load(from: dir)
         XCTAssertEqual(loadedInfo, info)

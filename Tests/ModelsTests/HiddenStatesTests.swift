@@ -21,7 +21,7 @@ final class HiddenStatesTests: XCTestCase {
     }
 
     /// meanEmbedding is the mean over positions of the last hidden states, and batching shorter sequences with
-    /// right padding gives the same vectors as embedding each one alone.
+    /// right padding gives the same vectors as embedding each one alone; `from` averages a suffix only.
     func testMeanEmbeddingAndPaddingInvariance() throws {
         let model = try GPT(config, seed: 4)
         let a: [Int32] = [3, 1, 4, 1, 5], b: [Int32] = [9, 2], c: [Int32] = [6, 5, 3, 5, 8, 9, 7]
@@ -32,6 +32,9 @@ final class HiddenStatesTests: XCTestCase {
         for (seq, vector) in zip([a, b, c], batched) {
             assertClose(vector, try model.meanEmbedding(seq), rtol: 1e-4, atol: 1e-5)
         }
+        let tail = (0..<16).map { j in (2..<5).reduce(Float(0)) { $0 + h[$1 * 16 + j] } / 3 }
+        assertClose(try model.meanEmbeddings([b, a], from: [0, 2], batchSize: 2)[1], tail, rtol: 1e-4, atol: 1e-5)
+        XCTAssertThrowsError(try model.meanEmbeddings([a], from: [5]))
         XCTAssertThrowsError(try model.meanEmbeddings([a, []])) { XCTAssertTrue("\($0)".contains("sequence 1 is empty"), "\($0)") }
     }
 }

@@ -13,17 +13,20 @@ public struct GPOTrainingInfo: Codable, Equatable, Sendable {
     public var contextQuestions: Int
     /// The checkpoint folder the embeddings came from.
     public var embeddingModel: String
+    /// How the embeddings were pooled (`GPOPooling` raw value); evaluation must pool the same way.
+    public var pooling: String
 
     enum CodingKeys: String, CodingKey {
-        case trainGroups = "train_groups", steps, contextQuestions = "context_questions", embeddingModel = "embedding_model"
+        case trainGroups = "train_groups", steps, contextQuestions = "context_questions", embeddingModel = "embedding_model", pooling
     }
 
     /// Training facts.
-    public init(trainGroups: [String], steps: Int, contextQuestions: Int, embeddingModel: String) {
+    public init(trainGroups: [String], steps: Int, contextQuestions: Int, embeddingModel: String, pooling: String) {
         self.trainGroups = trainGroups
         self.steps = steps
         self.contextQuestions = contextQuestions
         self.embeddingModel = embeddingModel
+        self.pooling = pooling
     }
 }
 
