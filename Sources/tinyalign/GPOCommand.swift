@@ -105,6 +105,7 @@ struct GPOEval: ParsableCommand {
         if let seen = heldOut.first(where: training.contains) {
             throw CLIError("group \"\(seen)\" is a training group; --groups must name held-out groups")
         }
+        try CommandSupport.oneLine { try dataset.checkGroups(heldOut, minimum: data.contextQuestions + 1) }
         print("group".padding(toLength: 16, withPad: " ", startingAt: 0) + "   GPO     uniform  train-avg  targets")
         var rows: [GPOGroupScore] = []
         for group in heldOut {
