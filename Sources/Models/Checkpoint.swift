@@ -11,13 +11,7 @@ public enum Checkpoint {
     /// a half-written checkpoint; an existing folder of that name is replaced.
     public static func save(_ model: GPT, to directory: URL, extraFiles: [String: Data] = [:],
                             tensorFiles: [String: [String: Tensor]] = [:]) throws {
-        let fm = FileManager.default
-        let parent = directory.deletingLastPathComponent()
-        try fm.createDirectory(at: parent, withIntermediateDirectories: true)
-        let staging = parent.appendingPathComponent(".\(directory.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
-        try? fm.removeItem(at: staging)
-        try fm.createDirectory(at: staging, withIntermediateDirectories: true)
-        do {
+        try AtomicFolder.write(to: directory) { staging in
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(model.config).write(to: staging.appendingPathComponent("config.json"))
@@ -25,18 +19,6 @@ public enum Checkpoint {
             try SafeTensors.write(tensors, to: staging.appendingPathComponent("model.safetensors"))
             for (name, file) in tensorFiles { try SafeTensors.write(file, to: staging.appendingPathComponent(name)) }
             for (name, data) in extraFiles { try data.write(to: staging.appendingPathComponent(name)) }
-            if fm.fileExists(atPath: directory.path) {
-                let old = parent.appendingPathComponent(".\(directory.lastPathComponent).old-\(ProcessInfo.processInfo.processIdentifier)")
-                try? fm.removeItem(at: old)
-                try fm.moveItem(at: directory, to: old)
-                try fm.moveItem(at: staging, to: directory)
-                try? fm.removeItem(at: old)
-            } else {
-                try fm.moveItem(at: staging, to: directory)
-            }
-        } catch {
-            try? fm.removeItem(at: staging)
-            throw error
         }
     }
 

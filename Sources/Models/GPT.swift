@@ -28,14 +28,20 @@ public final class GPT: Module {
         lnF = LayerNorm(config.nEmbd, eps: config.layerNormEpsilon)
     }
 
-    /// ids: (B, T) row-major -> logits: (B·T, V). Position t of a row predicts token t+1.
-    public func logits(_ ids: [Int32], batch: Int) throws -> Variable {
+    /// ids: (B, T) row-major -> the last hidden states (B, T, C): the final layer norm's output, which the head
+    /// turns into logits. Causal, so position t depends on tokens 0…t only.
+    public func lastHiddenStates(_ ids: [Int32], batch: Int) throws -> Variable {
         let t = try checkInput(ids, batch: batch)
         let positions = (0..<batch).flatMap { _ in (0..<t).map { Int32($0) } }
         var x = try Variable.embedding(weight: wte, ids: ids, shape: [batch, t])
             + Variable.embedding(weight: wpe, ids: positions, shape: [batch, t])
         for block in blocks { x = try block(x) }
-        let h = try lnF(x).reshaped([batch * t, config.nEmbd])
+        return try lnF(x)
+    }
+
+    /// ids: (B, T) row-major -> logits: (B·T, V). Position t of a row predicts token t+1.
+    public func logits(_ ids: [Int32], batch: Int) throws -> Variable {
+        let h = try lastHiddenStates(ids, batch: batch).reshaped([-1, config.nEmbd])
         return try Variable.matmul(h, wte, transposeB: true)
     }
 

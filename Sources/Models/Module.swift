@@ -11,5 +11,5 @@ extension Module {
     public var parameters: [Variable] { namedParameters.map { $0.1 } }
 
     /// Prefixes every name with `prefix.`, for nesting modules.
-    func scoped(_ prefix: String) -> [(String, Variable)] { namedParameters.map { ("\(prefix).\($0.0)", $0.1) } }
+    public func scoped(_ prefix: String) -> [(String, Variable)] { namedParameters.map { ("\(prefix).\($0.0)", $0.1) } }
 }

@@ -17,6 +17,7 @@ struct TinyAlign: ParsableCommand {
             EvalCommand.self,
             DataCommand.self,
             ReportCommand.self,
+            GPOCommand.self,
             Bench.self,
         ]
     )
