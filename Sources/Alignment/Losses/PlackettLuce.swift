@@ -39,40 +39,56 @@ extension Variable {
         guard rewards.shape.count == 1 else {
             throw AlignmentError.invalidInput("plackettLuceNLL: rewards must be 1-D (S), got shape \(rewards.shape)")
         }
+        var seen = [Int](repeating: -1, count: s)      // list that last used a response, to find duplicates cheaply
         for (i, list) in lists.enumerated() {
-            let all = list.order + list.unranked
-            guard !list.order.isEmpty, all.count >= 2, Set(all).count == all.count, all.allSatisfy({ (0..<s).contains($0) }) else {
+            let ok = !list.order.isEmpty && list.count >= 2 && (list.order + list.unranked).allSatisfy { a in
+                guard (0..<s).contains(a), seen[a] != i else { return false }
+                seen[a] = i
+                return true
+            }
+            guard ok else {
                 throw AlignmentError.invalidInput("plackettLuceNLL: list \(i) needs ≥1 ranked of ≥2 distinct responses in 0..<\(s), got order \(list.order), unranked \(list.unranked)")
             }
         }
+        // Forward, keeping for the backward pass the softmax over the not-yet-placed responses at every position:
+        // stage t covers items[stageStart[t]..<stageStart[t+1]] with probabilities probs[…], placing placed[t].
         let r = rewards.value.scalars
-        // softmax over the not-yet-placed responses at every position, kept for the backward pass
-        var stages: [[(items: [Int], probs: [Double], placed: Int)]] = []
+        var items: [Int] = [], probs: [Double] = [], placed: [Int] = [], stageStart = [0], listStages = [0]
         var losses = [Float](repeating: 0, count: lists.count)
-        stages.reserveCapacity(lists.count)
+        var remaining: [Int] = []
         for (i, list) in lists.enumerated() {
-            var remaining = list.order + list.unranked
+            remaining.removeAll(keepingCapacity: true)
+            remaining.append(contentsOf: list.order)
+            remaining.append(contentsOf: list.unranked)
             var loss = 0.0
-            var listStages: [(items: [Int], probs: [Double], placed: Int)] = []
-            for placed in list.order where remaining.count > 1 {
-                let m = remaining.map { Double(r[$0]) }.max()!
-                let e = remaining.map { Foundation.exp(Double(r[$0]) - m) }
-                let z = e.reduce(0, +)
-                loss += m + Foundation.log(z) - Double(r[placed])
-                listStages.append((remaining, e.map { $0 / z }, placed))
-                remaining.removeAll { $0 == placed }
+            for best in list.order where remaining.count > 1 {
+                var m = -Double.infinity
+                for a in remaining { m = Swift.max(m, Double(r[a])) }
+                var z = 0.0
+                let first = probs.count
+                for a in remaining {
+                    let e = Foundation.exp(Double(r[a]) - m)
+                    z += e
+                    items.append(a)
+                    probs.append(e)
+                }
+                for j in first..<probs.count { probs[j] /= z }
+                loss += m + Foundation.log(z) - Double(r[best])
+                placed.append(best)
+                stageStart.append(probs.count)
+                remaining.removeAll { $0 == best }
             }
             losses[i] = Float(loss)
-            stages.append(listStages)
+            listStages.append(placed.count)
         }
         return Variable.result(Tensor(shape: [lists.count], losses), parents: [rewards]) { g in
             var d = [Float](repeating: 0, count: s)
             let gs = g.scalars
-            for (i, listStages) in stages.enumerated() {
+            for i in lists.indices {
                 let gi = Double(gs[i])
-                for stage in listStages {
-                    for (a, p) in zip(stage.items, stage.probs) { d[a] += Float(gi * p) }
-                    d[stage.placed] -= Float(gi)
+                for t in listStages[i]..<listStages[i + 1] {
+                    for j in stageStart[t]..<stageStart[t + 1] { d[items[j]] += Float(gi * probs[j]) }
+                    d[placed[t]] -= Float(gi)
                 }
             }
             rewards.accumulate(Tensor(shape: [s], d))
