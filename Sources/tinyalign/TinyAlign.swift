@@ -13,6 +13,7 @@ struct TinyAlign: ParsableCommand {
             GenerateCommand.self,
             SFTCommand.self,
             AlignCommand.self,
+            EMDPOCommand.self,
             EvalCommand.self,
             DataCommand.self,
             ReportCommand.self,
