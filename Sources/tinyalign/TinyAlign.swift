@@ -14,6 +14,7 @@ struct TinyAlign: ParsableCommand {
             SFTCommand.self,
             AlignCommand.self,
             EMDPOCommand.self,
+            RankCommand.self,
             EvalCommand.self,
             DataCommand.self,
             ReportCommand.self,
