@@ -4,25 +4,30 @@ import XCTest
 
 /// Cluster accuracy under the best matching, the adjusted Rand index and the E-step, against hand computation.
 final class ClusterRecoveryTests: XCTestCase {
-    func testAccuracyUnderBestMatching() {
+    func testAccuracyUnderBestMatching() throws {
         // clusters 0→1 (2 right), 1→0 (2 right), 2→2 (1 right): 5 of 6
-        XCTAssertEqual(ClusterRecovery.accuracy(predicted: [0, 0, 1, 1, 2, 2], truth: [1, 1, 0, 0, 0, 2]), 5.0 / 6, accuracy: 1e-12)
-        XCTAssertEqual(ClusterRecovery.accuracy(predicted: [1, 1, 0, 0], truth: [0, 0, 1, 1]), 1)
+        XCTAssertEqual(try ClusterRecovery.accuracy(predicted: [0, 0, 1, 1, 2, 2], truth: [1, 1, 0, 0, 0, 2]), 5.0 / 6, accuracy: 1e-12)
+        XCTAssertEqual(try ClusterRecovery.accuracy(predicted: [1, 1, 0, 0], truth: [0, 0, 1, 1]), 1)
         // more clusters than groups: only two clusters can be matched
-        XCTAssertEqual(ClusterRecovery.accuracy(predicted: [0, 1, 2, 3], truth: [0, 0, 1, 1]), 0.5)
+        XCTAssertEqual(try ClusterRecovery.accuracy(predicted: [0, 1, 2, 3], truth: [0, 0, 1, 1]), 0.5)
         // fewer clusters than groups
-        XCTAssertEqual(ClusterRecovery.accuracy(predicted: [0, 0, 0, 0, 0], truth: [0, 1, 2, 2, 2]), 0.6, accuracy: 1e-12)
+        XCTAssertEqual(try ClusterRecovery.accuracy(predicted: [0, 0, 0, 0, 0], truth: [0, 1, 2, 2, 2]), 0.6, accuracy: 1e-12)
         // a matching greedy by largest cell would miss: 0→0 (3) forces 1→1 (0); the best is 0→1, 1→0 = 2 + 2
-        XCTAssertEqual(ClusterRecovery.accuracy(predicted: [0, 0, 0, 0, 0, 1, 1], truth: [0, 0, 0, 1, 1, 0, 0]), 4.0 / 7, accuracy: 1e-12)
+        XCTAssertEqual(try ClusterRecovery.accuracy(predicted: [0, 0, 0, 0, 0, 1, 1], truth: [0, 0, 0, 1, 1, 0, 0]), 4.0 / 7, accuracy: 1e-12)
     }
 
-    func testAdjustedRandIndex() {
+    func testRejectsMismatchedLabels() {
+        XCTAssertThrowsError(try ClusterRecovery.accuracy(predicted: [0, 1], truth: [0]))
+        XCTAssertThrowsError(try ClusterRecovery.adjustedRandIndex([0, -1], [0, 1]))
+    }
+
+    func testAdjustedRandIndex() throws {
         // contingency [[2,1,0],[0,1,2]]: Σ C(n_ij,2) = 2, rows 3+3 = 6, columns 1+1+1 = 3, C(6,2) = 15
         // expected 6·3/15 = 1.2, max (6+3)/2 = 4.5: ARI = (2 − 1.2)/(4.5 − 1.2) = 0.8/3.3
-        XCTAssertEqual(ClusterRecovery.adjustedRandIndex([0, 0, 0, 1, 1, 1], [0, 0, 1, 1, 2, 2]), 0.8 / 3.3, accuracy: 1e-12)
-        XCTAssertEqual(ClusterRecovery.adjustedRandIndex([0, 0, 1, 1, 2], [2, 2, 0, 0, 1]), 1, accuracy: 1e-12)
+        XCTAssertEqual(try ClusterRecovery.adjustedRandIndex([0, 0, 0, 1, 1, 1], [0, 0, 1, 1, 2, 2]), 0.8 / 3.3, accuracy: 1e-12)
+        XCTAssertEqual(try ClusterRecovery.adjustedRandIndex([0, 0, 1, 1, 2], [2, 2, 0, 0, 1]), 1, accuracy: 1e-12)
         // [[1,1],[1,1]]: index 0, expected 2·2/6 = 2/3, max 2: (0 − 2/3)/(2 − 2/3) = −0.5
-        XCTAssertEqual(ClusterRecovery.adjustedRandIndex([0, 0, 1, 1], [0, 1, 0, 1]), -0.5, accuracy: 1e-12)
+        XCTAssertEqual(try ClusterRecovery.adjustedRandIndex([0, 0, 1, 1], [0, 1, 0, 1]), -0.5, accuracy: 1e-12)
     }
 
     func testPosteriorsAndLogLikelihood() {

@@ -2,19 +2,21 @@
 public enum ClusterRecovery {
     /// Share of items whose cluster maps to their true group under the best one-to-one matching of clusters to
     /// groups (exact: dynamic programming over subsets of groups, fine for up to ~16 clusters or groups).
-    public static func accuracy(predicted: [Int], truth: [Int]) -> Double {
-        precondition(predicted.count == truth.count, "accuracy: \(predicted.count) predictions for \(truth.count) labels")
+    public static func accuracy(predicted: [Int], truth: [Int]) throws -> Double {
+        let c = try table(predicted, truth)
         guard !predicted.isEmpty else { return 1 }
-        let c = table(predicted, truth)
         let t = c[0].indices.map { j in c.map { $0[j] } }
+        guard min(c.count, t.count) <= 20 else {
+            throw AlignmentError.invalidInput("cluster accuracy: \(c.count) clusters and \(t.count) groups; the exact matching handles at most 20 on the smaller side")
+        }
         return Double(c.count <= t.count ? bestMatching(c) : bestMatching(t)) / Double(predicted.count)
     }
 
     /// Adjusted Rand index (Hubert & Arabie): (RI − E[RI]) / (max RI − E[RI]) from the contingency table;
     /// 1 for identical partitions (up to relabelling), about 0 for independent ones.
-    public static func adjustedRandIndex(_ a: [Int], _ b: [Int]) -> Double {
-        precondition(a.count == b.count, "adjustedRandIndex: \(a.count) vs \(b.count) labels")
-        let c = table(a, b)
+    public static func adjustedRandIndex(_ a: [Int], _ b: [Int]) throws -> Double {
+        let c = try table(a, b)
+        guard a.count >= 2 else { return 1 }
         func pairs(_ x: Int) -> Double { Double(x) * Double(x - 1) / 2 }
         let index = c.flatMap { $0 }.map(pairs).reduce(0, +)
         let rowSums = c.map { $0.reduce(0, +) }.map(pairs).reduce(0, +)
@@ -26,7 +28,10 @@ public enum ClusterRecovery {
     }
 
     /// Contingency counts: rows = labels of `a` (0...max), columns = labels of `b`.
-    static func table(_ a: [Int], _ b: [Int]) -> [[Int]] {
+    static func table(_ a: [Int], _ b: [Int]) throws -> [[Int]] {
+        guard a.count == b.count, (a + b).allSatisfy({ $0 >= 0 }) else {
+            throw AlignmentError.invalidInput("cluster recovery needs two equally long lists of non-negative labels, got \(a.count) and \(b.count)")
+        }
         var c = [[Int]](repeating: [Int](repeating: 0, count: (b.max() ?? 0) + 1), count: (a.max() ?? 0) + 1)
         for (x, y) in zip(a, b) { c[x][y] += 1 }
         return c

@@ -80,8 +80,8 @@ public struct EMDPOJob {
         ]
         if let truth = emData.trueGroups {
             let predicted = em.assignments
-            summary.accuracy = ClusterRecovery.accuracy(predicted: predicted, truth: truth)
-            summary.adjustedRandIndex = ClusterRecovery.adjustedRandIndex(predicted, truth)
+            summary.accuracy = try ClusterRecovery.accuracy(predicted: predicted, truth: truth)
+            summary.adjustedRandIndex = try ClusterRecovery.adjustedRandIndex(predicted, truth)
             record["cluster_accuracy"] = summary.accuracy
             record["adjusted_rand_index"] = summary.adjustedRandIndex
             record["groups"] = emData.groupNames
