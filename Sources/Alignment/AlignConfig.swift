@@ -51,6 +51,7 @@ public enum PreferenceLosses {
         "hinge": { HingeLoss(beta: $0.beta) },
         "cdpo": { ConservativeDPOLoss(beta: $0.beta, labelSmoothing: $0.labelSmoothing) },
         "simpo": { SimPOLoss(beta: $0.beta, gamma: $0.simpoGamma) },
+        "pl": { PlackettLuceLoss(beta: $0.beta) },
     ]
 
     /// Splits a method name into its loss and weighting, e.g. `gr-ipo` -> (IPO, robust).

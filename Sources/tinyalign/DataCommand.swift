@@ -54,6 +54,12 @@ struct DataSynth: ParsableCommand {
     var groupLean: Double = 0
     @Flag(help: "Write pretrain.txt from the whole population's answers without group prefixes (how the demo's base model was trained).")
     var populationCorpus = false
+    @Option(help: "Also write annotators.jsonl: this many annotators, each a member of a hidden group (for em-dpo).")
+    var annotators: Int?
+    @Option(help: "Questions each annotator answers (with --annotators).")
+    var questionsPerAnnotator: Int = 20
+    @Option(help: "Responses per annotator line: 2 = pairs (chosen, rejected), k ≥ 3 = rankings of k options (with --annotators).")
+    var rankingSize: Int = 2
 
     func run() throws {
         guard groups > 0 else { throw ValidationError("--groups must be positive") }
@@ -79,6 +85,23 @@ struct DataSynth: ParsableCommand {
         let corpusURL = outURL.appendingPathComponent("pretrain.txt")
         try Data(corpus.utf8).write(to: corpusURL, options: .atomic)
         print("\(corpus.utf8.count) bytes of pretraining text -> \(corpusURL.path)")
+        if let annotators {
+            var maker = SurveyAnnotators(annotators: annotators, seed: seed &+ 4)
+            maker.questionsPerAnnotator = questionsPerAnnotator
+            maker.rankingSize = rankingSize
+            let url = outURL.appendingPathComponent("annotators.jsonl")
+            let lines: Int
+            if rankingSize == 2 {
+                let pairs = try maker.pairs(survey)
+                try PreferenceExample.save(pairs, to: url)
+                lines = pairs.count
+            } else {
+                let rankings = try maker.rankings(survey)
+                try RankingExample.save(rankings, to: url)
+                lines = rankings.count
+            }
+            print("\(lines) \(rankingSize == 2 ? "pairs" : "rankings") from \(annotators) annotators (hidden groups in \"group\") -> \(url.path)")
+        }
     }
 }
 

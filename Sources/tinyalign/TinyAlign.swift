@@ -14,6 +14,8 @@ struct TinyAlign: ParsableCommand {
             AggregateCommand.self,
             SFTCommand.self,
             AlignCommand.self,
+            EMDPOCommand.self,
+            RankCommand.self,
             EvalCommand.self,
             DataCommand.self,
             ReportCommand.self,

@@ -47,4 +47,14 @@ enum JSONLines {
         if let n = value as? NSNumber { return n.stringValue }
         throw AlignmentError.badData(file: file.path, line: line, "field \"\(key)\" must be a string")
     }
+
+    /// Writes one JSON object per line with sorted keys, atomically, creating the folder.
+    static func write(_ objects: [[String: Any]], to url: URL) throws {
+        var text = ""
+        for obj in objects {
+            text += String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self) + "\n"
+        }
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url, options: .atomic)
+    }
 }

@@ -69,12 +69,18 @@ public enum GroupSplit {
     /// Splits each group's examples separately, so every group appears in every split in proportion.
     public static func split(_ examples: [PreferenceExample], seed: UInt64, fractions: (Double, Double) = (0.8, 0.1))
         -> (train: [PreferenceExample], validation: [PreferenceExample], test: [PreferenceExample]) {
+        split(examples, group: \.group, seed: seed, fractions: fractions)
+    }
+
+    /// The same per-group split for any kind of example (rankings too).
+    public static func split<T>(_ examples: [T], group: (T) -> String, seed: UInt64, fractions: (Double, Double) = (0.8, 0.1))
+        -> (train: [T], validation: [T], test: [T]) {
         var rng = SeededGenerator(seed: seed)
-        var byGroup: [String: [PreferenceExample]] = [:]
-        for e in examples { byGroup[e.group, default: []].append(e) }
-        var train: [PreferenceExample] = [], validation: [PreferenceExample] = [], test: [PreferenceExample] = []
-        for group in byGroup.keys.sorted() {
-            var items = byGroup[group]!
+        var byGroup: [String: [T]] = [:]
+        for e in examples { byGroup[group(e), default: []].append(e) }
+        var train: [T] = [], validation: [T] = [], test: [T] = []
+        for name in byGroup.keys.sorted() {
+            var items = byGroup[name]!
             items.shuffle(using: &rng)
             let nTrain = Int((Double(items.count) * fractions.0).rounded())
             let nVal = Int((Double(items.count) * fractions.1).rounded())

@@ -1,0 +1,65 @@
+import Foundation
+import Models
+
+/// `tinyalign rank`: Plackett–Luce alignment of an SFT checkpoint on rankings (and pairs, which are rankings of
+/// two), evaluated like the DPO family: TRL metrics per group on the held-out split's implied pairs, where the
+/// PL loss on a pair is DPO's.
+public struct RankJob {
+    /// The SFT checkpoint: starting policy and reference model.
+    public var model: URL
+    /// Rankings / pairs JSONL, split 80/10/10 per group (train / unused / test).
+    public var data: URL
+    /// The run folder.
+    public var out: URL
+    /// Training settings; `method` is pl, is-pl or gr-pl.
+    public var config: AlignConfig
+    /// How the group enters the prompt.
+    public var prompt = GroupPrompt()
+    /// Cut too-long prompts (true) or drop those rankings.
+    public var truncate = true
+    /// Progress bar on stderr.
+    public var showProgress = true
+
+    /// A job with default settings.
+    public init(model: URL, data: URL, out: URL, config: AlignConfig) {
+        self.model = model
+        self.data = data
+        self.out = out
+        self.config = config
+    }
+
+    /// Trains, evaluates on the test split and writes `<out>/eval.json`; returns the held-out metrics.
+    @discardableResult
+    public func run(log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws -> [String: Double] {
+        let bundle = try ModelBundle(model)
+        let all = try RankingExample.load(data)
+        let (train, validation, test) = GroupSplit.split(all, group: \.group, seed: config.seed)
+        let groups = Array(Set(all.map(\.group))).sorted()
+        let encoder = bundle.encoder(truncate: truncate)
+        let trainSet = try RankingSet(examples: train, groups: groups, encoder: encoder, prompt: prompt, file: data.path)
+        let heldOut = test.isEmpty ? validation : test
+        let testPairs = try PreferenceSet(examples: heldOut.flatMap(\.impliedPairs), groups: groups, encoder: encoder,
+                                          prompt: prompt, file: data.path)
+        log("data: \(trainSet.lists.count) training rankings (\(trainSet.dropped) dropped), \(testPairs.pairs.count) held-out implied pairs, \(groups.count) groups")
+        let reference = try trainSet.referenceLogProbs(model: bundle.model, padId: bundle.eos)
+        try RunFiles.writeJSON(["method": config.method, "beta": config.beta, "steps": config.steps, "batch_size": config.batchSize,
+                                "lr": config.lr, "seed": config.seed, "model": model.path, "data": data.path,
+                                "groups": groups.map(PreferenceSet.displayName), "group_template": prompt.template ?? NSNull()],
+                               to: out.appendingPathComponent("run_config.json"))
+        let policy = try Checkpoint.load(from: model)
+        let trainer = try RankingTrainer(policy: policy, config: config, train: trainSet, reference: reference,
+                                         padId: bundle.eos, out: out, tokenizerJSON: bundle.tokenizerJSON)
+        try trainer.run(progress: showProgress ? ProgressBar(total: config.steps, label: config.method) : nil)
+        var metrics: [String: Double] = [:]
+        if !testPairs.pairs.isEmpty {
+            let ref = try ReferenceLogProbs.compute(model: bundle.model, pairs: testPairs.pairs, padId: bundle.eos)
+            metrics = try PreferenceEvaluator.evaluate(model: policy, set: testPairs, reference: ref,
+                                                       loss: PlackettLuceLoss(beta: config.beta), beta: config.beta, padId: bundle.eos)
+        }
+        var record = metrics.reduce(into: [String: Any]()) { $0[$1.key] = $1.value }
+        record["step"] = config.steps
+        record["split"] = test.isEmpty ? "validation" : "test"
+        try RunFiles.writeJSON(record, to: out.appendingPathComponent("eval.json"))
+        return metrics
+    }
+}

@@ -1,0 +1,46 @@
+import Alignment
+import ArgumentParser
+import Foundation
+
+/// `tinyalign em-dpo`: find latent annotator types and train one policy per type.
+struct EMDPOCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "em-dpo",
+        abstract: "EM-DPO: cluster annotators into K latent types (pairs or rankings, no group labels) and train one policy per type.")
+
+    @Option(help: "SFT checkpoint folder: every type's starting policy and the reference model.") var model = "checkpoints/survey-base"
+    @Option(help: "Pairs or rankings JSONL with an \"annotator\" on every line (default: the embedded survey's annotators).") var data: String?
+    @Option(help: "K, the number of latent types.") var types = 2
+    @Option(help: "Run folder to write.") var out = "runs/em-dpo"
+    @Option(help: "EM rounds.") var rounds = 3
+    @Option(help: "Optimizer steps per type per round (each M-step trains from the SFT model).") var stepsPerRound = 40
+    @Option(help: "Pairs or rankings per step.") var batchSize = 16
+    @Option(help: "β of the implicit reward.") var beta: Float = 0.1
+    @Option(help: "Peak learning rate of the M-step.") var lr: Float = 1e-4
+    @Option(help: "Seed of the initial posteriors and the data order.") var seed: UInt64 = 0
+    @Option(help: "Annotators of the embedded default data (without --data).") var annotators = 60
+    @Option(help: "Questions per annotator of the embedded default data (without --data).") var questionsPerAnnotator = 20
+    @Flag(help: "Drop lists that do not fit the context instead of cutting the prompt.") var dropLong = false
+
+    func run() throws {
+        var config = EMDPOConfig()
+        config.types = types
+        config.rounds = rounds
+        config.stepsPerRound = stepsPerRound
+        config.batchSize = batchSize
+        config.beta = beta
+        config.lr = lr
+        config.seed = seed
+        var job = EMDPOJob(model: URL(fileURLWithPath: model), data: data.map { URL(fileURLWithPath: $0) },
+                           out: URL(fileURLWithPath: out), config: config)
+        job.defaultAnnotators = annotators
+        job.defaultQuestionsPerAnnotator = questionsPerAnnotator
+        job.truncate = !dropLong
+        let s = try job.run()
+        print("priors: \(s.priors.map { String(format: "%.3f", $0) }.joined(separator: " "))")
+        print("log-likelihood per round: \(s.logLikelihood.map { String(format: "%.2f", $0) }.joined(separator: " "))")
+        if let a = s.accuracy, let r = s.adjustedRandIndex {
+            print("cluster recovery vs hidden groups: accuracy \(String(format: "%.3f", a)), adjusted Rand index \(String(format: "%.3f", r))")
+        }
+        print("policies in \(out)/policy-0 … policy-\(types - 1); posteriors in \(out)/posteriors.json; summary in \(out)/em.json")
+    }
+}
