@@ -1,5 +1,8 @@
+import Models
+
 /// Settings of a preference-alignment run; saved in the run folder and in checkpoints.
-public struct AlignConfig: Codable, Equatable, Sendable {
+@dynamicMemberLookup
+public struct AlignConfig: Codable, Equatable, Sendable, HasTrainingSettings {
     /// `[is-|gr-]<loss>`: the loss (`dpo`, `ipo`, `hinge`, `cdpo`, `simpo`, …) with a uniform, importance (`is-`)
     /// or robust (`gr-`) group weighting.
     public var method = "dpo"
@@ -17,29 +20,17 @@ public struct AlignConfig: Codable, Equatable, Sendable {
     public var simpoGamma: Float = 0.5
     /// Weight of an added SFT term on the chosen responses (0 = off).
     public var sftWeight: Float = 0
-    /// Optimizer steps.
-    public var steps = 200
-    /// Pairs per step.
-    public var batchSize = 8
-    /// Peak learning rate.
-    public var lr: Float = 1e-4
-    /// Final learning rate of the cosine decay.
-    public var minLR: Float = 1e-5
-    /// Linear warmup steps.
-    public var warmupSteps = 10
-    /// AdamW weight decay (2-D weights only).
-    public var weightDecay: Float = 0
-    /// Global gradient-norm clip.
-    public var gradClip: Float = 1
-    /// Steps between validation evaluations (0 = only at the end).
-    public var evalEvery = 20
-    /// Steps between resumable checkpoints (0 = only at the end).
-    public var checkpointEvery = 0
-    /// Seed of the data order.
-    public var seed: UInt64 = 0
+    /// Budget, batch, optimizer, schedule, eval and checkpoint cadence, seed.
+    public var training = TrainingSettings()
 
     /// Defaults as documented on each field.
     public init() {}
+
+    /// `config.steps` for `config.training.steps`, and so on.
+    public subscript<T>(dynamicMember key: WritableKeyPath<TrainingSettings, T>) -> T {
+        get { training[keyPath: key] }
+        set { training[keyPath: key] = newValue }
+    }
 }
 
 /// The registry of preference losses by name. Adding a loss = one file in `Losses/` + one line here.

@@ -53,8 +53,7 @@ public final class PreferenceTrainer {
         self.out = out
         self.tokenizerJSON = tokenizerJSON
         (loss, weighting) = try PreferenceLosses.resolve(config, groupSizes: train.groupSizes)
-        loop = try TrainingLoop(model: policy, lr: config.lr, minLR: config.minLR, warmupSteps: config.warmupSteps,
-                                totalSteps: config.steps, weightDecay: config.weightDecay, gradClip: config.gradClip)
+        loop = try TrainingLoop(model: policy, settings: config.training)
         sampler = EpochSampler(count: train.pairs.count, seed: config.seed)
         if resume {
             let state = try TrainingCheckpoint.restore(PreferenceTrainerState.self, optimizer: loop.optimizer,
@@ -101,7 +100,7 @@ public final class PreferenceTrainer {
             for (g, a) in zip(train.groups, weighting.groupWeights) { record["alpha/\(PreferenceSet.displayName(g))"] = a }
             try log.write(record)
             if let validation, let validationReference,
-               (config.evalEvery > 0 && step % config.evalEvery == 0) || step == config.steps {
+               config.training.evaluates(at: step) {
                 lastEval = try PreferenceEvaluator.evaluate(model: policy, set: validation, reference: validationReference,
                                                             loss: loss, beta: config.beta, padId: padId)
                 var line = lastEval.reduce(into: [String: Any]()) { $0[$1.key] = $1.value }
@@ -111,7 +110,7 @@ public final class PreferenceTrainer {
             }
             progress?.update(step: step, ["loss": Float(record["loss"] as? Double ?? .nan),
                                           "worst": Float(lastEval["worst_group/loss"] ?? .nan)])
-            if (config.checkpointEvery > 0 && step % config.checkpointEvery == 0) || step == config.steps || step == stopAfter {
+            if config.training.checkpoints(at: step) || step == stopAfter {
                 try saveCheckpoint()
             }
             if step == stopAfter { return lastEval }

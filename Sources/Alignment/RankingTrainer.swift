@@ -44,8 +44,7 @@ public final class RankingTrainer {
         self.tokenizerJSON = tokenizerJSON
         self.weighting = weighting
         loss = pl
-        loop = try TrainingLoop(model: policy, lr: config.lr, minLR: config.minLR, warmupSteps: config.warmupSteps,
-                                totalSteps: config.steps, weightDecay: config.weightDecay, gradClip: config.gradClip)
+        loop = try TrainingLoop(model: policy, settings: config.training)
     }
 
     /// Trains for `config.steps` steps and saves `<out>/final`.

@@ -4,30 +4,19 @@ import Models
 import TensorCore
 
 /// Settings of a supervised fine-tuning run.
-public struct SFTConfig: Codable, Equatable, Sendable {
-    /// Optimizer steps.
-    public var steps = 200
-    /// Sequences per step.
-    public var batchSize = 8
-    /// Peak learning rate.
-    public var lr: Float = 3e-4
-    /// Final learning rate.
-    public var minLR: Float = 3e-5
-    /// Linear warmup steps.
-    public var warmupSteps = 10
-    /// AdamW weight decay (2-D weights only).
-    public var weightDecay: Float = 0
-    /// Global gradient-norm clip.
-    public var gradClip: Float = 1
-    /// Steps between validation losses (0 = only at the end).
-    public var evalEvery = 50
-    /// Steps between checkpoints (0 = only at the end).
-    public var checkpointEvery = 0
-    /// Seed of the data order.
-    public var seed: UInt64 = 0
+@dynamicMemberLookup
+public struct SFTConfig: Codable, Equatable, Sendable, HasTrainingSettings {
+    /// Budget, batch, optimizer, schedule, eval and checkpoint cadence, seed.
+    public var training = TrainingSettings(lr: 3e-4, minLR: 3e-5, evalEvery: 50)
 
     /// Defaults as documented on each field.
     public init() {}
+
+    /// `config.steps` for `config.training.steps`, and so on.
+    public subscript<T>(dynamicMember key: WritableKeyPath<TrainingSettings, T>) -> T {
+        get { training[keyPath: key] }
+        set { training[keyPath: key] = newValue }
+    }
 }
 
 struct SFTTrainerState: Codable {
@@ -62,8 +51,7 @@ public final class SFTTrainer {
         self.padId = padId
         self.out = out
         self.tokenizerJSON = tokenizerJSON
-        loop = try TrainingLoop(model: model, lr: config.lr, minLR: config.minLR, warmupSteps: config.warmupSteps,
-                                totalSteps: config.steps, weightDecay: config.weightDecay, gradClip: config.gradClip)
+        loop = try TrainingLoop(model: model, settings: config.training)
         sampler = EpochSampler(count: train.count, seed: config.seed)
         if resume {
             let state = try TrainingCheckpoint.restore(SFTTrainerState.self, optimizer: loop.optimizer,
@@ -104,12 +92,12 @@ public final class SFTTrainer {
             let (l, norm) = try loop.step(step) { try loss(batch) }
             step += 1
             try log.write(["step": step, "split": "train", "loss": l, "grad_norm": norm, "lr": loop.optimizer.lr])
-            if (config.evalEvery > 0 && step % config.evalEvery == 0) || step == config.steps {
+            if config.training.evaluates(at: step) {
                 evalLoss = try validationLoss()
                 if evalLoss.isFinite { try log.write(["step": step, "split": "eval", "loss": evalLoss]) }
             }
             progress?.update(step: step, ["loss": l, "eval": evalLoss])
-            if (config.checkpointEvery > 0 && step % config.checkpointEvery == 0) || step == config.steps {
+            if config.training.checkpoints(at: step) {
                 try TrainingCheckpoint.save(model: model, optimizer: loop.optimizer,
                                             state: SFTTrainerState(step: step, sampler: sampler, config: config),
                                             tokenizerJSON: tokenizerJSON, to: out.appendingPathComponent("checkpoint"))

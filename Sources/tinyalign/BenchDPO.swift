@@ -27,8 +27,8 @@ struct BenchDPO: ParsableCommand {
             rejected.append(EncodedSequence(ids: p + tokens(response), responseStart: prompt))
         }
         let sequences = chosen + rejected
-        let loop = try TrainingLoop(model: policy, lr: 1e-5, minLR: 1e-5, warmupSteps: 0, totalSteps: 1_000_000,
-                                    weightDecay: 0, gradClip: 0)
+        let loop = try TrainingLoop(model: policy, settings: TrainingSettings(steps: 1_000_000, lr: 1e-5, minLR: 1e-5,
+                                                                              warmupSteps: 0, gradClip: 0))
         let cached = try withNoGrad { try SequenceLogProbs.compute(model: reference, sequences: sequences, padId: 0) }.value.scalars
         var step = 0
         func dpoStep(runReference: Bool) throws {

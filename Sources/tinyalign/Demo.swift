@@ -12,6 +12,8 @@ struct Demo: ParsableCommand {
     @Option(help: "SFT steps.") var sftSteps = 150
     @Option(help: "Alignment steps per method.") var steps = 300
     @Option(help: "Mirror-ascent step η_α of GR-DPO.") var etaAlpha: Float = 0.1
+    @Flag(help: "Then also run EM-DPO, min-max regret aggregation and GPO on the same survey and add them to the report.")
+    var all = false
 
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)   // the table and stage lines appear as they happen, even when piped
@@ -20,6 +22,7 @@ struct Demo: ParsableCommand {
         job.sft.steps = sftSteps
         job.align.steps = steps
         job.align.etaAlpha = etaAlpha
+        job.includeSeedSystems = all
         let (results, groups) = try job.run()
         print("\n== Held-out test pairs per group (reward accuracy, DPO loss); groups from largest to smallest")
         print(DemoJob.table(results, groups: groups))

@@ -40,7 +40,7 @@ final class BadDataTests: XCTestCase {
     /// A non-finite loss stops training with the step named, and no parameter is touched.
     func testNaNLossStopsWithoutUpdating() throws {
         let model = try GPT(GPTConfig(vocabSize: 20, nPositions: 8, nEmbd: 8, nLayer: 1, nHead: 2))
-        let loop = try TrainingLoop(model: model, lr: 0.1, minLR: 0.1, warmupSteps: 0, totalSteps: 10, weightDecay: 0, gradClip: 1)
+        let loop = try TrainingLoop(model: model, settings: TrainingSettings(steps: 10, lr: 0.1, minLR: 0.1, warmupSteps: 0))
         let before = model.parameters.map(\.value.scalars)
         let text = message {
             _ = try loop.step(4) { try model.loss([1, 2, 3], targets: [2, 3, -100], batch: 1) * Float.nan }

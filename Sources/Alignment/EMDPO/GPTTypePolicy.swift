@@ -18,8 +18,7 @@ public final class GPTTypePolicy: EMTypePolicy {
         self.set = set
         self.reference = reference
         self.padId = padId
-        loop = try TrainingLoop(model: model, lr: lr, minLR: lr / 10, warmupSteps: min(5, steps), totalSteps: steps,
-                                weightDecay: 0, gradClip: 1)
+        loop = try TrainingLoop(model: model, settings: TrainingSettings(steps: steps, lr: lr, minLR: lr / 10, warmupSteps: min(5, steps)))
     }
 
     public func logRatios(_ lists: [Int]) throws -> Variable {

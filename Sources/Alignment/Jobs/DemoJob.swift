@@ -28,6 +28,8 @@ public struct DemoJob {
     public var align = AlignConfig()
     /// Progress bars on stderr.
     public var showProgress = true
+    /// Also run EM-DPO, min-max regret aggregation and GPO (`demo --all`) and add them to the report.
+    public var includeSeedSystems = false
 
     /// A demo with the default budget.
     public init(base: URL, out: URL) {
@@ -106,8 +108,16 @@ public struct DemoJob {
             let alpha = Dictionary(uniqueKeysWithValues: survey.groups.compactMap { g in (eval["alpha/\(g)"] as? Double).map { (g, $0) } })
             results.append(Result(method: method, metrics: metrics, alpha: alpha))
         }
+        var tables: [ReportTable] = []
+        if includeSeedSystems {
+            var extra = SeedSystemsDemo(sftModel: sftModel, base: base, survey: dataDir.appendingPathComponent("survey.json"),
+                                        prompts: files[2], out: out)
+            extra.showProgress = showProgress
+            tables = try extra.run(log: log)
+        }
         let runs = try methods.map { try RunData.load(out.appendingPathComponent($0)) }
-        try ReportBuilder.write(runs: runs, to: out.appendingPathComponent("report.html"), title: "TinyAlign demo: DPO vs IS-DPO vs GR-DPO")
+        try ReportBuilder.write(runs: runs, to: out.appendingPathComponent("report.html"),
+                                title: "TinyAlign demo: DPO vs IS-DPO vs GR-DPO", tables: tables)
         return (results, survey.groups)
     }
 

@@ -3,34 +3,23 @@ import Foundation
 import TensorCore
 
 /// Settings of a next-token (pre)training run; saved with the run.
-public struct PretrainConfig: Codable, Equatable, Sendable {
-    /// Optimizer steps.
-    public var steps = 1000
-    /// Sequences per step.
-    public var batchSize = 8
+@dynamicMemberLookup
+public struct PretrainConfig: Codable, Equatable, Sendable, HasTrainingSettings {
+    /// Budget, batch, optimizer and schedule.
+    public var training = TrainingSettings(steps: 1000, lr: 1e-3, minLR: 1e-4, warmupSteps: 50, weightDecay: 0.1, evalEvery: 100)
     /// Tokens per sequence (≤ n_positions); nil uses the model's context.
     public var context: Int?
-    /// Peak learning rate.
-    public var lr: Float = 1e-3
-    /// Final learning rate of the cosine decay.
-    public var minLR: Float = 1e-4
-    /// Linear warmup steps.
-    public var warmupSteps = 50
-    /// AdamW weight decay, applied to 2-D weights only.
-    public var weightDecay: Float = 0.1
-    /// Global gradient-norm clip.
-    public var gradClip: Float = 1
-    /// Steps between eval losses (0 = only at the end).
-    public var evalEvery = 100
     /// Batches averaged for one eval loss.
     public var evalBatches = 4
-    /// Steps between checkpoints (0 = only at the end).
-    public var checkpointEvery = 0
-    /// Seed of the data order.
-    public var seed: UInt64 = 0
 
     /// Defaults as documented on each field.
     public init() {}
+
+    /// `config.steps` for `config.training.steps`, and so on.
+    public subscript<T>(dynamicMember key: WritableKeyPath<TrainingSettings, T>) -> T {
+        get { training[keyPath: key] }
+        set { training[keyPath: key] = newValue }
+    }
 }
 
 /// What a pretraining checkpoint must remember to continue exactly.
@@ -51,8 +40,7 @@ public final class Pretrainer {
     public let out: URL
     /// Copied into every checkpoint so folders are self-contained.
     public let tokenizerJSON: Data?
-    private let optimizer: AdamW
-    private let schedule: CosineSchedule
+    private let loop: TrainingLoop
     private var rng: SeededGenerator
     private var step = 0
 
@@ -62,13 +50,10 @@ public final class Pretrainer {
         self.config = config
         self.out = out
         self.tokenizerJSON = tokenizerJSON
-        optimizer = try AdamW(parameters: model.parameters, lr: config.lr, betas: (0.9, 0.95), weightDecay: config.weightDecay,
-                              decayMask: AdamW.decayMatricesOnly)
-        schedule = try CosineSchedule(baseLR: config.lr, warmupSteps: config.warmupSteps, totalSteps: config.steps,
-                                      minLR: config.minLR)
+        loop = try TrainingLoop(model: model, settings: config.training)
         rng = SeededGenerator(seed: config.seed)
         if resume {
-            let state = try TrainingCheckpoint.restore(PretrainState.self, optimizer: optimizer,
+            let state = try TrainingCheckpoint.restore(PretrainState.self, optimizer: loop.optimizer,
                                                        from: out.appendingPathComponent("checkpoint"))
             try Self.checkResumable(saved: state.config, requested: config)
             step = state.step
@@ -120,28 +105,20 @@ public final class Pretrainer {
         while step < last {
             let started = Date()
             let (ids, targets) = try TokenDataset.batch(from: data.train, batch: config.batchSize, context: t, rng: &rng)
-            optimizer.zeroGrad()
-            let loss = try model.loss(ids, targets: targets, batch: config.batchSize)
-            guard loss.value.item.isFinite else {
-                throw ModelError.invalidInput("step \(step + 1): the loss is \(loss.value.item); lower --lr or check the data")
-            }
-            loss.backward()
-            let norm = clipGradNorm(model.parameters, maxNorm: config.gradClip)
-            optimizer.lr = schedule(step)
-            optimizer.step()
+            let (lossValue, norm) = try loop.step(step) { try model.loss(ids, targets: targets, batch: config.batchSize) }
             step += 1
             var record: [String: Any] = [
-                "step": step, "loss": loss.value.item, "lr": optimizer.lr, "grad_norm": norm,
+                "step": step, "loss": lossValue, "lr": loop.optimizer.lr, "grad_norm": norm,
                 "tokens_per_s": Double(ids.count) / Date().timeIntervalSince(started),
             ]
-            if (config.evalEvery > 0 && step % config.evalEvery == 0) || step == config.steps {
+            if config.training.evaluates(at: step) {
                 evalLoss = try evaluate(data.validation, context: t)
                 record["eval_loss"] = evalLoss
             }
             try log.write(record)
-            progress?.update(step: step, ["loss": loss.value.item, "eval": evalLoss])
-            if (config.checkpointEvery > 0 && step % config.checkpointEvery == 0) || step == last {
-                try TrainingCheckpoint.save(model: model, optimizer: optimizer,
+            progress?.update(step: step, ["loss": lossValue, "eval": evalLoss])
+            if config.training.checkpoints(at: step) || step == last {
+                try TrainingCheckpoint.save(model: model, optimizer: loop.optimizer,
                                             state: PretrainState(step: step, rng: rng, config: config),
                                             tokenizerJSON: tokenizerJSON, to: out.appendingPathComponent("checkpoint"))
             }

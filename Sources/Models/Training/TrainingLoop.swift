@@ -13,15 +13,15 @@ public final class TrainingLoop {
     /// Global gradient-norm clip (0 = none).
     public let gradClip: Float
 
-    /// A loop over `totalSteps` steps.
-    public init(model: GPT, lr: Float, minLR: Float, warmupSteps: Int, totalSteps: Int, weightDecay: Float,
-                gradClip: Float) throws {
+    /// A loop with the optimizer and schedule of `settings`.
+    public init(model: GPT, settings: TrainingSettings) throws {
         self.model = model
-        optimizer = try AdamW(parameters: model.parameters, lr: lr, betas: (0.9, 0.95), weightDecay: weightDecay,
+        optimizer = try AdamW(parameters: model.parameters, lr: settings.lr, betas: (0.9, 0.95), weightDecay: settings.weightDecay,
                               decayMask: AdamW.decayMatricesOnly)
-        schedule = try CosineSchedule(baseLR: lr, warmupSteps: min(warmupSteps, max(totalSteps, 1)), totalSteps: max(totalSteps, 1),
-                                      minLR: minLR)
-        self.gradClip = gradClip
+        let total = max(settings.steps, 1)
+        schedule = try CosineSchedule(baseLR: settings.lr, warmupSteps: min(settings.warmupSteps, total), totalSteps: total,
+                                      minLR: settings.minLR)
+        gradClip = settings.gradClip
     }
 
     /// Runs step `index` (0-based) on the scalar `loss`; returns the loss value and the gradient norm before clipping.

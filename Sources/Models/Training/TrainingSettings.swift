@@ -1,0 +1,51 @@
+/// The optimisation settings every trainer shares (pretraining, SFT, preference alignment): budget, batch,
+/// AdamW with warmup + cosine decay, clipping, and how often to evaluate and checkpoint.
+public struct TrainingSettings: Codable, Equatable, Sendable {
+    /// Optimizer steps.
+    public var steps: Int
+    /// Examples (sequences or pairs) per step.
+    public var batchSize: Int
+    /// Peak learning rate.
+    public var lr: Float
+    /// Final learning rate of the cosine decay.
+    public var minLR: Float
+    /// Linear warmup steps (clamped to `steps`).
+    public var warmupSteps: Int
+    /// AdamW weight decay, applied to 2-D weights only.
+    public var weightDecay: Float
+    /// Global gradient-norm clip (0 = none).
+    public var gradClip: Float
+    /// Steps between evaluations (0 = only at the end).
+    public var evalEvery: Int
+    /// Steps between resumable checkpoints (0 = only at the end).
+    public var checkpointEvery: Int
+    /// Seed of the data order.
+    public var seed: UInt64
+
+    /// Settings; every value has a default.
+    public init(steps: Int = 200, batchSize: Int = 8, lr: Float = 1e-4, minLR: Float = 1e-5, warmupSteps: Int = 10,
+                weightDecay: Float = 0, gradClip: Float = 1, evalEvery: Int = 20, checkpointEvery: Int = 0, seed: UInt64 = 0) {
+        self.steps = steps
+        self.batchSize = batchSize
+        self.lr = lr
+        self.minLR = minLR
+        self.warmupSteps = warmupSteps
+        self.weightDecay = weightDecay
+        self.gradClip = gradClip
+        self.evalEvery = evalEvery
+        self.checkpointEvery = checkpointEvery
+        self.seed = seed
+    }
+
+    /// Whether step `step` (1-based) evaluates.
+    public func evaluates(at step: Int) -> Bool { (evalEvery > 0 && step % evalEvery == 0) || step == steps }
+
+    /// Whether step `step` (1-based) writes a checkpoint.
+    public func checkpoints(at step: Int) -> Bool { (checkpointEvery > 0 && step % checkpointEvery == 0) || step == steps }
+}
+
+/// A run configuration that embeds `TrainingSettings` and exposes its fields directly (`config.steps`).
+public protocol HasTrainingSettings {
+    /// The shared optimisation settings.
+    var training: TrainingSettings { get set }
+}
