@@ -107,6 +107,17 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(page.text.contains("gr-dpo") && page.text.contains("robust") && page.text.contains("data/prefs.jsonl"))
     }
 
+    func testExtraTablesAreEscapedAndWellFormed() throws {
+        let runs = [try RunData.load(try writeRun("gr", method: "gr-dpo", alpha: true))]
+        let table = ReportTable(title: "GPO <few-shot>", headers: ["group", "score"], rows: [["A & B", "0.7243"]], note: "x < y")
+        let html = ReportBuilder.html(runs: runs, tables: [table])
+        let page = try ParsedPage(html)
+        XCTAssertTrue(page.text.contains("GPO <few-shot>") && page.text.contains("A & B") && page.text.contains("0.7243"))
+        XCTAssertTrue(html.contains("A &amp; B") && html.contains("x &lt; y"))
+        XCTAssertFalse(ReportBuilder.html(runs: runs).contains("other systems"))
+        XCTAssertTrue(html.contains("other systems"))
+    }
+
     func testMalformedMetricsNameFileAndLine() throws {
         let dir = try writeRun("bad", method: "dpo", alpha: false)
         let metrics = dir.appendingPathComponent("metrics.jsonl")

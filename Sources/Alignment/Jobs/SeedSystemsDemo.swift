@@ -51,7 +51,6 @@ public struct SeedSystemsDemo {
         if let acc = summary.accuracy, let ari = summary.adjustedRandIndex {
             emRows += [["cluster accuracy (best matching)", String(format: "%.3f", acc)],
                        ["adjusted Rand index", String(format: "%.3f", ari)]]
-            log(String(format: "EM-DPO cluster recovery: accuracy %.3f, ARI %.3f", acc, ari))
         }
 
         log("\n== Min-max regret aggregation of the \(em.types) EM-DPO policies on \(aggregatePrompts) held-out prompts")
