@@ -2,14 +2,20 @@ import Foundation
 
 /// Fused causal multi-head self-attention over a packed QKV activation, as a forward/backward pair.
 ///
-/// Each (batch, head) pair is independent: the pairs are spread over the cores and each runs three small
-/// single-threaded GEMMs directly on strided slices of `qkv` (no head split/merge copies).
+/// Each (batch, head) pair is independent: the pairs are spread over the cores and each runs small
+/// single-threaded GEMMs directly on strided slices of `qkv` (no head split/merge copies). The products are
+/// cut into blocks of `rowBlock` query rows (and, backward, key columns) so the masked upper triangle is never
+/// multiplied: about 40% fewer FLOPs at T = 128–256.
 public enum CausalAttentionKernel {
     /// What the backward pass needs from the forward pass.
     public struct Saved {
         /// Attention probabilities, (B, H, T, T); zero above the diagonal.
         public var probabilities: Tensor
     }
+
+    /// Query rows (or key columns) per product. Small enough to skip most of the masked triangle, large enough
+    /// for OpenBLAS's micro-kernels to run at speed.
+    static let rowBlock = 32
 
     /// qkv: (B, T, 3C) packed as [q | k | v] along the last axis -> out: (B, T, C), plus saved probabilities.
     /// softmax((q kᵀ) / √hs) with key positions after the query masked out; hs = C / heads.
@@ -24,26 +30,32 @@ public enum CausalAttentionKernel {
             BLAS.withThreads(1) {
                 DispatchQueue.concurrentPerform(iterations: b * heads) { job in
                     let bi = job / heads, h = job % heads
-                    let q = x + bi * t * 3 * c + h * hs
-                    let pp = p + job * t * t
-                    // scores = scale · q kᵀ, (T, T)
-                    BLAS.gemm(q, lda: 3 * c, q + c, ldb: 3 * c, pp, ldc: t, m: t, n: t, k: hs, transB: true, alpha: scale)
-                    for i in 0..<t {
-                        let row = pp + i * t
-                        var mx = -Float.infinity
-                        for j in 0...i { mx = max(mx, row[j]) }
-                        var sum: Float = 0
-                        for j in 0...i { let e = expf(row[j] - mx); row[j] = e; sum += e }
-                        let inv = 1 / sum
-                        for j in 0...i { row[j] *= inv }
-                        for j in (i + 1)..<max(t, i + 1) { row[j] = 0 }
+                    let q = x + bi * t * 3 * c + h * hs, k = q + c, v = q + 2 * c
+                    let pp = p + job * t * t, oh = o + bi * t * c + h * hs
+                    for r0 in stride(from: 0, to: t, by: rowBlock) {
+                        let rows = min(rowBlock, t - r0), keys = r0 + rows
+                        // scores of these queries against the keys they may see: scale · q kᵀ
+                        BLAS.gemm(q + r0 * 3 * c, lda: 3 * c, k, ldb: 3 * c, pp + r0 * t, ldc: t,
+                                  m: rows, n: keys, k: hs, transB: true, alpha: scale)
+                        for i in r0..<keys { causalSoftmaxRow(pp + i * t, keys: i + 1, width: t) }
+                        // out_h = P v, into the head's columns of out (row stride C)
+                        BLAS.gemm(pp + r0 * t, lda: t, v, ldb: 3 * c, oh + r0 * c, ldc: c, m: rows, n: hs, k: keys)
                     }
-                    // out_h = P v, written into the head's columns of out (row stride C)
-                    BLAS.gemm(pp, lda: t, q + 2 * c, ldb: 3 * c, o + bi * t * c + h * hs, ldc: c, m: t, n: hs, k: t)
                 }
             }
         } } }
         return (out, Saved(probabilities: probs))
+    }
+
+    /// Softmax in place over the first `keys` entries of a score row, zeros in the rest of its `width`.
+    /// Branch-free exp (`FusedMath.exp`) so the loops vectorise; libm's `expf` per score was most of the cost.
+    @inline(__always)
+    static func causalSoftmaxRow(_ row: UnsafeMutablePointer<Float>, keys n: Int, width: Int) {
+        let mx = FusedMath.max(row, n)
+        for j in 0..<n { row[j] = FusedMath.exp(row[j] - mx) }
+        let inv = 1 / FusedMath.sum(row, n)
+        for j in 0..<n { row[j] *= inv }
+        (row + n).update(repeating: 0, count: width - n)
     }
 
     /// dOut: (B, T, C) -> dQKV: (B, T, 3C), given the forward's input and saved probabilities.
@@ -65,22 +77,31 @@ public enum CausalAttentionKernel {
                     let dq = dx + bi * t * 3 * c + h * hs, dk = dq + c, dv = dq + 2 * c
                     let g = dy + bi * t * c + h * hs
                     let pp = p + job * t * t
+                    // Only entries (i, j ≤ i) of dS are written and read (j < the row block's end).
                     let dS = UnsafeMutablePointer<Float>.allocate(capacity: t * t)
                     defer { dS.deallocate() }
-                    // dV = Pᵀ dOut_h ; dP = dOut_h vᵀ
-                    BLAS.gemm(pp, lda: t, g, ldb: c, dv, ldc: 3 * c, m: t, n: hs, k: t, transA: true)
-                    BLAS.gemm(g, lda: c, v, ldb: 3 * c, dS, ldc: t, m: t, n: t, k: hs, transB: true)
-                    // softmax backward, with the 1/√hs of the scores folded in
-                    for i in 0..<t {
-                        let pr = pp + i * t, dr = dS + i * t
-                        var dot: Float = 0
-                        for j in 0...i { dot += pr[j] * dr[j] }
-                        for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) * scale }
-                        for j in (i + 1)..<max(t, i + 1) { dr[j] = 0 }
+                    for r0 in stride(from: 0, to: t, by: rowBlock) {
+                        let rows = min(rowBlock, t - r0), keys = r0 + rows
+                        // dP = dOut_h vᵀ for these queries and the keys they saw
+                        BLAS.gemm(g + r0 * c, lda: c, v, ldb: 3 * c, dS + r0 * t, ldc: t, m: rows, n: keys, k: hs, transB: true)
+                        // softmax backward, with the 1/√hs of the scores folded in
+                        for i in r0..<keys {
+                            let pr = pp + i * t, dr = dS + i * t
+                            let dot = FusedMath.dot(pr, dr, i + 1)
+                            for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) * scale }
+                            (dr + i + 1).update(repeating: 0, count: keys - i - 1)
+                        }
+                        // dQ = dS k
+                        BLAS.gemm(dS + r0 * t, lda: t, k, ldb: 3 * c, dq + r0 * 3 * c, ldc: 3 * c, m: rows, n: hs, k: keys)
                     }
-                    // dQ = dS k ; dK = dSᵀ q
-                    BLAS.gemm(dS, lda: t, k, ldb: 3 * c, dq, ldc: 3 * c, m: t, n: hs, k: t)
-                    BLAS.gemm(dS, lda: t, q, ldb: 3 * c, dk, ldc: 3 * c, m: t, n: hs, k: t, transA: true)
+                    for c0 in stride(from: 0, to: t, by: rowBlock) {
+                        // Keys c0..<c0+cols were seen only by queries c0…: dV = Pᵀ dOut_h, dK = dSᵀ q over those rows.
+                        let cols = min(rowBlock, t - c0), later = t - c0
+                        BLAS.gemm(pp + c0 * t + c0, lda: t, g + c0 * c, ldb: c, dv + c0 * 3 * c, ldc: 3 * c,
+                                  m: cols, n: hs, k: later, transA: true)
+                        BLAS.gemm(dS + c0 * t + c0, lda: t, q + c0 * 3 * c, ldb: 3 * c, dk + c0 * 3 * c, ldc: 3 * c,
+                                  m: cols, n: hs, k: later, transA: true)
+                    }
                 }
             }
         } } } }

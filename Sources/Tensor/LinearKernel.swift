@@ -12,8 +12,12 @@ public enum LinearKernel {
         x.withUnsafeBufferPointer { px in weight.withUnsafeBufferPointer { pw in y.withUnsafeMutableBufferPointer { py in
             let beta: Float
             if let bias {
+                // The bias is copied into every row and the GEMM adds onto it (beta 1): one pass over y, split
+                // over the cores, instead of a separate add pass after the product.
                 bias.withUnsafeBufferPointer { pb in
-                    for r in 0..<rows { (py.baseAddress! + r * nOut).update(from: pb.baseAddress!, count: nOut) }
+                    Parallel.forRows(rows, costPerRow: nOut) { range in
+                        for r in range { (py.baseAddress! + r * nOut).update(from: pb.baseAddress!, count: nOut) }
+                    }
                 }
                 beta = 1
             } else { beta = 0 }
@@ -34,18 +38,13 @@ public enum LinearKernel {
         let nIn = weight.shape[0], nOut = weight.shape[1]
         let rows = x.count / nIn
         var dw = Tensor(uninitializedShape: [nIn, nOut])
-        var db = Tensor(shape: [nOut], repeating: 0)
+        var db = Tensor(uninitializedShape: [nOut])
         var dx: Tensor? = needsInputGrad ? Tensor(uninitializedShape: x.shape) : nil
         dy.withUnsafeBufferPointer { pdy in x.withUnsafeBufferPointer { px in
             dw.withUnsafeMutableBufferPointer { pdw in
                 BLAS.gemm(px.baseAddress!, pdy.baseAddress!, pdw.baseAddress!, m: nIn, n: nOut, k: rows, transA: true)
             }
-            db.withUnsafeMutableBufferPointer { pdb in
-                for r in 0..<rows {
-                    let row = pdy.baseAddress! + r * nOut
-                    for j in 0..<nOut { pdb[j] += row[j] }
-                }
-            }
+            db.withUnsafeMutableBufferPointer { pdb in columnSums(pdy.baseAddress!, rows: rows, columns: nOut, into: pdb.baseAddress!) }
             if dx != nil {
                 weight.withUnsafeBufferPointer { pw in dx!.withUnsafeMutableBufferPointer { pdx in
                     BLAS.gemm(pdy.baseAddress!, pw.baseAddress!, pdx.baseAddress!, m: rows, n: nIn, k: nOut, transB: true)
@@ -53,6 +52,23 @@ public enum LinearKernel {
             }
         } }
         return (dx, dw, db)
+    }
+
+    /// out[j] = Σ_r m[r, j] for a row-major (rows, columns) matrix. The columns are split over the cores (each
+    /// core reads every row's slice of its columns, contiguous and vectorisable), so the sums need no merge and
+    /// are the same for any core count.
+    static func columnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
+        // Chunks of whole cache lines (16 floats), so two cores never write the same line of `out`.
+        let lines = (columns + 15) / 16
+        Parallel.forRows(lines, costPerRow: 16 * rows) { range in
+            let lo = range.lowerBound * 16, hi = min(columns, range.upperBound * 16)
+            let o = out + lo, n = hi - lo
+            o.update(repeating: 0, count: n)
+            for r in 0..<rows {
+                let row = m + r * columns + lo
+                for j in 0..<n { o[j] += row[j] }
+            }
+        }
     }
 
     private static func dims(_ x: Tensor, _ w: Tensor, _ b: Tensor?) throws -> (Int, Int, Int) {

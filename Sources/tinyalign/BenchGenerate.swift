@@ -14,7 +14,7 @@ struct BenchGenerate: ParsableCommand {
     @Option(help: "Timed runs (after 2 warm-up runs).") var iterations = 10
 
     func run() throws {
-        guard let gptConfig = GPTConfig.named(config) else { throw CLIError("--config must be tiny or small, got \(config)") }
+        let gptConfig = try CommandSupport.benchConfig(config)
         guard tokens > 0, iterations > 0 else { throw CLIError("--tokens and --iterations must be positive") }
         let model = try GPT(gptConfig, seed: 0)
         var generated = 0

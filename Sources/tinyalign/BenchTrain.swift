@@ -15,7 +15,7 @@ struct BenchTrain: ParsableCommand {
     @Option(help: "Timed steps (after 3 warm-up steps).") var steps = 20
 
     func run() throws {
-        guard let gptConfig = GPTConfig.named(config) else { throw CLIError("--config must be tiny or small, got \(config)") }
+        let gptConfig = try CommandSupport.benchConfig(config)
         guard batchSize > 0, steps > 0 else { throw CLIError("--batch-size and --steps must be positive") }
         let model = try GPT(gptConfig, seed: 0)
         let optimizer = try AdamW(parameters: model.parameters, lr: 3e-4, betas: (0.9, 0.95), weightDecay: 0.1,

@@ -38,6 +38,12 @@ enum CommandSupport {
         return id
     }
 
+    /// The bench configs: `tiny` or `small` with vocab 256, as in the PyTorch peer.
+    static func benchConfig(_ name: String) throws -> GPTConfig {
+        guard let config = GPTConfig.named(name) else { throw CLIError("--config must be tiny or small, got \(name)") }
+        return config
+    }
+
     /// `tiny`, `small`, or a Hugging Face style `config.json` file.
     static func modelConfig(_ spec: String) throws -> GPTConfig {
         if let named = GPTConfig.named(spec) { return named }
