@@ -20,6 +20,7 @@ struct AlignCommand: ParsableCommand {
     @Option(help: "Label smoothing ε of cdpo.") var labelSmoothing: Float = 0.1
     @Option(help: "Target margin γ of simpo.") var gamma: Float = 0.5
     @Option(help: "Optimizer steps.") var steps = 200
+    @Option(help: "Passes over the training data (overrides --steps).") var epochs: Double?
     @Option(help: "Pairs per step.") var batchSize = 8
     @Option(help: "Peak learning rate.") var lr: Float = 1e-4
     @Option(help: "Seed of the data split and order.") var seed: UInt64 = 0
@@ -52,6 +53,7 @@ struct AlignCommand: ParsableCommand {
         job.prompt = prompt.groupPrompt
         job.groups = groups.isEmpty ? nil : groups
         job.truncate = !dropLong
+        job.epochs = epochs
         job.resume = resume
         let m = try job.run()
         let groupNames = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out).appendingPathComponent("run_config.json"))) as? [String: Any])?["groups"] as? [String] ?? []

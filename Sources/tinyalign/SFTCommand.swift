@@ -12,6 +12,7 @@ struct SFTCommand: ParsableCommand {
     @Option(help: "Optional validation JSONL (default: 10% of each group of --data).") var validation: String?
     @Option(help: "Run folder to write.") var out: String
     @Option(help: "Optimizer steps.") var steps = 200
+    @Option(help: "Passes over the training data (overrides --steps).") var epochs: Double?
     @Option(help: "Sequences per step.") var batchSize = 8
     @Option(help: "Peak learning rate.") var lr: Float = 3e-4
     @Option(help: "Seed of the data order.") var seed: UInt64 = 0
@@ -32,6 +33,7 @@ struct SFTCommand: ParsableCommand {
         var job = SFTJob(model: URL(fileURLWithPath: model), data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out), config: config)
         job.validationData = validation.map { URL(fileURLWithPath: $0) }
         job.prompt = prompt.groupPrompt
+        job.epochs = epochs
         job.resume = resume
         let loss = try job.run()
         print("sft done: validation loss \(String(format: "%.4f", loss)); model in \(out)/final")

@@ -68,6 +68,15 @@ final class EndToEndCLITests: XCTestCase {
                 XCTAssertEqual(alphas.reduce(0, +), 1, accuracy: 1e-5)
             }
         }
+        // --epochs sets the step count from the training split: 2 passes over its pairs in batches of 4.
+        let epochsOut = world.root.appendingPathComponent("align-epochs")
+        let ep = try run(["align", "--model", sftDir.appendingPathComponent("final").path, "--data", world.data.path,
+                          "--out", epochsOut.path, "--epochs", "2", "--batch-size", "4"])
+        XCTAssertEqual(ep.status, 0, ep.err)
+        let cfg = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: epochsOut.appendingPathComponent("run_config.json"))) as? [String: Any])
+        let trainPairs = (cfg["group_sizes"] as! [Int]).reduce(0, +)
+        XCTAssertEqual(cfg["steps"] as? Int, (2 * trainPairs + 3) / 4)
+
         let ev = try run(["eval", "--model", world.root.appendingPathComponent("align-gr-dpo/final").path, "--data", world.data.path])
         XCTAssertEqual(ev.status, 0, ev.err)
         for row in ["north", "south", "east", "worst group", "average over groups"] { XCTAssertTrue(ev.out.contains(row), ev.out) }

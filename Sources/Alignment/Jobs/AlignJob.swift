@@ -22,6 +22,8 @@ public struct AlignJob {
     public var groups: [String]?
     /// Cut too-long prompts (true) or drop those pairs.
     public var truncate = true
+    /// Train for this many passes over the training pairs instead of `config.steps`.
+    public var epochs: Double?
     /// Continue from `<out>/checkpoint`.
     public var resume = false
     /// Show a progress bar / periodic lines on stderr.
@@ -67,6 +69,8 @@ public struct AlignJob {
         log("reference log-probs: \(trainRef.hit && valRef.hit ? "read from cache" : "computed and cached") in \(cache.path)")
 
         let policy = resume ? try Checkpoint.load(from: out.appendingPathComponent("checkpoint")) : try Checkpoint.load(from: model)
+        var config = self.config
+        if let epochs { config.training.setSteps(epochs: epochs, examples: trainSet.pairs.count) }
         let (loss, weighting) = try PreferenceLosses.resolve(config, groupSizes: trainSet.groupSizes)
         var runConfig: [String: Any] = [
             "method": config.method, "loss": loss.name, "weighting": weighting.name, "beta": config.beta,

@@ -16,6 +16,8 @@ public struct SFTJob {
     public var config: SFTConfig
     /// How the group enters the prompt.
     public var prompt = GroupPrompt()
+    /// Train for this many passes over the training examples instead of `config.steps`.
+    public var epochs: Double?
     /// Continue from `<out>/checkpoint`.
     public var resume = false
     /// Show a progress bar / periodic lines on stderr.
@@ -55,6 +57,8 @@ public struct SFTJob {
         }
         let trainSeqs = encode(train), validationSeqs = encode(validation)
         log("data: \(trainSeqs.count) train / \(validationSeqs.count) validation examples; \(dropped) dropped (too long)")
+        var config = self.config
+        if let epochs { config.training.setSteps(epochs: epochs, examples: trainSeqs.count) }
         let policy = resume ? try Checkpoint.load(from: out.appendingPathComponent("checkpoint")) : base.model
         try RunFiles.writeJSON([
             "method": "sft", "steps": config.steps, "batch_size": config.batchSize, "lr": config.lr, "seed": config.seed,

@@ -37,6 +37,11 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
         self.seed = seed
     }
 
+    /// Sets `steps` to cover `epochs` passes over `examples` examples in batches of `batchSize` (at least one step).
+    public mutating func setSteps(epochs: Double, examples: Int) {
+        steps = max(1, Int((epochs * Double(examples) / Double(max(batchSize, 1))).rounded(.up)))
+    }
+
     /// Whether step `step` (1-based) evaluates.
     public func evaluates(at step: Int) -> Bool { (evalEvery > 0 && step % evalEvery == 0) || step == steps }
 
