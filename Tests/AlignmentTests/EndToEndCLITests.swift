@@ -3,25 +3,10 @@ import XCTest
 
 /// Runs the real `tinyalign` binary: sft, then align with each method, then eval, on a tiny model and data.
 final class EndToEndCLITests: XCTestCase {
-    static var binary: URL {
-        // The test runner sits in the build products folder next to the `tinyalign` executable.
-        let products = Bundle.main.executableURL!.deletingLastPathComponent()
-        return products.appendingPathComponent("tinyalign")
-    }
+    static var binary: URL { TinyAlignBinary.url }
 
     @discardableResult
-    func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = Self.binary
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
+    func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) { try TinyAlignBinary.run(args) }
 
     func assertFiniteMetrics(_ file: URL, file callerFile: StaticString = #filePath, line: UInt = #line) throws {
         let text = try String(contentsOf: file, encoding: .utf8)

@@ -1,0 +1,46 @@
+import Alignment
+import Foundation
+import Models
+import Tokenizer
+import XCTest
+
+/// `tinyalign gpo train` then `gpo eval` through the real binary on a small survey and a tiny embedding model.
+final class GPOCLITests: XCTestCase {
+    func testTrainThenEvalPrintsScoresAndRefusesTrainingGroups() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ta-gpo-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let survey = try SurveySynthesizer(groups: SurveySynthesizer.groupNames(count: 6), questions: 30, seed: 3).generate()
+        let surveyURL = root.appendingPathComponent("survey.json")
+        try survey.save(to: surveyURL)
+        let tokenizer = try BPETrainer(vocabSize: 300).train(texts: [try SurveyCorpus.text(survey, samplesPerQuestion: 1, seed: 1)])
+        let config = GPTConfig(vocabSize: tokenizer.vocabularySize, nPositions: 128, nEmbd: 16, nLayer: 1, nHead: 2,
+                               eosTokenId: tokenizer.id(for: "<|endoftext|>")!)
+        let model = root.appendingPathComponent("model")
+        try Checkpoint.save(try GPT(config, seed: 1), to: model, extraFiles: ["tokenizer.json": Data(tokenizer.tokenizerJSONString().utf8)])
+        let train = survey.groups.prefix(4).joined(separator: ","), heldOut = survey.groups.suffix(2).joined(separator: ",")
+        let gpo = root.appendingPathComponent("gpo")
+
+        let t = try TinyAlignBinary.run(["gpo", "train", "--survey", surveyURL.path, "--model", model.path, "--out", gpo.path,
+                                             "--train-groups", train, "--steps", "20", "--context-questions", "5", "--d-model", "16",
+                                             "--layers", "1", "--heads", "2"])
+        XCTAssertEqual(t.status, 0, t.err)
+        for f in ["gpo_config.json", "model.safetensors", "training.json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: gpo.appendingPathComponent(f).path), f)
+        }
+        let e = try TinyAlignBinary.run(["gpo", "eval", "--survey", surveyURL.path, "--model", model.path, "--gpo", gpo.path,
+                                             "--groups", heldOut, "--context-questions", "5"])
+        XCTAssertEqual(e.status, 0, e.err)
+        // One row per held-out group and a mean row, each with three scores in [0, 1].
+        let rows = e.out.split(separator: "\n").dropFirst()
+        XCTAssertEqual(rows.count, 3, e.out)
+        for row in rows {
+            let scores = row.split(separator: " ").compactMap { Double($0) }.prefix(3)
+            XCTAssertEqual(scores.count, 3, String(row))
+            XCTAssertTrue(scores.allSatisfy { (0...1).contains($0) }, String(row))
+        }
+        let bad = try TinyAlignBinary.run(["gpo", "eval", "--survey", surveyURL.path, "--model", model.path, "--gpo", gpo.path,
+                                               "--groups", survey.groups[0]])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.err.contains("is a training group"), bad.err)
+    }
+}
