@@ -5,7 +5,8 @@ import Foundation
 /// `tinyalign align`: DPO-family preference optimisation with group weighting.
 struct AlignCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "align",
-        abstract: "Align an SFT checkpoint on preference pairs (dpo, ipo, is-dpo, is-ipo, gr-dpo, gr-ipo, hinge, cdpo, simpo).")
+        abstract: "Align an SFT checkpoint on preference pairs (dpo, ipo, is-dpo, is-ipo, gr-dpo, gr-ipo, hinge, cdpo, simpo).",
+        discussion: TrainingOptions.defaults(AlignConfig().training))
 
     @Option(help: "SFT checkpoint folder: the starting policy and the reference model.") var model: String
     @Option(help: "Preference JSONL (prompt, chosen, rejected, group); split 80/10/10 per group unless --validation is given.") var data: String
@@ -19,13 +20,7 @@ struct AlignCommand: ParsableCommand {
     @Option(help: "Weight of an extra SFT term on the chosen responses.") var sftWeight: Float = 0
     @Option(help: "Label smoothing ε of cdpo.") var labelSmoothing: Float = 0.1
     @Option(help: "Target margin γ of simpo.") var gamma: Float = 0.5
-    @Option(help: "Optimizer steps.") var steps = 200
-    @Option(help: "Passes over the training data (overrides --steps).") var epochs: Double?
-    @Option(help: "Pairs per step.") var batchSize = 8
-    @Option(help: "Peak learning rate.") var lr: Float = 1e-4
-    @Option(help: "Seed of the data split and order.") var seed: UInt64 = 0
-    @Option(help: "Steps between validation evaluations.") var evalEvery = 20
-    @Option(help: "Steps between resumable checkpoints (0 = end only).") var checkpointEvery = 0
+    @OptionGroup var training: TrainingOptions
     @Option(parsing: .upToNextOption, help: "Groups to train on (default: all in the data).") var groups: [String] = []
     @OptionGroup var prompt: PromptOptions
     @Flag(help: "Drop pairs that do not fit the context instead of cutting the prompt.") var dropLong = false
@@ -41,19 +36,13 @@ struct AlignCommand: ParsableCommand {
         config.sftWeight = sftWeight
         config.labelSmoothing = labelSmoothing
         config.simpoGamma = gamma
-        config.steps = steps
-        config.batchSize = batchSize
-        config.lr = lr
-        config.minLR = lr / 10
-        config.seed = seed
-        config.evalEvery = evalEvery
-        config.checkpointEvery = checkpointEvery
+        training.apply(to: &config.training)
         var job = AlignJob(model: URL(fileURLWithPath: model), data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out), config: config)
         job.validationData = validation.map { URL(fileURLWithPath: $0) }
         job.prompt = prompt.groupPrompt
         job.groups = groups.isEmpty ? nil : groups
         job.truncate = !dropLong
-        job.epochs = epochs
+        job.epochs = training.epochs
         job.resume = resume
         let m = try job.run()
         let groupNames = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out).appendingPathComponent("run_config.json"))) as? [String: Any])?["groups"] as? [String] ?? []
