@@ -123,7 +123,9 @@ public enum ReportBuilder {
             }
             s += card("Group weights α", LineChart(metric: "alpha", title: "\(label): group weights α", xLabel: "step",
                                                    yLabel: "α", series: series, yInclude: [0]).svg(run: label),
-                      note: "Mirror-ascent weights of the robust objective; the worst groups gain weight.")
+                      note: run.method.hasPrefix("gr-")
+                        ? "Mirror-ascent weights of the robust objective; the worst groups gain weight."
+                        : "Fixed weights: each group's share of the data (uniform) or 1/K (importance weighting).")
         }
         s += card("Final per-group metrics", groupTable(run),
                   note: run.finalEval != nil ? "From eval.json." : "From the last eval line of metrics.jsonl.")
