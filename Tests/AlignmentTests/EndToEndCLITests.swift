@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Runs the real `tinyalign` binary: sft, then align with each method, then eval, on a tiny model and data.

@@ -2,6 +2,7 @@ import Alignment
 import Foundation
 import Models
 import Tokenizer
+import TestSupport
 import XCTest
 
 /// `tinyalign gpo train` then `gpo eval` through the real binary on a small survey and a tiny embedding model.
