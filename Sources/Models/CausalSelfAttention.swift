@@ -23,6 +23,7 @@ public final class CausalSelfAttention: Module {
         try cProj(Variable.causalSelfAttention(qkv: cAttn(x), heads: heads))
     }
 
+    /// Parameters under their Hugging Face names, relative to this module.
     public var namedParameters: [(String, Variable)] { cAttn.scoped("c_attn") + cProj.scoped("c_proj") }
 }
 
@@ -43,6 +44,7 @@ public final class MLP: Module {
     /// x: (B, T, C) -> (B, T, C)
     public func callAsFunction(_ x: Variable) throws -> Variable { try cProj(cFc(x).gelu()) }
 
+    /// Parameters under their Hugging Face names, relative to this module.
     public var namedParameters: [(String, Variable)] { cFc.scoped("c_fc") + cProj.scoped("c_proj") }
 }
 
@@ -71,6 +73,7 @@ public final class Block: Module {
         return try h + mlp(ln2(h))
     }
 
+    /// Parameters under their Hugging Face names, relative to this module.
     public var namedParameters: [(String, Variable)] {
         ln1.scoped("ln_1") + attn.scoped("attn") + ln2.scoped("ln_2") + mlp.scoped("mlp")
     }

@@ -18,6 +18,7 @@ public final class Linear: Module {
     /// x: (…, in) -> (…, out)
     public func callAsFunction(_ x: Variable) throws -> Variable { try Variable.linear(x, weight: weight, bias: bias) }
 
+    /// Parameters under their Hugging Face names, relative to this module.
     public var namedParameters: [(String, Variable)] { [("weight", weight), ("bias", bias)] }
 }
 
@@ -40,5 +41,6 @@ public final class LayerNorm: Module {
     /// x: (…, C) -> (…, C)
     public func callAsFunction(_ x: Variable) throws -> Variable { try x.layerNorm(weight: weight, bias: bias, eps: eps) }
 
+    /// Parameters under their Hugging Face names, relative to this module.
     public var namedParameters: [(String, Variable)] { [("weight", weight), ("bias", bias)] }
 }

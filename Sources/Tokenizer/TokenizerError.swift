@@ -18,6 +18,7 @@ public enum TokenizerError: Error, CustomStringConvertible, LocalizedError, Equa
     /// Training or construction was asked for something impossible.
     case invalidArgument(String)
 
+    /// The one-line message shown to a user.
     public var description: String {
         switch self {
         case let .io(path, reason): return "\(path): \(reason)"
@@ -31,5 +32,6 @@ public enum TokenizerError: Error, CustomStringConvertible, LocalizedError, Equa
         }
     }
 
+    /// The same message, for `LocalizedError`.
     public var errorDescription: String? { description }
 }

@@ -21,12 +21,14 @@ public final class GPTTypePolicy: EMTypePolicy {
         loop = try TrainingLoop(model: model, settings: TrainingSettings(steps: steps, lr: lr, minLR: lr / 10, warmupSteps: min(5, steps)))
     }
 
+    /// Differentiable log-ratios of the listed responses (see `EMTypePolicy`).
     public func logRatios(_ lists: [Int]) throws -> Variable {
         let lp = try set.logProbs(model: model, lists: lists, padId: padId)
         let ref = lists.flatMap { reference[$0] }
         return try lp - Variable(Tensor(shape: [ref.count], ref))
     }
 
+    /// One optimizer step on `objective` (see `EMTypePolicy`).
     public func step(_ index: Int, objective: () throws -> Variable) throws -> Float {
         try loop.step(index, objective).loss
     }

@@ -7,6 +7,7 @@ import TensorCore
 public struct PlackettLuceLoss: PreferenceLoss {
     /// Inverse temperature of the implicit reward.
     public var beta: Float
+    /// The name used on the command line and in metrics.
     public var name: String { "pl" }
     /// PL with `beta`.
     public init(beta: Float = 0.1) { self.beta = beta }

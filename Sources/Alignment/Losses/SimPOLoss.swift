@@ -10,13 +10,16 @@ public struct SimPOLoss: PreferenceLoss {
     public var beta: Float
     /// Target reward margin γ.
     public var gamma: Float
+    /// The name used on the command line and in metrics.
     public var name: String { "simpo" }
+    /// Reference-free: the reference log-probs are not read.
     public var usesReference: Bool { false }
     /// SimPO with `beta` and `gamma`.
     public init(beta: Float = 2, gamma: Float = 0.5) {
         self.beta = beta
         self.gamma = gamma
     }
+    /// ℓ_i for every pair, (N), by the formula in the type comment.
     public func perPairLoss(_ batch: PairLogProbs) throws -> Variable {
         let wLen = Variable(Tensor(shape: [batch.count], batch.chosenLengths.map { Float($0) }))
         let lLen = Variable(Tensor(shape: [batch.count], batch.rejectedLengths.map { Float($0) }))

@@ -29,6 +29,7 @@ public indirect enum PythonLiteral: Equatable, Sendable {
         return value
     }
 
+    /// Structural equality of two parsed literals.
     public static func == (a: PythonLiteral, b: PythonLiteral) -> Bool {
         switch (a, b) {
         case let (.string(x), .string(y)): return x == y

@@ -5,11 +5,13 @@ import Autograd
 public struct ImportanceWeighting: GroupWeighting {
     /// N_g per group.
     public let groupSizes: [Int]
+    /// The name used on the command line and in metrics.
     public var name: String { "importance" }
     /// 1/K for every group.
     public var groupWeights: [Float] { Array(repeating: 1 / Float(groupSizes.count), count: groupSizes.count) }
     /// An importance weighting over groups of the given sizes.
     public init(groupSizes: [Int]) { self.groupSizes = groupSizes }
+    /// The scalar objective of one minibatch, as the type comment describes.
     public mutating func objective(losses: Variable, groups: [Int]) throws -> Variable {
         try GroupIds.validate(groups, losses: losses, k: groupSizes.count)
         let n = Float(groupSizes.reduce(0, +)), k = Float(groupSizes.count), b = Float(groups.count)

@@ -23,7 +23,9 @@ public struct RobustWeighting: GroupWeighting, Codable {
     /// G of the last step (the α-update input, without the adjustment), for tests and metrics.
     public private(set) var lastGroupLosses: [Float] = []
 
+    /// The name used on the command line and in metrics.
     public var name: String { "robust" }
+    /// The current group weights α.
     public var groupWeights: [Float] { alpha }
 
     /// Starts from α = (1/K, …).
@@ -36,6 +38,7 @@ public struct RobustWeighting: GroupWeighting, Codable {
         alpha = Array(repeating: 1 / Float(groupSizes.count), count: groupSizes.count)
     }
 
+    /// The scalar objective of one minibatch, as the type comment describes.
     public mutating func objective(losses: Variable, groups: [Int]) throws -> Variable {
         let k = groupSizes.count
         try GroupIds.validate(groups, losses: losses, k: k)

@@ -4,6 +4,7 @@ import Autograd
 public struct UniformWeighting: GroupWeighting {
     /// N_g per group.
     public let groupSizes: [Int]
+    /// The name used on the command line and in metrics.
     public var name: String { "uniform" }
     /// Each group's share of the data, N_g / N: its effective weight under the mean.
     public var groupWeights: [Float] {
@@ -12,6 +13,7 @@ public struct UniformWeighting: GroupWeighting {
     }
     /// A uniform weighting over groups of the given sizes.
     public init(groupSizes: [Int]) { self.groupSizes = groupSizes }
+    /// The scalar objective of one minibatch, as the type comment describes.
     public mutating func objective(losses: Variable, groups: [Int]) throws -> Variable {
         try GroupIds.validate(groups, losses: losses, k: groupSizes.count)
         return losses.mean()
