@@ -122,5 +122,19 @@ final class BoundaryCutTests: XCTestCase {
         XCTAssertEqual(promptText + responseText, "Is tea good?")
         XCTAssertTrue("Is te".hasPrefix(promptText), promptText)
         XCTAssertEqual(seq.ids.last, eos)
+        XCTAssertFalse(seq.promptCut, "moving the cut back is not truncation")
+    }
+
+    /// A prompt too long for the context keeps its start and the whole response, and says so.
+    func testTooLongPromptKeepsItsStartAndIsFlagged() throws {
+        let tokenizer = try BPETrainer(vocabSize: 270).train(texts: ["abc abc abc"])
+        let eos = Int32(tokenizer.id(for: "<|endoftext|>")!)
+        let prompt = String(repeating: "x", count: 20)
+        let seq = try XCTUnwrap(SequenceEncoder(tokenizer: tokenizer, eos: eos, context: 8).encode(prompt: prompt, response: " y"))
+        XCTAssertEqual(seq.ids.count, 8)
+        XCTAssertTrue(seq.promptCut)
+        XCTAssertEqual(try tokenizer.decode(seq.ids[seq.responseStart...].dropLast().map { Int($0) }), " y")
+        XCTAssertTrue(prompt.hasPrefix(try tokenizer.decode(seq.ids[..<seq.responseStart].map { Int($0) })))
+        XCTAssertNil(SequenceEncoder(tokenizer: tokenizer, eos: eos, context: 8, truncate: false).encode(prompt: prompt, response: " y"))
     }
 }

@@ -46,8 +46,7 @@ public struct PreferenceSet {
             let text = prompt.render(prompt: e.prompt, group: e.group)
             guard let c = encoder.encode(prompt: text, response: e.chosen),
                   let r = encoder.encode(prompt: text, response: e.rejected) else { dropped += 1; continue }
-            let full = encoder.tokenizer.encode(text).count
-            if c.responseStart < full || r.responseStart < full { truncated += 1 }
+            if c.promptCut || r.promptCut { truncated += 1 }
             pairs.append(EncodedPair(chosen: c, rejected: r, group: g))
         }
     }

@@ -7,13 +7,16 @@ public struct EncodedSequence: Equatable, Sendable {
     public var ids: [Int32]
     /// Index of the first response token.
     public var responseStart: Int
+    /// True when the end of the prompt was cut to fit the context.
+    public var promptCut = false
     /// Number of response tokens, EOS included (|y| for length-normalised losses and SFT's token mean).
     public var responseLength: Int { ids.count - responseStart }
 
     /// A sequence whose response starts at `responseStart`.
-    public init(ids: [Int32], responseStart: Int) {
+    public init(ids: [Int32], responseStart: Int, promptCut: Bool = false) {
         self.ids = ids
         self.responseStart = responseStart
+        self.promptCut = promptCut
     }
 }
 
@@ -54,12 +57,14 @@ public struct SequenceEncoder {
         var responseIds = Array(full[cut...])
         responseIds.append(eos)
         var head = Array(full[..<cut])
+        var promptCut = false
         if head.count + responseIds.count > context {
             guard truncate else { return nil }
             let room = context - responseIds.count
             guard room >= minimumPromptTokens else { return nil }
             head = Array(head.prefix(room))
+            promptCut = true
         }
-        return EncodedSequence(ids: head + responseIds, responseStart: head.count)
+        return EncodedSequence(ids: head + responseIds, responseStart: head.count, promptCut: promptCut)
     }
 }

@@ -41,7 +41,7 @@ public struct AlignJob {
 
     /// Runs the job; returns the final held-out metrics (also written to `<out>/eval.json`).
     @discardableResult
-    public func run(log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws -> [String: Double] {
+    public func run(log: (String) -> Void = RunFiles.logToStandardError) throws -> [String: Double] {
         let reference = try ModelBundle(model)
         let all = try PreferenceExample.load(data)
         let (train, validation, test): ([PreferenceExample], [PreferenceExample], [PreferenceExample])

@@ -44,7 +44,7 @@ public struct EMDPOJob {
 
     /// Runs EM and writes the outputs.
     @discardableResult
-    public func run(log: @escaping (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws -> Summary {
+    public func run(log: @escaping (String) -> Void = RunFiles.logToStandardError) throws -> Summary {
         let dataURL = try data ?? writeDefaultData()
         let examples = try RankingExample.load(dataURL)
         let bundle = try ModelBundle(model)

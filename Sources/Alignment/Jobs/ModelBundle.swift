@@ -39,7 +39,10 @@ public struct ModelBundle {
 }
 
 /// Small file helpers for run folders.
-enum RunFiles {
+public enum RunFiles {
+    /// The jobs' default log: one line to standard error, so standard output keeps only results.
+    public static func logToStandardError(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+
     /// Writes a JSON object atomically with sorted keys.
     static func writeJSON(_ object: [String: Any], to url: URL) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -30,7 +30,7 @@ public struct RankJob {
 
     /// Trains, evaluates on the test split and writes `<out>/eval.json`; returns the held-out metrics.
     @discardableResult
-    public func run(log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws -> [String: Double] {
+    public func run(log: (String) -> Void = RunFiles.logToStandardError) throws -> [String: Double] {
         let bundle = try ModelBundle(model)
         let all = try RankingExample.load(data)
         let (train, validation, test) = GroupSplit.split(all, group: \.group, seed: config.seed)

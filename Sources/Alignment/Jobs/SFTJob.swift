@@ -33,7 +33,7 @@ public struct SFTJob {
 
     /// Runs the job; returns the final validation loss.
     @discardableResult
-    public func run(log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws -> Float {
+    public func run(log: (String) -> Void = RunFiles.logToStandardError) throws -> Float {
         let base = try ModelBundle(model)
         let encoder = base.encoder()
         var dropped = 0
