@@ -5,7 +5,7 @@ import TensorCore
 /// Evaluates a policy on preference pairs: per-pair loss and TRL metrics per group, without gradients.
 public enum PreferenceEvaluator {
     /// Per-pair values of `model` on `set` against cached reference log-probs.
-    public static func pairValues(model: GPT, set: PreferenceSet, reference: ReferenceLogProbs, loss: PreferenceLoss,
+    public static func pairValues(model: any CausalLanguageModel, set: PreferenceSet, reference: ReferenceLogProbs, loss: PreferenceLoss,
                                   padId: Int32, batchSize: Int = 16) throws -> [PreferenceMetrics.PairValues] {
         var out: [PreferenceMetrics.PairValues] = []
         try withNoGrad {
@@ -22,7 +22,7 @@ public enum PreferenceEvaluator {
     }
 
     /// Overall, per-group, worst-group and average metrics of `model` on `set`.
-    public static func evaluate(model: GPT, set: PreferenceSet, reference: ReferenceLogProbs, loss: PreferenceLoss,
+    public static func evaluate(model: any CausalLanguageModel, set: PreferenceSet, reference: ReferenceLogProbs, loss: PreferenceLoss,
                                 beta: Float, padId: Int32) throws -> [String: Double] {
         PreferenceMetrics.compute(try pairValues(model: model, set: set, reference: reference, loss: loss, padId: padId),
                                   groups: set.groups, beta: beta)
@@ -34,7 +34,7 @@ struct PreferenceBatch {
     let pairs: [EncodedPair]
     let logProbs: PairLogProbs
 
-    init(model: GPT, pairs: [EncodedPair], referenceChosen: [Float], referenceRejected: [Float], padId: Int32) throws {
+    init(model: any CausalLanguageModel, pairs: [EncodedPair], referenceChosen: [Float], referenceRejected: [Float], padId: Int32) throws {
         self.pairs = pairs
         let n = pairs.count
         let lp = try SequenceLogProbs.compute(model: model, sequences: pairs.map(\.chosen) + pairs.map(\.rejected), padId: padId)

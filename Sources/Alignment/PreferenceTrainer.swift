@@ -19,7 +19,7 @@ struct PreferenceTrainerState: Codable {
 /// `<out>/checkpoint` and the final policy in `<out>/final`.
 public final class PreferenceTrainer {
     /// The policy being trained.
-    public let policy: GPT
+    public let policy: any CausalLanguageModel
     /// Settings.
     public let config: AlignConfig
     /// Training pairs and their reference log-probs.
@@ -39,7 +39,7 @@ public final class PreferenceTrainer {
     private var step = 0
 
     /// A trainer; with `resume`, continues from `<out>/checkpoint` (the policy must have been loaded from it).
-    public init(policy: GPT, config: AlignConfig, train: PreferenceSet, trainReference: ReferenceLogProbs,
+    public init(policy: any CausalLanguageModel, config: AlignConfig, train: PreferenceSet, trainReference: ReferenceLogProbs,
                 validation: PreferenceSet?, validationReference: ReferenceLogProbs?, padId: Int32, out: URL,
                 tokenizerJSON: Data?, resume: Bool = false) throws {
         guard !train.pairs.isEmpty else { throw AlignmentError.invalidInput("no training pairs left after tokenisation") }

@@ -11,7 +11,7 @@ import TensorCore
 /// `metrics.jsonl` (loss, reward accuracy and margin over the pairs each ranking implies, α) and `<out>/final`.
 public final class RankingTrainer {
     /// The policy being trained.
-    public let policy: GPT
+    public let policy: any CausalLanguageModel
     /// Settings (`method` must resolve to the PL loss).
     public let config: AlignConfig
     /// Training rankings and their reference log-probs (per ranking, per response).
@@ -26,7 +26,7 @@ public final class RankingTrainer {
     private let tokenizerJSON: Data?
 
     /// A trainer for `config.steps` steps.
-    public init(policy: GPT, config: AlignConfig, train: RankingSet, reference: [[Float]], padId: Int32, out: URL,
+    public init(policy: any CausalLanguageModel, config: AlignConfig, train: RankingSet, reference: [[Float]], padId: Int32, out: URL,
                 tokenizerJSON: Data?) throws {
         guard !train.lists.isEmpty else { throw AlignmentError.invalidInput("no training rankings left after tokenisation") }
         var sizes = [Int](repeating: 0, count: train.groups.count)

@@ -12,7 +12,7 @@ public struct ReferenceLogProbs {
     public var rejected: [Float]
 
     /// Runs `model` without gradients over `pairs` in batches of `batchSize`.
-    public static func compute(model: GPT, pairs: [EncodedPair], padId: Int32, batchSize: Int = 16) throws -> ReferenceLogProbs {
+    public static func compute(model: any CausalLanguageModel, pairs: [EncodedPair], padId: Int32, batchSize: Int = 16) throws -> ReferenceLogProbs {
         var out = ReferenceLogProbs(chosen: [], rejected: [])
         try withNoGrad {
             for start in stride(from: 0, to: pairs.count, by: batchSize) {
@@ -28,7 +28,7 @@ public struct ReferenceLogProbs {
 
     /// The cached values for (checkpoint, pairs) or, on a miss, computes and stores them in `cacheDirectory`.
     /// The key hashes the checkpoint's weight file and every token id of the pairs.
-    public static func cached(modelDirectory: URL, model: GPT, pairs: [EncodedPair], padId: Int32,
+    public static func cached(modelDirectory: URL, model: any CausalLanguageModel, pairs: [EncodedPair], padId: Int32,
                               cacheDirectory: URL) throws -> (values: ReferenceLogProbs, hit: Bool) {
         let weights = (try? Data(contentsOf: modelDirectory.appendingPathComponent("model.safetensors"))) ?? Data()
         var ids: [Int32] = []

@@ -29,7 +29,7 @@ struct SFTTrainerState: Codable {
 /// batch's response tokens (TRL's token mean); prompt and padding positions do not count.
 public final class SFTTrainer {
     /// The model trained.
-    public let model: GPT
+    public let model: any CausalLanguageModel
     /// Settings.
     public let config: SFTConfig
     private let train: [EncodedSequence], validation: [EncodedSequence]
@@ -41,7 +41,7 @@ public final class SFTTrainer {
     private var step = 0
 
     /// A trainer; with `resume`, continues from `<out>/checkpoint`.
-    public init(model: GPT, config: SFTConfig, train: [EncodedSequence], validation: [EncodedSequence], padId: Int32,
+    public init(model: any CausalLanguageModel, config: SFTConfig, train: [EncodedSequence], validation: [EncodedSequence], padId: Int32,
                 out: URL, tokenizerJSON: Data?, resume: Bool = false) throws {
         guard !train.isEmpty else { throw AlignmentError.invalidInput("no training examples left after tokenisation") }
         self.model = model

@@ -7,7 +7,7 @@ import TensorCore
 public enum SequenceLogProbs {
     /// Pads `sequences` into one batch (padding is masked out) and returns their summed response log-probs, (S).
     /// Differentiable with respect to the model's parameters unless called under `withNoGrad`.
-    public static func compute(model: GPT, sequences: [EncodedSequence], padId: Int32) throws -> Variable {
+    public static func compute(model: any CausalLanguageModel, sequences: [EncodedSequence], padId: Int32) throws -> Variable {
         let (ids, targets, t) = batch(sequences, padId: padId)
         let logits = try model.logits(ids, batch: sequences.count)
         let perToken = try Variable.targetLogProbs(logits: logits, targets: targets, ignoreIndex: -100)

@@ -1,7 +1,7 @@
 import Autograd
 import TensorCore
 
-extension GPT {
+extension CausalLanguageModel {
     /// The mean of the last hidden states over every token of `ids`: one (C) vector, computed without a graph.
     /// A sequence longer than the context throws (see `lastHiddenStates`).
     public func meanEmbedding(_ ids: [Int32]) throws -> [Float] {
@@ -21,7 +21,7 @@ extension GPT {
         if let empty = sequences.indices.first(where: { starts[$0] < 0 || starts[$0] >= sequences[$0].count }) {
             throw ModelError.invalidInput("sequence \(empty) is empty from position \(starts[empty]); a mean embedding needs at least one token")
         }
-        let c = config.nEmbd
+        let c = hiddenSize
         var out: [[Float]] = []
         out.reserveCapacity(sequences.count)
         for start in stride(from: 0, to: sequences.count, by: batchSize) {

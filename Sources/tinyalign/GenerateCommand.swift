@@ -45,7 +45,7 @@ struct GenerateCommand: ParsableCommand {
             let mix = try PolicyMixture.load(URL(fileURLWithPath: path))
             // The draws get their own stream (~seed), unrelated to the token sampling streams seeded seed + q.
             var rng = SeededGenerator(seed: ~seed)
-            var loaded: [Int: (GPT, BPETokenizer)] = [:]
+            var loaded: [Int: (any CausalLanguageModel, BPETokenizer)] = [:]
             for (q, text) in queries.enumerated() {
                 let j = mix.draw(using: &rng)
                 if loaded[j] == nil { loaded[j] = try Self.load(mix.policies[j].path) }
@@ -56,7 +56,7 @@ struct GenerateCommand: ParsableCommand {
     }
 
     /// The model and tokenizer of a checkpoint folder.
-    static func load(_ model: String) throws -> (GPT, BPETokenizer) {
+    static func load(_ model: String) throws -> (any CausalLanguageModel, BPETokenizer) {
         let folder = URL(fileURLWithPath: model)
         guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("config.json").path) else {
             throw CLIError("\(model): not a checkpoint folder (no config.json)")
@@ -66,14 +66,14 @@ struct GenerateCommand: ParsableCommand {
     }
 
     /// `text` continued by the model until EOS or `--max-new-tokens`, decoded.
-    private func continuation(_ text: String, with loaded: (GPT, BPETokenizer), seed: UInt64) throws -> String {
+    private func continuation(_ text: String, with loaded: (any CausalLanguageModel, BPETokenizer), seed: UInt64) throws -> String {
         let (gpt, tokenizer) = loaded
-        let eos = tokenizer.id(for: CommandSupport.endOfText) ?? gpt.config.eosTokenId
+        let eos = tokenizer.id(for: CommandSupport.endOfText) ?? Int(gpt.configEOSTokenId ?? 0)
         // An empty prompt starts a fresh document, which GPT-2 marks with <|endoftext|>.
         let promptIds = text.isEmpty ? [eos] : tokenizer.encode(text)
-        guard promptIds.count < gpt.config.nPositions else {
-            throw CLIError("--prompt is \(promptIds.count) tokens; the model's context is \(gpt.config.nPositions), "
-                           + "so it must be at most \(gpt.config.nPositions - 1) tokens to leave room to generate")
+        guard promptIds.count < gpt.contextLength else {
+            throw CLIError("--prompt is \(promptIds.count) tokens; the model's context is \(gpt.contextLength), "
+                           + "so it must be at most \(gpt.contextLength - 1) tokens to leave room to generate")
         }
         let sampling = SamplingOptions(temperature: temperature, topK: topK, topP: topP)
         var ids = try gpt.generate(prompt: promptIds.map(Int32.init), maxNewTokens: maxNewTokens, sampling: sampling,

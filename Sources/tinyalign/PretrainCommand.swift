@@ -100,7 +100,7 @@ struct PretrainCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("trainer_state.json").path) else {
             throw CLIError("--resume: no training checkpoint in \(folder.path)")
         }
-        let model = try Checkpoint.load(from: folder)
+        let model = try Checkpoint.load(GPT.self, from: folder)
         guard model.config.vocabSize == vocabSize else {
             throw CLIError("--resume: the checkpoint has a vocabulary of \(model.config.vocabSize), the tokenizer \(vocabSize)")
         }

@@ -9,9 +9,9 @@ import XCTest
 /// the structure of R, the solved weights, `aggregate.json` and the mixture's draws.
 final class AggregationTests: XCTestCase {
     /// log π(y|x) of one sequence by a plain loop: Σ over response positions of log softmax(logits)[next id].
-    func naiveLogProb(_ model: GPT, _ seq: EncodedSequence) throws -> Double {
+    func naiveLogProb(_ model: any CausalLanguageModel, _ seq: EncodedSequence) throws -> Double {
         let logits = try model.logits(seq.ids, batch: 1).value.scalars
-        let v = model.config.vocabSize
+        let v = model.vocabularySize
         var total = 0.0
         for p in (seq.responseStart - 1)..<(seq.ids.count - 1) {
             let row = logits[(p * v)..<((p + 1) * v)].map(Double.init)

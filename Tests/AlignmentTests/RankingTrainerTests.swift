@@ -79,7 +79,7 @@ final class RankingTrainerTests: XCTestCase {
         let bundle = try ModelBundle(world.base)
         let set = try RankingSet(examples: examples, groups: ["east", "north", "south"], encoder: bundle.encoder(), prompt: GroupPrompt())
         let all = Array(set.lists.indices)
-        func meanLoss(_ model: GPT) throws -> Float {
+        func meanLoss(_ model: any CausalLanguageModel) throws -> Float {
             try withNoGrad {
                 let lp = try set.logProbs(model: model, lists: all, padId: bundle.eos)
                 let ref = try set.logProbs(model: bundle.model, lists: all, padId: bundle.eos).value

@@ -16,7 +16,7 @@ final class CheckpointTests: XCTestCase {
     func testRoundTripKeepsEveryParameter() throws {
         let model = try GPT(config, seed: 3)
         try Checkpoint.save(model, to: dir.appendingPathComponent("m"), extraFiles: ["tokenizer.json": Data("{}".utf8)])
-        let back = try Checkpoint.load(from: dir.appendingPathComponent("m"))
+        let back = try Checkpoint.load(GPT.self, from: dir.appendingPathComponent("m"))
         XCTAssertEqual(back.config, config)
         for ((n1, p1), (n2, p2)) in zip(model.namedParameters, back.namedParameters) {
             XCTAssertEqual(n1, n2)

@@ -23,7 +23,7 @@ public enum CrossPolicyLogRatios {
     /// One sampled response to `prompt` (ids) from `policy` at temperature 1: the continuation up to (not
     /// including) the first EOS, or `maxNewTokens` tokens, then EOS — so its log-probability includes ending there.
     /// `maxNewTokens` must leave room for the EOS in `context`.
-    public static func sample(policy: GPT, prompt: [Int32], maxNewTokens: Int, eos: Int32, seed: UInt64) throws -> EncodedSequence {
+    public static func sample(policy: any CausalLanguageModel, prompt: [Int32], maxNewTokens: Int, eos: Int32, seed: UInt64) throws -> EncodedSequence {
         let out = try policy.generate(prompt: prompt, maxNewTokens: maxNewTokens, sampling: SamplingOptions(temperature: 1),
                                       eos: eos, seed: seed)
         var response = Array(out[prompt.count...])
@@ -32,7 +32,7 @@ public enum CrossPolicyLogRatios {
     }
 
     /// `samplesPerPrompt` samples from `policy` for every prompt, prompt-major, seeded by `sampleSeed`.
-    public static func samples(policy: GPT, index: Int, prompts: [[Int32]], samplesPerPrompt: Int, maxNewTokens: Int,
+    public static func samples(policy: any CausalLanguageModel, index: Int, prompts: [[Int32]], samplesPerPrompt: Int, maxNewTokens: Int,
                                eos: Int32, seed: UInt64) throws -> [EncodedSequence] {
         var out: [EncodedSequence] = []
         for (p, prompt) in prompts.enumerated() {
@@ -45,7 +45,7 @@ public enum CrossPolicyLogRatios {
     }
 
     /// log π(y|x) of each sequence under `model` (response and EOS tokens only), in batches, without gradients.
-    public static func logProbs(model: GPT, sequences: [EncodedSequence], padId: Int32) throws -> [Double] {
+    public static func logProbs(model: any CausalLanguageModel, sequences: [EncodedSequence], padId: Int32) throws -> [Double] {
         var out: [Double] = []
         out.reserveCapacity(sequences.count)
         var start = 0
@@ -60,7 +60,7 @@ public enum CrossPolicyLogRatios {
 
     /// L (K × K) for `policies` against `reference` on `prompts` (token ids, group prefix already applied), with
     /// the samples behind each column: `samples[j]` are the draws from π_j that column j averages over.
-    public static func estimate(policies: [GPT], reference: GPT, prompts: [[Int32]], samplesPerPrompt: Int,
+    public static func estimate(policies: [any CausalLanguageModel], reference: any CausalLanguageModel, prompts: [[Int32]], samplesPerPrompt: Int,
                                 maxNewTokens: Int, eos: Int32, seed: UInt64) throws -> (logRatios: [[Double]], samples: [[EncodedSequence]]) {
         guard !policies.isEmpty else { throw AlignmentError.invalidInput("no policies to aggregate") }
         guard !prompts.isEmpty else { throw AlignmentError.invalidInput("no prompts to sample from") }

@@ -50,12 +50,12 @@ public struct RankingSet {
     }
 
     /// Summed response log-probs of every response of lists `indices`, list after list, in one batch, (S).
-    public func logProbs(model: GPT, lists indices: [Int], padId: Int32) throws -> Variable {
+    public func logProbs(model: any CausalLanguageModel, lists indices: [Int], padId: Int32) throws -> Variable {
         try SequenceLogProbs.compute(model: model, sequences: indices.flatMap { lists[$0].sequences }, padId: padId)
     }
 
     /// The reference model's log-probs of every response, per list, without gradients.
-    public func referenceLogProbs(model: GPT, padId: Int32, batchSize: Int = 16) throws -> [[Float]] {
+    public func referenceLogProbs(model: any CausalLanguageModel, padId: Int32, batchSize: Int = 16) throws -> [[Float]] {
         var out: [[Float]] = []
         try withNoGrad {
             for start in stride(from: 0, to: lists.count, by: batchSize) {

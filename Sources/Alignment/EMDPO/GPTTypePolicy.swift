@@ -6,14 +6,14 @@ import TensorCore
 /// the shared `TrainingLoop` (warmup + cosine over one M-step).
 public final class GPTTypePolicy: EMTypePolicy {
     /// The policy model (a fresh copy of the SFT model).
-    public let model: GPT
+    public let model: any CausalLanguageModel
     private let set: RankingSet
     private let reference: [[Float]]
     private let padId: Int32
     private let loop: TrainingLoop
 
     /// A policy over `set` whose reference log-probs are `reference` (per list, per response).
-    public init(model: GPT, set: RankingSet, reference: [[Float]], padId: Int32, lr: Float, steps: Int) throws {
+    public init(model: any CausalLanguageModel, set: RankingSet, reference: [[Float]], padId: Int32, lr: Float, steps: Int) throws {
         self.model = model
         self.set = set
         self.reference = reference

@@ -21,9 +21,9 @@ extension GPODataset {
     /// tokens of `embeddingText` chosen by `pooling` (computed once, kept in memory). A text longer than the
     /// model's context keeps its last n_positions tokens, where the options and the answer are. Shares are kept
     /// as given per group.
-    public init(survey: Survey, model: GPT, tokenizer: BPETokenizer, pooling: GPOPooling = .all,
+    public init(survey: Survey, model: any CausalLanguageModel, tokenizer: BPETokenizer, pooling: GPOPooling = .all,
                 batchSize: Int = 16) throws {
-        let context = model.config.nPositions
+        let context = model.contextLength
         var sequences: [[Int32]] = [], starts: [Int] = []
         for q in survey.questions {
             guard q.options.count >= 2 else {
@@ -46,6 +46,6 @@ extension GPODataset {
             questions.append(GPOQuestion(id: q.id, embeddings: embeddings,
                                          shares: q.selections.mapValues { $0.map(Float.init) }))
         }
-        try self.init(dimension: model.config.nEmbd, groups: survey.groups, questions: questions)
+        try self.init(dimension: model.hiddenSize, groups: survey.groups, questions: questions)
     }
 }

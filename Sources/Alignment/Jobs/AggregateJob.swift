@@ -49,7 +49,7 @@ public struct AggregateJob {
             throw AlignmentError.badData(file: url.appendingPathComponent("tokenizer.json").path, line: 0,
                                          "tokenizer differs from \(policies[0].path)'s; all models must share one")
         }
-        let context = (bundles + [ref]).map(\.model.config.nPositions).min()!
+        let context = (bundles + [ref]).map(\.model.contextLength).min()!
         let examples = try PromptExample.load(prompts)
         var promptIds: [[Int32]] = []
         var budget = maxNewTokens

@@ -7,7 +7,7 @@ public struct ModelBundle {
     /// The folder.
     public let directory: URL
     /// The model.
-    public let model: GPT
+    public let model: any CausalLanguageModel
     /// The folder's tokenizer.
     public let tokenizer: BPETokenizer
     /// The raw tokenizer.json, copied into every checkpoint written from this model.
@@ -25,16 +25,16 @@ public struct ModelBundle {
         }
         tokenizerJSON = data
         tokenizer = try BPETokenizer(tokenizerJSONData: data, path: tokURL.path)
-        eos = Int32(tokenizer.id(for: "<|endoftext|>") ?? model.config.eosTokenId)
-        guard tokenizer.vocabularySize <= model.config.vocabSize else {
+        eos = Int32(tokenizer.id(for: "<|endoftext|>") ?? Int(model.configEOSTokenId ?? 0))
+        guard tokenizer.vocabularySize <= model.vocabularySize else {
             throw AlignmentError.badData(file: tokURL.path, line: 0,
-                                         "tokenizer has \(tokenizer.vocabularySize) tokens but the model only \(model.config.vocabSize)")
+                                         "tokenizer has \(tokenizer.vocabularySize) tokens but the model only \(model.vocabularySize)")
         }
     }
 
     /// An encoder for this model's context.
     public func encoder(truncate: Bool = true) -> SequenceEncoder {
-        SequenceEncoder(tokenizer: tokenizer, eos: eos, context: model.config.nPositions, truncate: truncate)
+        SequenceEncoder(tokenizer: tokenizer, eos: eos, context: model.contextLength, truncate: truncate)
     }
 }
 

@@ -33,7 +33,7 @@ struct PretrainState: Codable {
 /// `metrics.jsonl`, checkpoints in `<out>/checkpoint` and the final model in `<out>/final`.
 public final class Pretrainer {
     /// The model being trained.
-    public let model: GPT
+    public let model: any CausalLanguageModel
     /// The settings.
     public let config: PretrainConfig
     /// The run folder.
@@ -45,7 +45,7 @@ public final class Pretrainer {
     private var step = 0
 
     /// A trainer for `model`; with `resume`, continues from `<out>/checkpoint` (the model must be loaded from it).
-    public init(model: GPT, config: PretrainConfig, out: URL, tokenizerJSON: Data?, resume: Bool) throws {
+    public init(model: any CausalLanguageModel, config: PretrainConfig, out: URL, tokenizerJSON: Data?, resume: Bool) throws {
         self.model = model
         self.config = config
         self.out = out
@@ -83,7 +83,7 @@ public final class Pretrainer {
 
     /// Throws, before anything is written, when the streams cannot fill one window of `context` + 1 tokens.
     public func checkData(_ data: TokenDataset) throws {
-        let t = min(config.context ?? model.config.nPositions, model.config.nPositions)
+        let t = min(config.context ?? model.contextLength, model.contextLength)
         guard config.batchSize > 0, t > 0 else {
             throw ModelError.invalidInput("batch size (\(config.batchSize)) and context (\(t)) must be positive")
         }
@@ -98,7 +98,7 @@ public final class Pretrainer {
     @discardableResult
     public func run(data: TokenDataset, progress: ProgressBar? = nil, stopAt: Int? = nil) throws -> Float {
         try checkData(data)
-        let t = min(config.context ?? model.config.nPositions, model.config.nPositions)
+        let t = min(config.context ?? model.contextLength, model.contextLength)
         let last = min(stopAt ?? config.steps, config.steps)
         let log = try MetricsLog(url: out.appendingPathComponent("metrics.jsonl"), truncateAfterStep: step > 0 ? step : nil)
         var evalLoss = Float.nan

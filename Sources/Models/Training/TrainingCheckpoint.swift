@@ -6,7 +6,7 @@ import TensorCore
 /// `trainer_state.json` (step, RNG state and whatever else the trainer needs to continue exactly).
 public enum TrainingCheckpoint {
     /// Writes everything atomically to `directory`.
-    public static func save<State: Encodable>(model: GPT, optimizer: Optimizer, state: State, tokenizerJSON: Data?,
+    public static func save<State: Encodable>(model: any CausalLanguageModel, optimizer: Optimizer, state: State, tokenizerJSON: Data?,
                                               to directory: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -5,7 +5,7 @@ import Foundation
 /// non-finite loss, backward, clip the global norm, set the scheduled learning rate, AdamW step.
 public final class TrainingLoop {
     /// The model trained.
-    public let model: GPT
+    public let model: any CausalLanguageModel
     /// AdamW with weight decay on 2-D weights only.
     public let optimizer: AdamW
     /// Warmup + cosine decay.
@@ -14,7 +14,7 @@ public final class TrainingLoop {
     public let gradClip: Float
 
     /// A loop with the optimizer and schedule of `settings`.
-    public init(model: GPT, settings: TrainingSettings) throws {
+    public init(model: any CausalLanguageModel, settings: TrainingSettings) throws {
         self.model = model
         optimizer = try AdamW(parameters: model.parameters, lr: settings.lr, betas: (0.9, 0.95), weightDecay: settings.weightDecay,
                               decayMask: AdamW.decayMatricesOnly)

@@ -1,0 +1,83 @@
+import Autograd
+import Foundation
+import TensorCore
+
+/// What every trainer, evaluator, generator and checkpoint writer needs of a decoder-only language model.
+///
+/// A model family (GPT-2, Llama, …) conforms once and registers its `config.json` `model_type`s in
+/// `ModelRegistry`; from then on every command, trainer, loss, metric and the reference cache works with it,
+/// because none of them sees anything but this protocol.
+public protocol CausalLanguageModel: AnyObject, Module {
+    /// The `model_type` values of `config.json` this family reads (e.g. `["gpt2"]`, `["llama", "mistral"]`).
+    static var modelTypes: [String] { get }
+
+    /// A model with freshly initialised weights built from `config.json` bytes; throws, naming the key, for an
+    /// unsupported option or an invalid value.
+    static func make(configJSON: Data, seed: UInt64) throws -> Self
+
+    /// The `config.json` bytes (Hugging Face keys), so a saved folder loads in `transformers` and back.
+    func configJSON() throws -> Data
+
+    /// Rows of the output head.
+    var vocabularySize: Int { get }
+    /// The longest sequence the model takes.
+    var contextLength: Int { get }
+    /// Width of the last hidden states.
+    var hiddenSize: Int { get }
+    /// `eos_token_id` of the config, if it names one.
+    var configEOSTokenId: Int32? { get }
+
+    /// ids: (B, T) row-major -> the last hidden states (B, T, C), after the final norm. Causal: position t
+    /// depends on tokens 0…t only.
+    func lastHiddenStates(_ ids: [Int32], batch: Int) throws -> Variable
+
+    /// hidden: (N, C) -> logits (N, V): the output head (tied or not).
+    func outputLogits(_ hidden: Variable) throws -> Variable
+
+    /// An empty key/value cache sized for the model's context (batch 1).
+    func makeKVCache() -> KVCache
+
+    /// Runs `ids` (batch 1) at positions cache.length… through the model without a graph, appending to the
+    /// cache; returns the logits (V) of the last position.
+    func forwardCached(_ ids: [Int32], cache: inout KVCache) throws -> Tensor
+
+    /// The parameter name a tensor stored under `name` in a checkpoint fills, or nil to ignore the tensor (e.g.
+    /// a tied head's copy, attention-mask buffers). Lets a family accept the spellings other writers use.
+    func parameterName(forStoredTensor name: String) -> String?
+}
+
+extension CausalLanguageModel {
+    /// ids: (B, T) row-major -> logits: (B·T, V). Position t of a row predicts token t+1.
+    public func logits(_ ids: [Int32], batch: Int) throws -> Variable {
+        try outputLogits(lastHiddenStates(ids, batch: batch).reshaped([-1, hiddenSize]))
+    }
+
+    /// Mean next-token cross-entropy; `targets` (B·T) uses -100 for positions that do not count.
+    public func loss(_ ids: [Int32], targets: [Int32], batch: Int) throws -> Variable {
+        guard targets.count == ids.count else {
+            throw ModelError.invalidInput("\(targets.count) targets for \(ids.count) input ids")
+        }
+        return try Variable.crossEntropy(logits: logits(ids, batch: batch), targets: targets, ignoreIndex: -100)
+    }
+
+    /// Number of scalar parameters.
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
+
+    /// Checks ids and length against the model; returns T.
+    public func checkInput(_ ids: [Int32], batch: Int) throws -> Int {
+        guard batch > 0, !ids.isEmpty, ids.count % batch == 0 else {
+            throw ModelError.invalidInput("\(ids.count) ids do not split into \(batch) equal rows")
+        }
+        let t = ids.count / batch
+        guard t <= contextLength else {
+            throw ModelError.invalidInput("sequence of \(t) tokens is longer than the context of \(contextLength)")
+        }
+        if let bad = ids.first(where: { $0 < 0 || Int($0) >= vocabularySize }) {
+            throw ModelError.invalidInput("token id \(bad) is outside the vocabulary of \(vocabularySize)")
+        }
+        return t
+    }
+
+    /// By default a stored tensor fills the parameter of the same name.
+    public func parameterName(forStoredTensor name: String) -> String? { name }
+}
