@@ -1,4 +1,5 @@
-import Models
+import Datasets
+import Training
 
 /// Settings of a preference-alignment run; saved in the run folder and in checkpoints.
 @dynamicMemberLookup
@@ -26,6 +27,11 @@ public struct AlignConfig: Codable, Equatable, Sendable, HasTrainingSettings {
     /// Defaults as documented on each field.
     public init() {}
 
+    enum CodingKeys: String, CodingKey {
+        case method, beta, etaAlpha = "eta_alpha", chi, adjustment, labelSmoothing = "label_smoothing"
+        case simpoGamma = "simpo_gamma", sftWeight = "sft_weight", training
+    }
+
     /// `config.steps` for `config.training.steps`, and so on.
     public subscript<T>(dynamicMember key: WritableKeyPath<TrainingSettings, T>) -> T {
         get { training[keyPath: key] }
@@ -45,24 +51,32 @@ public enum PreferenceLosses {
         "pl": { PlackettLuceLoss(beta: $0.beta) },
     ]
 
-    /// Splits a method name into its loss and weighting, e.g. `gr-ipo` -> (IPO, robust).
-    public static func resolve(_ config: AlignConfig, groupSizes: [Int]) throws -> (PreferenceLoss, GroupWeighting) {
-        var name = config.method
-        var weighting: GroupWeighting = UniformWeighting(groupSizes: groupSizes)
-        if name.hasPrefix("is-") {
-            name.removeFirst(3)
-            weighting = ImportanceWeighting(groupSizes: groupSizes)
-        } else if name.hasPrefix("gr-") {
-            name.removeFirst(3)
-            weighting = RobustWeighting(groupSizes: groupSizes, etaAlpha: config.etaAlpha, chi: config.chi,
-                                        adjustment: config.adjustment)
-        }
+    /// The loss of a method name, e.g. `gr-ipo` -> IPO (the weighting prefix is ignored here).
+    public static func loss(for config: AlignConfig) throws -> PreferenceLoss {
+        let name = GroupWeightings.baseName(of: config.method)
         guard let make = all[name] else {
             throw AlignmentError.invalidInput("unknown method \"\(config.method)\"; losses: \(all.keys.sorted().joined(separator: ", ")), optionally prefixed by is- or gr-")
         }
+        return make(config)
+    }
+}
+
+/// The group weightings by method prefix: none (uniform), `is-` (importance), `gr-` (robust, α by mirror ascent).
+public enum GroupWeightings {
+    /// The method name without its weighting prefix.
+    public static func baseName(of method: String) -> String {
+        method.hasPrefix("is-") || method.hasPrefix("gr-") ? String(method.dropFirst(3)) : method
+    }
+
+    /// The weighting of a method for groups of `groupSizes` training examples each.
+    public static func weighting(for config: AlignConfig, groupSizes: [Int]) throws -> GroupWeighting {
         if groupSizes.contains(0) {
             throw AlignmentError.invalidInput("every group needs at least one training pair (sizes \(groupSizes))")
         }
-        return (make(config), weighting)
+        if config.method.hasPrefix("is-") { return ImportanceWeighting(groupSizes: groupSizes) }
+        if config.method.hasPrefix("gr-") {
+            return RobustWeighting(groupSizes: groupSizes, etaAlpha: config.etaAlpha, chi: config.chi, adjustment: config.adjustment)
+        }
+        return UniformWeighting(groupSizes: groupSizes)
     }
 }

@@ -1,3 +1,4 @@
+import Datasets
 /// What the alignment layer rejects, each with a one-line message naming the file, line or field.
 public enum AlignmentError: Error, Equatable, CustomStringConvertible {
     /// Bad arguments to a loss or weighting.

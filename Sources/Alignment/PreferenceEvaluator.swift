@@ -1,5 +1,7 @@
+import Datasets
 import Autograd
 import Models
+import Training
 import TensorCore
 
 /// Evaluates a policy on preference pairs: per-pair loss and TRL metrics per group, without gradients.

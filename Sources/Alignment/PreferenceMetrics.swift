@@ -1,3 +1,4 @@
+import Datasets
 /// TRL's DPO metrics, overall and per group, plus the worst group and the unweighted group average
 /// (ALGORITHMS.md §3). Keys: `loss`, `rewards/chosen`, `rewards/rejected`, `rewards/accuracies`,
 /// `rewards/margins`, `logps/chosen`, `logps/rejected`, `logps/accuracies`, `group/<name>/…`,

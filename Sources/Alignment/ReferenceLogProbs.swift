@@ -1,6 +1,8 @@
+import Datasets
 import Autograd
 import Foundation
 import Models
+import Training
 import TensorCore
 
 /// Reference-model log-probs of every pair, computed once and cached on disk, so the reference model never runs

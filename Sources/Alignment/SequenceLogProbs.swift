@@ -1,5 +1,7 @@
+import Datasets
 import Autograd
 import Models
+import Training
 import TensorCore
 
 /// Sequence log-probabilities: log π(y|x) = Σ_t m[t+1] · log_softmax(z[t])[ids[t+1]] over response tokens

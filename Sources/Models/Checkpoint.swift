@@ -13,12 +13,17 @@ public enum Checkpoint {
     public static func save(_ model: any CausalLanguageModel, to directory: URL, extraFiles: [String: Data] = [:],
                             tensorFiles: [String: [String: Tensor]] = [:]) throws {
         try AtomicFolder.write(to: directory) { staging in
-            try model.configJSON().write(to: staging.appendingPathComponent("config.json"))
-            let tensors = Dictionary(uniqueKeysWithValues: model.namedParameters.map { ($0.0, $0.1.value) })
-            try SafeTensors.write(tensors, to: staging.appendingPathComponent("model.safetensors"))
+            try write(model, into: staging, extraFiles: extraFiles)
             for (name, file) in tensorFiles { try SafeTensors.write(file, to: staging.appendingPathComponent(name)) }
-            for (name, data) in extraFiles { try data.write(to: staging.appendingPathComponent(name)) }
         }
+    }
+
+    /// Writes config.json, model.safetensors and `extraFiles` into an existing (staging) folder.
+    public static func write(_ model: any CausalLanguageModel, into folder: URL, extraFiles: [String: Data] = [:]) throws {
+        try model.configJSON().write(to: folder.appendingPathComponent("config.json"))
+        let tensors = Dictionary(uniqueKeysWithValues: model.namedParameters.map { ($0.0, $0.1.value) })
+        try SafeTensors.write(tensors, to: folder.appendingPathComponent("model.safetensors"))
+        for (name, data) in extraFiles { try data.write(to: folder.appendingPathComponent(name)) }
     }
 
     /// The raw `config.json` bytes of a checkpoint folder.

@@ -1,6 +1,10 @@
 import Alignment
 import ArgumentParser
+import Datasets
 import Foundation
+import Recipes
+import Report
+import Training
 
 /// `tinyalign aggregate`: min-max regret aggregation of several aligned policies into a mixture.
 struct AggregateCommand: ParsableCommand {

@@ -1,6 +1,10 @@
 import Alignment
 import ArgumentParser
+import Datasets
 import Foundation
+import Recipes
+import Report
+import Training
 
 /// `tinyalign align`: DPO-family preference optimisation with group weighting.
 struct AlignCommand: ParsableCommand {
@@ -44,9 +48,8 @@ struct AlignCommand: ParsableCommand {
         job.truncate = !dropLong
         job.epochs = training.epochs
         job.resume = resume
-        let m = try job.run()
-        let groupNames = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out).appendingPathComponent("run_config.json"))) as? [String: Any])?["groups"] as? [String] ?? []
-        print(EvalJob.table(m, groups: groupNames))
+        let result = try job.run()
+        print(EvalJob.table(result.metrics, groups: result.groups))
         print("model in \(out)/final; metrics in \(out)/metrics.jsonl; held-out metrics in \(out)/eval.json")
     }
 }

@@ -1,5 +1,9 @@
 import ArgumentParser
+import Datasets
 import Foundation
+import Recipes
+import Report
+import Training
 
 /// `tinyalign bench …`: speed measurements in release builds. Each prints one JSON object per measurement with
 /// `ms_median`, `ms_min`, `ms_max` and a rate (`gflops`, `gbps`, `tokens_per_s`, `mb_per_s`).

@@ -2,6 +2,7 @@ import Alignment
 import ArgumentParser
 import Autograd
 import Models
+import Training
 import TensorCore
 
 /// `tinyalign bench dpo`: one DPO training step (8 pairs of 64-token prompt + 64-token response, β = 0.1),
@@ -27,7 +28,7 @@ struct BenchDPO: ParsableCommand {
             rejected.append(EncodedSequence(ids: p + tokens(response), responseStart: prompt))
         }
         let sequences = chosen + rejected
-        let loop = try TrainingLoop(model: policy, settings: TrainingSettings(steps: 1_000_000, lr: 1e-5, minLR: 1e-5,
+        let loop = try OptimizerStep(parameters: policy.parameters, settings: TrainingSettings(steps: 1_000_000, lr: 1e-5, minLR: 1e-5,
                                                                               warmupSteps: 0, gradClip: 0))
         let cached = try withNoGrad { try SequenceLogProbs.compute(model: reference, sequences: sequences, padId: 0) }.value.scalars
         var step = 0
@@ -35,7 +36,7 @@ struct BenchDPO: ParsableCommand {
             let ref = runReference
                 ? try withNoGrad { try SequenceLogProbs.compute(model: reference, sequences: sequences, padId: 0) }.value.scalars
                 : cached
-            _ = try loop.step(step) {
+            _ = try loop(step) {
                 let lp = try SequenceLogProbs.compute(model: policy, sequences: sequences, padId: 0)
                 let batch = PairLogProbs(policyChosen: try lp.sliced(axis: 0, range: 0..<pairs),
                                          policyRejected: try lp.sliced(axis: 0, range: pairs..<(2 * pairs)),

@@ -1,5 +1,9 @@
 import ArgumentParser
+import Datasets
 import Foundation
+import Recipes
+import Report
+import Training
 import Models
 import TensorCore
 

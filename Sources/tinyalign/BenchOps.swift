@@ -1,7 +1,11 @@
 import ArgumentParser
 import Autograd
 import Dispatch
+import Datasets
 import Foundation
+import Recipes
+import Report
+import Training
 import TensorCore
 
 /// `tinyalign bench ops`: forward + backward of the fused kernels on the `small` GPT's activation shapes at

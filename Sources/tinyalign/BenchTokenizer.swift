@@ -1,5 +1,9 @@
 import ArgumentParser
+import Datasets
 import Foundation
+import Recipes
+import Report
+import Training
 import Tokenizer
 
 /// `tinyalign bench tokenizer`: BPE training time and single-threaded encode speed on a ~10 MB corpus.

@@ -1,6 +1,10 @@
 import ArgumentParser
 import Autograd
+import Datasets
 import Foundation
+import Recipes
+import Report
+import Training
 import Models
 import TensorCore
 

@@ -1,4 +1,8 @@
+import Datasets
 import Foundation
+import Recipes
+import Report
+import Training
 import Models
 import Tokenizer
 

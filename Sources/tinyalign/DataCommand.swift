@@ -1,6 +1,10 @@
 import Alignment
 import ArgumentParser
+import Datasets
 import Foundation
+import Recipes
+import Report
+import Training
 
 /// `tinyalign data …`: make the group-opinion data the alignment demo trains on.
 struct DataCommand: ParsableCommand {

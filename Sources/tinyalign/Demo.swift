@@ -1,6 +1,10 @@
 import Alignment
 import ArgumentParser
+import Datasets
 import Foundation
+import Recipes
+import Report
+import Training
 
 /// `tinyalign demo`: the main job on the embedded default data and model.
 struct Demo: ParsableCommand {

@@ -1,6 +1,10 @@
 import Alignment
 import ArgumentParser
+import Datasets
 import Foundation
+import Recipes
+import Report
+import Training
 
 /// `tinyalign em-dpo`: find latent annotator types and train one policy per type.
 struct EMDPOCommand: ParsableCommand {
@@ -20,6 +24,7 @@ struct EMDPOCommand: ParsableCommand {
     @Option(help: "Annotators of the embedded default data (without --data).") var annotators = 60
     @Option(help: "Questions per annotator of the embedded default data (without --data).") var questionsPerAnnotator = 20
     @Flag(help: "Drop lists that do not fit the context instead of cutting the prompt.") var dropLong = false
+    @Flag(help: "Continue a killed run from its last finished M-step (and that M-step's checkpoint), with the same settings.") var resume = false
 
     func run() throws {
         var config = EMDPOConfig()
@@ -35,6 +40,7 @@ struct EMDPOCommand: ParsableCommand {
         job.defaultAnnotators = annotators
         job.defaultQuestionsPerAnnotator = questionsPerAnnotator
         job.truncate = !dropLong
+        job.resume = resume
         let s = try job.run()
         print("priors: \(s.priors.map { String(format: "%.3f", $0) }.joined(separator: " "))")
         print("log-likelihood per round: \(s.logLikelihood.map { String(format: "%.2f", $0) }.joined(separator: " "))")

@@ -1,6 +1,10 @@
 import Alignment
 import ArgumentParser
+import Datasets
 import Foundation
+import Recipes
+import Report
+import Training
 
 /// `tinyalign eval`: per-group preference metrics with the worst-group row.
 struct EvalCommand: ParsableCommand {

@@ -1,6 +1,10 @@
 import Alignment
 import ArgumentParser
+import Datasets
 import Foundation
+import Recipes
+import Report
+import Training
 import Models
 
 /// `tinyalign gpo …`: Group Preference Optimization — an in-context predictor of a group's answer distributions.
@@ -41,7 +45,7 @@ struct GPOTrain: ParsableCommand {
         abstract: "Meta-train a GPO transformer over the training groups' survey answers.")
 
     @OptionGroup var data: GPODataOptions
-    @Option(help: "Output folder (gpo_config.json, model.safetensors, training.json).") var out: String
+    @Option(help: "Run folder (run_config.json, metrics.jsonl, checkpoint/, final/ with gpo_config.json, model.safetensors, training.json).") var out: String
     @Option(help: "Training groups, comma-separated (default: every group of the survey).") var trainGroups: String?
     @Option(help: "Optimizer steps.") var steps = 1500
     @Option(help: "Target questions per episode.") var targetQuestions = 20
@@ -50,6 +54,8 @@ struct GPOTrain: ParsableCommand {
     @Option(help: "Transformer width.") var dModel = 64
     @Option(help: "Transformer blocks.") var layers = 3
     @Option(help: "Attention heads.") var heads = 4
+    @Option(help: "Steps between resumable checkpoints (0 = end only).") var checkpointEvery = 0
+    @Flag(help: "Continue from <out>/checkpoint with the same settings.") var resume = false
 
     func run() throws {
         let pooling = data.pooling ?? .all
@@ -66,16 +72,10 @@ struct GPOTrain: ParsableCommand {
             options.episodesPerStep = episodes
             options.lr = lr
             options.seed = data.seed
-            let bar = ProgressBar(total: steps, label: "gpo")
-            var recent: [Float] = []
-            let losses = try GPOTrainer.train(model, data: dataset, groups: groups, options: options) { step, loss in
-                recent.append(loss)
-                if recent.count > 50 { recent.removeFirst() }
-                bar.update(step: step + 1, ["loss": recent.reduce(0, +) / Float(recent.count)])
-            }
             let info = GPOTrainingInfo(trainGroups: groups, steps: steps, contextQuestions: data.contextQuestions,
                                        embeddingModel: data.model, pooling: pooling.rawValue)
-            try GPOCheckpoint.save(model, info: info, to: URL(fileURLWithPath: out))
+            let losses = try GPOTrainer.train(model, data: dataset, groups: groups, options: options, out: URL(fileURLWithPath: out),
+                                              info: info, resume: resume, checkpointEvery: checkpointEvery, progressLabel: "gpo")
             let tail = losses.suffix(50)
             print(String(format: "trained on %d groups, %d steps; mean loss of the last %d steps %.5f -> %@",
                          groups.count, steps, tail.count, tail.reduce(0, +) / Float(tail.count), out))

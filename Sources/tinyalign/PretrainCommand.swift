@@ -1,5 +1,9 @@
 import ArgumentParser
+import Datasets
 import Foundation
+import Recipes
+import Report
+import Training
 import Models
 import Tokenizer
 
@@ -38,21 +42,21 @@ struct PretrainCommand: ParsableCommand {
         let outURL = URL(fileURLWithPath: out)
         let model = try resume ? resumedModel(outURL, vocabSize: bpe.vocabularySize, eos: eos)
                                : GPT(newModelConfig(vocabSize: bpe.vocabularySize, eos: eos), seed: seed)
-        if let context, context > model.config.nPositions {
-            throw CLIError("--context \(context) is longer than the model's context of \(model.config.nPositions)")
+        if let context, context > model.contextLength {
+            throw CLIError("--context \(context) is longer than the model's context of \(model.contextLength)")
         }
         guard FileManager.default.fileExists(atPath: data) else { throw CLIError("\(data): data file not found") }
         let tokens = try TokenDataset.load(text: URL(fileURLWithPath: data), tokenizer: bpe, tokenizerFile: tokenizerURL)
         let dataset = TokenDataset(tokens: tokens)
         let tokenizerJSON = try Data(contentsOf: tokenizerURL)
-        let trainer = try Pretrainer(model: model, config: settings, out: outURL, tokenizerJSON: tokenizerJSON, resume: resume)
-        do { try trainer.checkData(dataset) } catch { throw CLIError("\(data): \(error)") }
-
-        try writeRunConfig(RunConfig(data: data, tokenizer: tokenizer, config: config ?? "checkpoint", model: model.config,
-                                     training: settings, resumed: resume, corpusTokens: tokens.count,
-                                     parameters: model.parameterCount), to: outURL)
-        let progress = ProgressBar(total: settings.steps, label: "pretrain", startStep: trainer.currentStep)
-        let evalLoss = try trainer.run(data: dataset, progress: progress)
+        let trainer: Pretrainer
+        do {
+            trainer = try Pretrainer(model: model, config: settings, data: dataset, out: outURL, tokenizerJSON: tokenizerJSON, resume: resume)
+        } catch let e as TrainingError {
+            if case .invalidInput = e { throw CLIError("\(data): \(e)") }
+            throw e
+        }
+        let evalLoss = try trainer.run(progressLabel: "pretrain")
         print("eval loss \(String(format: "%.4f", evalLoss)); model saved to \(outURL.appendingPathComponent("final").path)")
     }
 
@@ -108,28 +112,5 @@ struct PretrainCommand: ParsableCommand {
             throw CLIError("--resume: --config \(config!) does not match the checkpoint's config.json")
         }
         return model
-    }
-
-    private func writeRunConfig(_ run: RunConfig, to outURL: URL) throws {
-        try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(run).write(to: outURL.appendingPathComponent("run_config.json"), options: .atomic)
-    }
-}
-
-/// The options of a pretraining run as written to `run_config.json`.
-struct RunConfig: Encodable {
-    var data: String
-    var tokenizer: String
-    var config: String
-    var model: GPTConfig
-    var training: PretrainConfig
-    var resumed: Bool
-    var corpusTokens: Int
-    var parameters: Int
-
-    enum CodingKeys: String, CodingKey {
-        case data, tokenizer, config, model, training, resumed, corpusTokens = "corpus_tokens", parameters
     }
 }

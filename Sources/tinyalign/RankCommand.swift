@@ -1,6 +1,10 @@
 import Alignment
 import ArgumentParser
+import Datasets
 import Foundation
+import Recipes
+import Report
+import Training
 
 /// `tinyalign rank`: Plackett–Luce alignment on rankings of two or more responses.
 struct RankCommand: ParsableCommand {
@@ -19,6 +23,8 @@ struct RankCommand: ParsableCommand {
     @Option(help: "Seed of the data split and order.") var seed: UInt64 = 0
     @OptionGroup var prompt: PromptOptions
     @Flag(help: "Drop rankings that do not fit the context instead of cutting the prompt.") var dropLong = false
+    @Option(help: "Steps between resumable checkpoints (0 = end only).") var checkpointEvery = 0
+    @Flag(help: "Continue from <out>/checkpoint with the same settings.") var resume = false
 
     func run() throws {
         var config = AlignConfig()
@@ -30,12 +36,13 @@ struct RankCommand: ParsableCommand {
         config.lr = lr
         config.minLR = lr / 10
         config.seed = seed
+        config.checkpointEvery = checkpointEvery
         var job = RankJob(model: URL(fileURLWithPath: model), data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out), config: config)
         job.prompt = prompt.groupPrompt
         job.truncate = !dropLong
-        let m = try job.run()
-        let groups = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out).appendingPathComponent("run_config.json"))) as? [String: Any])?["groups"] as? [String] ?? []
-        print(EvalJob.table(m, groups: groups))
+        job.resume = resume
+        let result = try job.run()
+        print(EvalJob.table(result.metrics, groups: result.groups))
         print("model in \(out)/final; metrics in \(out)/metrics.jsonl; held-out metrics (implied pairs) in \(out)/eval.json")
     }
 }

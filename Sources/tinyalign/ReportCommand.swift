@@ -1,6 +1,10 @@
 import Alignment
 import ArgumentParser
+import Datasets
 import Foundation
+import Recipes
+import Report
+import Training
 
 /// `tinyalign report RUN_DIR…`: one self-contained HTML page comparing training runs.
 struct ReportCommand: ParsableCommand {

@@ -1,6 +1,10 @@
 import Alignment
 import ArgumentParser
+import Datasets
 import Foundation
+import Recipes
+import Report
+import Training
 
 /// `tinyalign sft`: supervised fine-tuning on completions (prompt loss masked out).
 struct SFTCommand: ParsableCommand {

@@ -1,5 +1,9 @@
 import ArgumentParser
+import Datasets
 import Foundation
+import Recipes
+import Report
+import Training
 import Tokenizer
 
 /// `tinyalign tokenizer …`: train a byte-level BPE and encode or decode with a `tokenizer.json`.

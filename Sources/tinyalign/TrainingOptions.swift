@@ -1,5 +1,6 @@
 import ArgumentParser
 import Models
+import Training
 
 /// The options every training command shares. Unset options keep the command's own defaults (listed in each
 /// command's help), so one declaration serves sft, align and rank.

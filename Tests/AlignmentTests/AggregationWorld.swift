@@ -1,4 +1,8 @@
 import Alignment
+@testable import Datasets
+@testable import Recipes
+@testable import Report
+import Training
 import Foundation
 import Models
 import TensorCore
@@ -31,7 +35,8 @@ struct AggregationWorld {
             }
             try Checkpoint.save(model, to: url, extraFiles: tokenizerFile)
         }
-        let runConfig = try JSONSerialization.data(withJSONObject: ["model": reference.path])
+        let runConfig = try RunManifest(task: "align", method: "dpo", training: TrainingSettings(), settings: AlignConfig(),
+                                        model: FileFingerprint(of: reference)).encoded()
         try runConfig.write(to: policies[0].appendingPathComponent("run_config.json"))
         let lines = try promptLines.map { p, g in
             String(decoding: try JSONSerialization.data(withJSONObject: ["prompt": p, "group": g], options: [.sortedKeys]), as: UTF8.self)

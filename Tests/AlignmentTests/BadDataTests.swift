@@ -1,4 +1,8 @@
 import Alignment
+@testable import Datasets
+@testable import Recipes
+@testable import Report
+import Training
 import Autograd
 import Foundation
 import Models
@@ -34,16 +38,16 @@ final class BadDataTests: XCTestCase {
     func testUnknownMethodIsNamed() {
         var config = AlignConfig()
         config.method = "gr-nope"
-        XCTAssertTrue(message { _ = try PreferenceLosses.resolve(config, groupSizes: [1, 2]) }.hasPrefix("unknown method \"gr-nope\""))
+        XCTAssertTrue(message { _ = try PreferenceLosses.loss(for: config) }.hasPrefix("unknown method \"gr-nope\""))
     }
 
     /// A non-finite loss stops training with the step named, and no parameter is touched.
     func testNaNLossStopsWithoutUpdating() throws {
         let model = try GPT(GPTConfig(vocabSize: 20, nPositions: 8, nEmbd: 8, nLayer: 1, nHead: 2))
-        let loop = try TrainingLoop(model: model, settings: TrainingSettings(steps: 10, lr: 0.1, minLR: 0.1, warmupSteps: 0))
+        let loop = try OptimizerStep(parameters: model.parameters, settings: TrainingSettings(steps: 10, lr: 0.1, minLR: 0.1, warmupSteps: 0))
         let before = model.parameters.map(\.value.scalars)
         let text = message {
-            _ = try loop.step(4) { try model.loss([1, 2, 3], targets: [2, 3, -100], batch: 1) * Float.nan }
+            _ = try loop(4) { try model.loss([1, 2, 3], targets: [2, 3, -100], batch: 1) * Float.nan }
         }
         XCTAssertEqual(text, "invalid input: step 5: the loss is nan; nothing was updated (lower --lr or check the data)")
         XCTAssertEqual(model.parameters.map(\.value.scalars), before)

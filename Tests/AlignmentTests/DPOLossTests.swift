@@ -1,4 +1,8 @@
 import Alignment
+@testable import Datasets
+@testable import Recipes
+@testable import Report
+import Training
 import Autograd
 import Foundation
 import TensorCore

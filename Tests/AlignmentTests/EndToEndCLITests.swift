@@ -1,3 +1,4 @@
+import Training
 import Foundation
 import TestSupport
 import XCTest
@@ -59,9 +60,9 @@ final class EndToEndCLITests: XCTestCase {
         let ep = try run(["align", "--model", sftDir.appendingPathComponent("final").path, "--data", world.data.path,
                           "--out", epochsOut.path, "--epochs", "2", "--batch-size", "4"])
         XCTAssertEqual(ep.status, 0, ep.err)
-        let cfg = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: epochsOut.appendingPathComponent("run_config.json"))) as? [String: Any])
-        let trainPairs = (cfg["group_sizes"] as! [Int]).reduce(0, +)
-        XCTAssertEqual(cfg["steps"] as? Int, (2 * trainPairs + 3) / 4)
+        let cfg = try RunManifest<AnySettings>.read(epochsOut.appendingPathComponent("run_config.json"))
+        let trainPairs = try XCTUnwrap(cfg.groupSizes).reduce(0, +)
+        XCTAssertEqual(cfg.training.steps, (2 * trainPairs + 3) / 4)
 
         let ev = try run(["eval", "--model", world.root.appendingPathComponent("align-gr-dpo/final").path, "--data", world.data.path])
         XCTAssertEqual(ev.status, 0, ev.err)

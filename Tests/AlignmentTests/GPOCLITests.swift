@@ -1,4 +1,8 @@
 import Alignment
+@testable import Datasets
+@testable import Recipes
+@testable import Report
+import Training
 import Foundation
 import Models
 import Tokenizer
@@ -26,7 +30,7 @@ final class GPOCLITests: XCTestCase {
                                              "--layers", "1", "--heads", "2"])
         XCTAssertEqual(t.status, 0, t.err)
         for f in ["gpo_config.json", "model.safetensors", "training.json"] {
-            XCTAssertTrue(FileManager.default.fileExists(atPath: gpo.appendingPathComponent(f).path), f)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: gpo.appendingPathComponent("final").appendingPathComponent(f).path), f)
         }
         let e = try TinyAlignBinary.run(["gpo", "eval", "--survey", surveyURL.path, "--model", model.path, "--gpo", gpo.path,
                                              "--groups", heldOut, "--context-questions", "5"])

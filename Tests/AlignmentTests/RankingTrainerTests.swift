@@ -1,4 +1,8 @@
 import Alignment
+@testable import Datasets
+@testable import Recipes
+@testable import Report
+import Training
 import Autograd
 import Foundation
 import Models
@@ -21,19 +25,21 @@ final class RankingTrainerTests: XCTestCase {
         let pairs = try PreferenceSet(examples: examples, groups: groups, encoder: bundle.encoder(), prompt: GroupPrompt())
         let dpoOut = world.root.appendingPathComponent("dpo")
         let dpoPolicy = try Checkpoint.load(from: world.base)
-        try PreferenceTrainer(policy: dpoPolicy, config: config, train: pairs,
-                              trainReference: try ReferenceLogProbs.compute(model: bundle.model, pairs: pairs.pairs, padId: bundle.eos),
-                              validation: nil, validationReference: nil, padId: bundle.eos, out: dpoOut, tokenizerJSON: nil).run()
+        let dpoTask = try PreferenceTask(policy: dpoPolicy, config: config, train: pairs,
+                                         trainReference: try ReferenceLogProbs.compute(model: bundle.model, pairs: pairs.pairs, padId: bundle.eos),
+                                         validation: nil, validationReference: nil, padId: bundle.eos)
+        try TrainingDriver(model: TrainableLanguageModel(dpoPolicy), task: dpoTask,
+                           manifest: RunManifest(task: "align", training: config.training, settings: config), out: dpoOut).run()
 
         config.method = "gr-pl"
         let rankings = try RankingSet(examples: examples.map(RankingExample.init(pair:)), groups: groups,
                                       encoder: bundle.encoder(), prompt: GroupPrompt())
         let plOut = world.root.appendingPathComponent("pl")
         let plPolicy = try Checkpoint.load(from: world.base)
-        let trainer = try RankingTrainer(policy: plPolicy, config: config, train: rankings,
-                                         reference: try rankings.referenceLogProbs(model: bundle.model, padId: bundle.eos),
-                                         padId: bundle.eos, out: plOut, tokenizerJSON: nil)
-        try trainer.run()
+        let plTask = try RankingTask(policy: plPolicy, config: config, train: rankings,
+                                     reference: try rankings.referenceLogProbs(model: bundle.model, padId: bundle.eos), padId: bundle.eos)
+        try TrainingDriver(model: TrainableLanguageModel(plPolicy), task: plTask,
+                           manifest: RunManifest(task: "rank", training: config.training, settings: config), out: plOut).run()
 
         func lines(_ dir: URL) throws -> [[String: Any]] {
             try String(contentsOf: dir.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
@@ -73,7 +79,7 @@ final class RankingTrainerTests: XCTestCase {
         let out = world.root.appendingPathComponent("run")
         var job = RankJob(model: world.base, data: data, out: out, config: config)
         job.showProgress = false
-        let metrics = try job.run(log: { _ in })
+        let metrics = try job.run(log: { _ in }).metrics
 
         // mean PL loss of the training-free check: all 30 rankings under the reference (r = 0) and the trained policy
         let bundle = try ModelBundle(world.base)

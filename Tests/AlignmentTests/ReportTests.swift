@@ -1,4 +1,8 @@
 @testable import Alignment
+@testable import Datasets
+@testable import Recipes
+@testable import Report
+import Training
 import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
@@ -27,9 +31,12 @@ final class ReportTests: XCTestCase {
                   finalEval: Bool = true) throws -> URL {
         let dir = root.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let config: [String: Any] = ["method": method, "loss": "dpo", "weighting": alpha ? "robust" : "uniform", "beta": 0.1,
-                                     "steps": 40, "groups": groups, "data": "data/prefs.jsonl"]
-        try Data(try line(config).utf8).write(to: dir.appendingPathComponent("run_config.json"))
+        var config = AlignConfig()
+        config.method = method
+        config.steps = 40
+        let manifest = RunManifest(task: "align", method: method, training: config.training, settings: config,
+                                   data: [FileFingerprint(bytes: Data("x".utf8), path: "data/prefs.jsonl")], groups: groups)
+        try manifest.encoded().write(to: dir.appendingPathComponent("run_config.json"))
         var text = ""
         for i in 0..<evalSteps {
             var train: [String: Any] = ["step": i * 10 + 5, "split": "train", "loss": 0.6, "rewards/accuracies": 0.5, "note": "text"]
@@ -70,8 +77,12 @@ final class ReportTests: XCTestCase {
         XCTAssertNil(run.train[0]["note"], "text fields are not metrics")
         XCTAssertEqual(run.final?["group/Avalon/loss"], 0.4321, "eval.json wins over the last eval line")
         XCTAssertTrue(run.hasAlpha)
-        XCTAssertEqual(run.settings.map(\.key), ["beta", "data", "groups", "loss", "method", "steps", "weighting"])
-        XCTAssertEqual(run.settings.first { $0.key == "data" }?.value, "data/prefs.jsonl")
+        let keys = Set(run.settings.map(\.key))
+        for key in ["method", "task", "settings.beta", "settings.eta_alpha", "training.steps", "training.lr", "groups", "command_line"] {
+            XCTAssertTrue(keys.contains(key), key)
+        }
+        XCTAssertEqual(run.settings.first { $0.key == "training.steps" }?.value, "40")
+        XCTAssertTrue(run.settings.first { $0.key == "data" }?.value.contains("data/prefs.jsonl") ?? false)
         let plain = try RunData.load(try writeRun("dpo", method: "dpo", alpha: false, finalEval: false))
         XCTAssertFalse(plain.hasAlpha)
         XCTAssertEqual(plain.final?.step, 40, "without eval.json the last eval line is final")

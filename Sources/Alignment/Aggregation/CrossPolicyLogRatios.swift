@@ -1,5 +1,7 @@
+import Datasets
 import Autograd
 import Models
+import Training
 
 /// Estimates L[i, j] = mean over prompts x and samples y ∼ π_j(·|x) of log π_i(y|x) − log π_ref(y|x)
 /// (ALGORITHMS.md §7) by sampling every policy and scoring every sample under every policy and the reference.

@@ -1,3 +1,4 @@
+import Datasets
 /// A dense tableau simplex method for small linear programs in the form
 /// maximise cᵀx subject to A x ≤ b, x ≥ 0, with b ≥ 0 — the form a zero-sum matrix game reduces to, whose origin
 /// is feasible so no phase one is needed. Bland's rule picks the pivots, so degenerate problems cannot cycle.

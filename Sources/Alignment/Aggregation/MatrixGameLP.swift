@@ -1,3 +1,4 @@
+import Datasets
 extension MinMaxGame {
     /// The exact equilibrium by linear programming, the reference the iterative solver is checked against.
     ///

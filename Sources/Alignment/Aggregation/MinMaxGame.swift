@@ -1,3 +1,4 @@
+import Datasets
 /// A finite two-player zero-sum matrix game in mixed strategies: the row player picks q ∈ Δ_m and maximises
 /// qᵀ A w; the column player picks w ∈ Δ_n and minimises it. In min-max regret aggregation the rows are the
 /// adversary's groups (plus the zero row) and the columns are the policies mixed by the weights w.

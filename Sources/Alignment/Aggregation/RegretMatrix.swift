@@ -1,3 +1,4 @@
+import Datasets
 /// The regret game of min-max aggregation (ALGORITHMS.md §7) built from the cross-policy log-ratio matrix
 /// L[i, j] = E_x E_{y∼π_j} [log π_i(y|x) − log π_ref(y|x)]: row i scores every policy with group i's implicit
 /// reward (its own policy's log-ratio), so R[i, j] = L[i, i] − L[i, j] is what group i loses when policy j

@@ -1,5 +1,7 @@
+import Datasets
 import Autograd
 import Models
+import Training
 import TensorCore
 
 /// A tokenised ranking: one sequence per response, the ranking, and its group index.

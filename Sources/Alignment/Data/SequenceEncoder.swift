@@ -1,3 +1,4 @@
+import Datasets
 import Tokenizer
 
 /// A tokenised prompt + response (+ EOS): `ids[responseStart...]` is the response with its EOS, the only part

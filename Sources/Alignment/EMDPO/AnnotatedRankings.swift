@@ -1,3 +1,4 @@
+import Datasets
 /// What EM-DPO sees of the data: for every list (a pair or a ranking) its size, its ranking and who gave it;
 /// optionally the hidden true group of each annotator, used only to score cluster recovery.
 public struct AnnotatedRankings: Equatable, Sendable {

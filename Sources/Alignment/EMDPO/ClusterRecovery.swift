@@ -1,3 +1,4 @@
+import Datasets
 /// How well clusters found without labels match hidden true groups.
 public enum ClusterRecovery {
     /// Share of items whose cluster maps to their true group under the best one-to-one matching of clusters to

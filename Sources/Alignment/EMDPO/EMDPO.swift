@@ -1,10 +1,18 @@
+import Datasets
 import Autograd
 import Foundation
 import Models
+import Training
 import TensorCore
+import Training
 
 /// Settings of an EM-DPO run.
 public struct EMDPOConfig: Codable, Equatable, Sendable {
+    enum CodingKeys: String, CodingKey {
+        case types, rounds, stepsPerRound = "steps_per_round", batchSize = "batch_size", beta, lr, seed
+        case evalBatchSize = "eval_batch_size"
+    }
+
     /// K, the number of latent annotator types.
     public var types = 2
     /// EM rounds (each: M-step for every type, priors, E-step).
@@ -59,15 +67,21 @@ public final class EMDPO {
     /// One entry per finished round.
     public private(set) var history: [Round] = []
     private let makePolicy: (Int) throws -> EMTypePolicy
+    /// Where each round's M-steps, `em_state.json` and `metrics.jsonl` go (nil: nothing is written).
+    public let out: URL?
 
-    /// EM over `data`; `makePolicy(k)` returns a fresh copy of the SFT policy for type k.
-    public init(data: AnnotatedRankings, config: EMDPOConfig, makePolicy: @escaping (Int) throws -> EMTypePolicy) throws {
+    /// EM over `data`; `makePolicy(k)` returns a fresh copy of the SFT policy for type k. With `out`, every M-step
+    /// is a resumable driver run in `<out>/m-step/type-k` and the EM state is saved after each of them; with
+    /// `resume`, a killed run continues from the last saved M-step (and inside it, from its checkpoint).
+    public init(data: AnnotatedRankings, config: EMDPOConfig, out: URL? = nil, resume: Bool = false,
+                makePolicy: @escaping (Int) throws -> EMTypePolicy) throws {
         guard config.types >= 1, config.rounds >= 1, config.stepsPerRound >= 0, config.batchSize >= 1 else {
             throw AlignmentError.invalidInput("EM-DPO needs types ≥ 1, rounds ≥ 1, steps ≥ 0 and batch size ≥ 1 (got \(config.types), \(config.rounds), \(config.stepsPerRound), \(config.batchSize))")
         }
         self.data = data
         self.config = config
         self.makePolicy = makePolicy
+        self.out = out
         var rng = SeededGenerator(seed: config.seed)
         posteriors = data.annotators.map { _ in
             let e = (0..<config.types).map { _ in -Foundation.log(max(rng.nextUniformDouble(), 1e-12)) }
@@ -75,41 +89,100 @@ public final class EMDPO {
             return e.map { $0 / s }
         }
         priors = Array(repeating: 1 / Double(config.types), count: config.types)
+        if resume, let out, let saved = try? Data(contentsOf: out.appendingPathComponent("em_state.json")) {
+            let state = try JSONDecoder().decode(State.self, from: saved)
+            posteriors = state.posteriors
+            priors = state.priors
+            history = state.history
+            typesDone = state.typesDone
+            roundLosses = state.roundLosses
+            resumeMStep = true
+        }
     }
+
+    /// What a resumed EM run needs: the finished rounds, the M-steps finished in the current one.
+    struct State: Codable {
+        var posteriors: [[Double]]
+        var priors: [Double]
+        var history: [Round]
+        var typesDone: Int
+        var roundLosses: [Double]
+    }
+    private var typesDone = 0
+    /// Whether the next M-step to train may continue from its checkpoint (only the one a resume left off in).
+    private var resumeMStep = false
+    private var roundLosses: [Double] = []
 
     /// Runs every round; `log` gets one line per round.
     public func run(log: (String) -> Void = { _ in }) throws {
+        let metrics = try out.map { try MetricsLog(url: $0.appendingPathComponent("metrics.jsonl"), truncateAfterStep: history.count) }
         for round in history.count..<config.rounds {
-            var losses: [Double] = []
-            policies = try (0..<config.types).map { k in
-                let (policy, loss) = try mStep(type: k, round: round)
-                losses.append(loss)
-                return policy
+            var made: [EMTypePolicy] = []
+            for k in 0..<config.types {
+                let (policy, loss) = try mStep(type: k, round: round, done: k < typesDone)
+                made.append(policy)
+                if k >= typesDone {
+                    roundLosses.append(loss)
+                    typesDone = k + 1
+                    try saveState()
+                }
             }
+            policies = made
             priors = (0..<config.types).map { k in posteriors.map { $0[k] }.reduce(0, +) / Double(posteriors.count) }
             let ll = try eStep()
-            history.append(Round(priors: priors, logLikelihood: ll, mStepLoss: losses))
+            history.append(Round(priors: priors, logLikelihood: ll, mStepLoss: roundLosses))
+            typesDone = 0
+            roundLosses = []
+            try saveState()
+            var line: [String: Any] = ["step": round + 1, "split": "train", "log_likelihood": ll,
+                                       "loss": history.last!.mStepLoss.reduce(0, +) / Double(max(config.types, 1))]
+            for (k, p) in priors.enumerated() { line["priors/\(k)"] = p }
+            try metrics?.write(line)
             log("round \(round + 1)/\(config.rounds): log-likelihood \(String(format: "%.3f", ll)), priors \(priors.map { String(format: "%.3f", $0) }.joined(separator: " "))")
         }
+    }
+
+    private func saveState() throws {
+        guard let out else { return }
+        let state = State(posteriors: posteriors, priors: priors, history: history, typesDone: typesDone, roundLosses: roundLosses)
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        try JSONEncoder().encode(state).write(to: out.appendingPathComponent("em_state.json"), options: .atomic)
     }
 
     /// The most probable type of every annotator.
     public var assignments: [Int] { posteriors.map { p in p.indices.max { p[$0] < p[$1] }! } }
 
-    /// Trains type k's policy from the SFT model with per-list weights γ_{k,u(list)}; returns it and its mean objective.
-    func mStep(type k: Int, round: Int) throws -> (EMTypePolicy, Double) {
+    /// Trains type k's policy from the SFT model with per-list weights γ_{k,u(list)} through the driver; returns
+    /// it and its mean objective. With `done`, the M-step already finished before a resume: its weights are read
+    /// back from `<out>/m-step/type-k/final`.
+    func mStep(type k: Int, round: Int, done: Bool) throws -> (EMTypePolicy, Double) {
         let policy = try makePolicy(k)
-        var sampler = EpochSampler(count: data.count, seed: config.seed &+ UInt64(1 + round * config.types + k))
-        var total = 0.0
-        for step in 0..<config.stepsPerRound {
-            let idx = sampler.next(min(config.batchSize, data.count))
-            let weights = idx.map { Float(posteriors[data.annotatorOfList[$0]][k]) }
-            total += Double(try policy.step(step) {
-                let nll = try Variable.plackettLuceNLL(rewards: try policy.logRatios(idx) * config.beta, lists: data.flatLists(idx))
-                return try (nll * Variable(Tensor(shape: [idx.count], weights))).sum() * (1 / Float(idx.count))
-            })
+        let folder = out?.appendingPathComponent("m-step").appendingPathComponent("type-\(k)")
+        if done, let folder {
+            try policy.trainable.read(from: folder.appendingPathComponent("final"))
+            return (policy, roundLosses[k])
         }
-        return (policy, config.stepsPerRound > 0 ? total / Double(config.stepsPerRound) : 0)
+        guard config.stepsPerRound > 0 else { return (policy, 0) }
+        var settings = policy.mStepSettings(steps: config.stepsPerRound)
+        settings.batchSize = min(config.batchSize, data.count)
+        settings.seed = config.seed &+ UInt64(1 + round * config.types + k)
+        settings.evalEvery = 0
+        settings.checkpointEvery = max(1, config.stepsPerRound / 4)
+        let task = WeightedRankingTask(policy: policy, data: data, weights: posteriors.map { $0[k] }, beta: config.beta)
+        let manifest = RunManifest(task: "em-dpo m-step", training: settings, settings: MStepSettings(round: round, type: k, em: config))
+        let resumable = resumeMStep && (folder.map { TrainingCheckpoint.exists(at: $0.appendingPathComponent("checkpoint")) } ?? false)
+        resumeMStep = false
+        if let folder, !resumable { try? FileManager.default.removeItem(at: folder) }
+        let driver = try TrainingDriver(model: policy.trainable, task: task, manifest: manifest, out: folder, resume: resumable)
+        try driver.run()
+        return (policy, task.meanObjective(of: folder))
+    }
+
+    /// The settings that identify one M-step in its manifest.
+    struct MStepSettings: Codable, Equatable {
+        var round: Int
+        var type: Int
+        var em: EMDPOConfig
     }
 
     /// log P_k(list) for every list (rows) and type (columns), without gradients.
@@ -152,5 +225,47 @@ public final class EMDPO {
             return row.map { Foundation.exp($0 - lse) }
         }
         return (post, total)
+    }
+}
+
+/// One EM-DPO M-step as a training task: the mean over each minibatch of −w_i log P_k(list_i), where w_i is the
+/// posterior of list i's annotator being of type k.
+final class WeightedRankingTask: TrainingTask {
+    let policy: EMTypePolicy
+    let data: AnnotatedRankings
+    let weights: [Double]
+    let beta: Float
+    private(set) var objectives: [Double] = []
+
+    init(policy: EMTypePolicy, data: AnnotatedRankings, weights: [Double], beta: Float) {
+        self.policy = policy
+        self.data = data
+        self.weights = weights
+        self.beta = beta
+    }
+
+    var exampleCount: Int? { data.count }
+
+    func objective(batch idx: [Int], rng: inout SeededGenerator) throws -> Variable {
+        let w = idx.map { Float(weights[data.annotatorOfList[$0]]) }
+        let nll = try Variable.plackettLuceNLL(rewards: try policy.logRatios(idx) * beta, lists: data.flatLists(idx))
+        return try (nll * Variable(Tensor(shape: [idx.count], w))).sum() * (1 / Float(idx.count))
+    }
+
+    func trainMetrics(objective: Float) -> [String: Double] {
+        objectives.append(Double(objective))
+        return ["loss": Double(objective)]
+    }
+
+    func evaluate() throws -> [String: Double] { [:] }
+
+    /// The mean objective over the whole M-step: from this process's steps or, after a resume, from the run's
+    /// metrics file (which holds every step).
+    func meanObjective(of folder: URL?) -> Double {
+        if let folder, let lines = try? MetricsLog.read(folder.appendingPathComponent("metrics.jsonl")) {
+            let values = lines.compactMap { ($0["loss"] as? NSNumber)?.doubleValue }
+            if !values.isEmpty { return values.reduce(0, +) / Double(values.count) }
+        }
+        return objectives.isEmpty ? 0 : objectives.reduce(0, +) / Double(objectives.count)
     }
 }

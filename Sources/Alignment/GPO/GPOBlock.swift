@@ -1,5 +1,7 @@
+import Datasets
 import Autograd
 import Models
+import Training
 import TensorCore
 
 /// One pre-LN block of the GPO transformer: context attention and a GELU MLP (4×), each added to the residual.

@@ -1,5 +1,7 @@
+import Datasets
 import Foundation
 import Models
+import Training
 import TensorCore
 
 /// What a GPO run was trained on, stored as `training.json` so that evaluation can rebuild the
@@ -35,20 +37,26 @@ public struct GPOTrainingInfo: Codable, Equatable, Sendable {
 public enum GPOCheckpoint {
     /// Writes the model and its training facts to `directory`, replacing any folder there.
     public static func save(_ model: GPOModel, info: GPOTrainingInfo, to directory: URL) throws {
+        try AtomicFolder.write(to: directory) { try write(model, info: info, into: $0) }
+    }
+
+    /// Writes the folder's three files into an existing (staging) folder.
+    public static func write(_ model: GPOModel, info: GPOTrainingInfo, into folder: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         var tensors = Dictionary(uniqueKeysWithValues: model.namedParameters.map { ($0.0, $0.1.value) })
         tensors["embedding.mean"] = model.embeddingMean
         tensors["embedding.std"] = model.embeddingStd
-        try AtomicFolder.write(to: directory) { staging in
-            try encoder.encode(model.config).write(to: staging.appendingPathComponent("gpo_config.json"))
-            try encoder.encode(info).write(to: staging.appendingPathComponent("training.json"))
-            try SafeTensors.write(tensors, to: staging.appendingPathComponent("model.safetensors"))
-        }
+        try encoder.encode(model.config).write(to: folder.appendingPathComponent("gpo_config.json"))
+        try encoder.encode(info).write(to: folder.appendingPathComponent("training.json"))
+        try SafeTensors.write(tensors, to: folder.appendingPathComponent("model.safetensors"))
     }
 
     /// Reads a folder written by `save`, checking every tensor's presence and shape; errors name the file.
-    public static func load(from directory: URL) throws -> (model: GPOModel, info: GPOTrainingInfo) {
+    public static func load(from folder: URL) throws -> (model: GPOModel, info: GPOTrainingInfo) {
+        // A run folder of `gpo train` holds the model in `final/`.
+        let inRun = folder.appendingPathComponent("final")
+        let directory = FileManager.default.fileExists(atPath: inRun.appendingPathComponent("gpo_config.json").path) ? inRun : folder
         let config: GPOConfig = try decode(directory.appendingPathComponent("gpo_config.json"))
         let info: GPOTrainingInfo = try decode(directory.appendingPathComponent("training.json"))
         let url = directory.appendingPathComponent("model.safetensors")

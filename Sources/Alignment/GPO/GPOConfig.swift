@@ -1,3 +1,4 @@
+import Datasets
 /// The shape of a GPO transformer, stored as `gpo_config.json` beside its weights.
 public struct GPOConfig: Codable, Equatable, Sendable {
     /// Dimension C of the option embeddings (the base model's n_embd); a point has C + 1 features.

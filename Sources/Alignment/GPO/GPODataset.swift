@@ -1,3 +1,4 @@
+import Datasets
 /// One question as GPO sees it: an embedding per option and, per group, the share choosing each option.
 public struct GPOQuestion: Sendable {
     /// Identifier (the survey's question id).

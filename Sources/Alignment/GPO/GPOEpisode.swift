@@ -1,3 +1,4 @@
+import Datasets
 import TensorCore
 
 /// One few-shot problem for GPO: a group's context questions with their true shares and target questions whose

@@ -1,3 +1,4 @@
+import Datasets
 import TensorCore
 
 /// A held-out group's few-shot scores: mean 1 − JS distance over its target questions, averaged over repeats.

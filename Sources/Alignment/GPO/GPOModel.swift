@@ -1,5 +1,7 @@
+import Datasets
 import Autograd
 import Models
+import Training
 import TensorCore
 
 /// Group Preference Optimization's in-context predictor (ALGORITHMS.md §7): a small transformer over points

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 
 /// Jensen–Shannon comparison of two distributions over the same options, in bits, so every value lies in [0, 1].

@@ -1,4 +1,6 @@
+import Datasets
 import Models
+import Training
 import Tokenizer
 
 /// Which tokens of `GPODataset.embeddingText` are averaged into an option's embedding.

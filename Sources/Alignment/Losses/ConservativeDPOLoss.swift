@@ -1,3 +1,4 @@
+import Datasets
 import Autograd
 
 /// Conservative DPO (label smoothing ε, for noisy preferences): ℓ = −(1−ε) log σ(βh) − ε log σ(−βh).

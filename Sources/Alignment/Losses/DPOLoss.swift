@@ -1,3 +1,4 @@
+import Datasets
 import Autograd
 
 /// DPO (Rafailov et al. 2023): ℓ = −log σ(β h) = softplus(−β h).

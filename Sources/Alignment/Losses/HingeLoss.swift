@@ -1,3 +1,4 @@
+import Datasets
 import Autograd
 
 /// Hinge (SLiC-style): ℓ = max(0, 1 − β h).

@@ -1,3 +1,4 @@
+import Datasets
 import Autograd
 
 /// IPO (Azar et al. 2023): ℓ = (h − 1/(2β))², with h not scaled by β.

@@ -1,3 +1,4 @@
+import Datasets
 import Autograd
 import TensorCore
 

@@ -1,3 +1,4 @@
+import Datasets
 import Autograd
 
 /// IS-DPO / IS-IPO: the equal-weight average of group losses, (1/K) Σ_g L_g, estimated on a minibatch with

@@ -1,3 +1,4 @@
+import Datasets
 import Autograd
 
 /// DPO / IPO: the plain minibatch mean, mean_i ℓ_i — every pair counts the same, so large groups dominate.

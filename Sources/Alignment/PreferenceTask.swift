@@ -1,0 +1,98 @@
+import Datasets
+import Autograd
+import Foundation
+import Models
+import Training
+import TensorCore
+import Training
+
+/// Preference optimisation (DPO, IPO, IS-*, GR-*, …) of a policy against cached reference log-probs.
+///
+/// Each batch runs chosen and rejected through the policy in one forward pass, and the group weighting turns
+/// the per-pair losses into the objective (updating α for robust methods). Train lines carry TRL's metrics
+/// overall and per group plus `alpha/<group>`; eval lines the same on the validation pairs.
+public final class PreferenceTask: TrainingTask {
+    /// The policy being trained.
+    public let policy: any CausalLanguageModel
+    /// Settings.
+    public let config: AlignConfig
+    /// Training pairs and their reference log-probs.
+    public let train: PreferenceSet, trainReference: ReferenceLogProbs
+    /// Validation pairs (for eval lines) and their reference log-probs.
+    public let validation: PreferenceSet?, validationReference: ReferenceLogProbs?
+    /// The loss of the method.
+    public let loss: PreferenceLoss
+    /// The group weighting of the method (holds α for robust methods).
+    public private(set) var weighting: GroupWeighting
+    private let padId: Int32
+    private var values: [PreferenceMetrics.PairValues] = []
+
+    /// A task; throws for an unknown method or a group without training pairs.
+    public init(policy: any CausalLanguageModel, config: AlignConfig, train: PreferenceSet, trainReference: ReferenceLogProbs,
+                validation: PreferenceSet?, validationReference: ReferenceLogProbs?, padId: Int32) throws {
+        guard !train.pairs.isEmpty else { throw AlignmentError.invalidInput("no training pairs left after tokenisation") }
+        self.policy = policy
+        self.config = config
+        self.train = train
+        self.trainReference = trainReference
+        self.validation = validation
+        self.validationReference = validationReference
+        self.padId = padId
+        loss = try PreferenceLosses.loss(for: config)
+        weighting = try GroupWeightings.weighting(for: config, groupSizes: train.groupSizes)
+    }
+
+    /// Training pairs.
+    public var exampleCount: Int? { train.pairs.count }
+
+    /// The weighted loss of the pairs `batch` (plus the SFT term on the chosen responses when set).
+    public func objective(batch idx: [Int], rng: inout SeededGenerator) throws -> Variable {
+        let pairs = idx.map { train.pairs[$0] }
+        let batch = try PreferenceBatch(model: policy, pairs: pairs, referenceChosen: idx.map { trainReference.chosen[$0] },
+                                        referenceRejected: idx.map { trainReference.rejected[$0] }, padId: padId)
+        let perPair = try loss.perPairLoss(batch.logProbs)
+        values = batch.values(losses: perPair.value.scalars)
+        var objective = try weighting.objective(losses: perPair, groups: pairs.map(\.group))
+        if config.sftWeight > 0 {
+            let tokens = Float(pairs.map(\.chosen.responseLength).reduce(0, +))
+            objective = try objective + batch.logProbs.policyChosen.sum() * (-config.sftWeight / tokens)
+        }
+        return objective
+    }
+
+    /// TRL metrics of the batch, the objective, and α.
+    public func trainMetrics(objective: Float) -> [String: Double] {
+        var record = PreferenceMetrics.compute(values, groups: train.groups, beta: config.beta)
+        record["objective"] = Double(objective)
+        for (g, a) in zip(train.groups, weighting.groupWeights) { record["alpha/\(PreferenceSet.displayName(g))"] = Double(a) }
+        return record
+    }
+
+    /// Per-group metrics on the validation pairs (none without them).
+    public func evaluate() throws -> [String: Double] {
+        guard let validation, let validationReference, !validation.pairs.isEmpty else { return [:] }
+        return try PreferenceEvaluator.evaluate(model: policy, set: validation, reference: validationReference,
+                                                loss: loss, beta: config.beta, padId: padId)
+    }
+
+    /// Training loss and the worst group's validation loss.
+    public func progressValues(train: [String: Double], eval: [String: Double]) -> [(String, Float)] {
+        [("loss", Float(train["loss"] ?? .nan)), ("worst", Float(eval["worst_group/loss"] ?? .nan))]
+    }
+
+    /// The group weights now (α for robust methods).
+    public var groupWeights: [Float] { weighting.groupWeights }
+
+    /// α of the robust weighting.
+    public func checkpointState() throws -> Data? {
+        guard let robust = weighting as? RobustWeighting else { return nil }
+        return try JSONEncoder().encode(robust.alpha)
+    }
+
+    /// Restores α.
+    public func restore(checkpointState: Data?) throws {
+        guard let checkpointState, var robust = weighting as? RobustWeighting else { return }
+        robust.alpha = try JSONDecoder().decode([Float].self, from: checkpointState)
+        weighting = robust
+    }
+}

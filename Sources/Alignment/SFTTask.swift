@@ -1,0 +1,63 @@
+import Datasets
+import Autograd
+import Foundation
+import Models
+import Training
+import TensorCore
+import Training
+
+/// Completion-only supervised fine-tuning: cross-entropy on response tokens (and EOS) only, averaged over the
+/// batch's response tokens (TRL's token mean); prompt and padding positions do not count.
+public final class SFTTask: TrainingTask {
+    /// The model trained.
+    public let model: any CausalLanguageModel
+    private let train: [EncodedSequence], validation: [EncodedSequence]
+    private let padId: Int32
+
+    /// A task over encoded (prompt, response) sequences.
+    public init(model: any CausalLanguageModel, train: [EncodedSequence], validation: [EncodedSequence], padId: Int32) throws {
+        guard !train.isEmpty else { throw AlignmentError.invalidInput("no training examples left after tokenisation") }
+        self.model = model
+        self.train = train
+        self.validation = validation
+        self.padId = padId
+    }
+
+    /// Training sequences.
+    public var exampleCount: Int? { train.count }
+
+    /// The token-mean response loss of the batch.
+    public func objective(batch: [Int], rng: inout SeededGenerator) throws -> Variable {
+        try loss(batch.map { train[$0] })
+    }
+
+    /// The token-mean response loss of `sequences`.
+    public func loss(_ sequences: [EncodedSequence]) throws -> Variable {
+        let (ids, targets, _) = SequenceLogProbs.batch(sequences, padId: padId)
+        return try model.loss(ids, targets: targets, batch: sequences.count)
+    }
+
+    /// The step's loss.
+    public func trainMetrics(objective: Float) -> [String: Double] { ["loss": Double(objective)] }
+
+    /// Mean validation loss over all validation sequences (no line without validation data).
+    public func evaluate() throws -> [String: Double] {
+        let l = try validationLoss()
+        return l.isFinite ? ["loss": Double(l)] : [:]
+    }
+
+    /// Mean validation loss over all validation response tokens (NaN without validation data).
+    public func validationLoss() throws -> Float {
+        guard !validation.isEmpty else { return .nan }
+        var total: Float = 0, tokens = 0
+        try withNoGrad {
+            for start in stride(from: 0, to: validation.count, by: 16) {
+                let chunk = Array(validation[start..<min(start + 16, validation.count)])
+                let n = chunk.map(\.responseLength).reduce(0, +)
+                total += try loss(chunk).value.item * Float(n)
+                tokens += n
+            }
+        }
+        return total / Float(tokens)
+    }
+}

@@ -1,0 +1,15 @@
+/// What the data layer rejects, each with a one-line message naming the file, line or field.
+public enum DatasetError: Error, Equatable, CustomStringConvertible {
+    /// Bad arguments (sizes, seeds, names).
+    case invalidInput(String)
+    /// A data file problem: `file:line: message`.
+    case badData(file: String, line: Int, String)
+
+    /// The one-line message shown to a user.
+    public var description: String {
+        switch self {
+        case let .invalidInput(s): return s
+        case let .badData(file, line, s): return line > 0 ? "\(file):\(line): \(s)" : "\(file): \(s)"
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Models
+import Training
+import Datasets
+import Alignment
+import Report
+
+/// `tinyalign align`: preference-train a policy from an SFT checkpoint (which is also the reference) and
+/// evaluate it per group on held-out data.
+public struct AlignJob {
+    /// The SFT checkpoint: starting policy and reference model.
+    public var model: URL
+    /// Preference JSONL. Without `validationData` it is split 80/10/10 per group (train/validation/test).
+    public var data: URL
+    /// Optional separate validation JSONL (then all of `data` trains).
+    public var validationData: URL?
+    /// Optional separate test JSONL for the final held-out evaluation (default: the test split, or validation).
+    public var testData: URL?
+    /// The run folder.
+    public var out: URL
+    /// Training settings.
+    public var config: AlignConfig
+    /// How the group enters the prompt.
+    public var prompt = GroupPrompt()
+    /// Restrict to / order the groups (every one must occur in the data).
+    public var groups: [String]?
+    /// Cut too-long prompts (true) or drop those pairs.
+    public var truncate = true
+    /// Train for this many passes over the training pairs instead of `config.steps`.
+    public var epochs: Double?
+    /// Continue from `<out>/checkpoint`.
+    public var resume = false
+    /// Show a progress bar / periodic lines on stderr.
+    public var showProgress = true
+    /// Stop after this step with a checkpoint (simulates an interrupted run; resume with `resume`).
+    public var stopAfter: Int?
+
+    /// A job with default settings.
+    public init(model: URL, data: URL, out: URL, config: AlignConfig) {
+        self.model = model
+        self.data = data
+        self.out = out
+        self.config = config
+    }
+
+    /// Runs the job; returns the final held-out metrics (also written to `<out>/eval.json`), α and the folder.
+    @discardableResult
+    public func run(log: (String) -> Void = RunFiles.logToStandardError) throws -> AlignResult {
+        let reference = try ModelBundle(model)
+        let all = try PreferenceExample.load(data)
+        let (train, validation, test): ([PreferenceExample], [PreferenceExample], [PreferenceExample])
+        if let validationData {
+            (train, validation, test) = (all, try PreferenceExample.load(validationData), try testData.map(PreferenceExample.load) ?? [])
+        } else {
+            (train, validation, test) = GroupSplit.split(all, seed: config.seed)
+        }
+        let groupNames = try PreferenceSet.groupNames(of: train, requested: groups, file: data.path)
+        let keep = Set(groupNames)
+        let encoder = reference.encoder(truncate: truncate)
+        func set(_ xs: [PreferenceExample], _ file: URL) throws -> PreferenceSet {
+            try PreferenceSet(examples: xs.filter { groups == nil || keep.contains($0.group) }, groups: groupNames,
+                              encoder: encoder, prompt: prompt, file: file.path)
+        }
+        let trainSet = try set(train, data)
+        let validationSet = try set(validation, validationData ?? data)
+        let testSet = try set(test, testData ?? data)
+        log("data: \(trainSet.pairs.count) train / \(validationSet.pairs.count) validation / \(testSet.pairs.count) test pairs in \(groupNames.count) groups; \(trainSet.truncated + validationSet.truncated + testSet.truncated) truncated, \(trainSet.dropped + validationSet.dropped + testSet.dropped) dropped (too long)")
+
+        let cache = RunFiles.cacheDirectory(for: data)
+        let pad = reference.eos
+        let trainRef = try ReferenceLogProbs.cached(modelDirectory: model, model: reference.model, pairs: trainSet.pairs, padId: pad, cacheDirectory: cache)
+        let valRef = try ReferenceLogProbs.cached(modelDirectory: model, model: reference.model, pairs: validationSet.pairs, padId: pad, cacheDirectory: cache)
+        log("reference log-probs: \(trainRef.hit && valRef.hit ? "read from cache" : "computed and cached") in \(cache.path)")
+
+        var config = self.config
+        if let epochs { config.training.setSteps(epochs: epochs, examples: trainSet.pairs.count) }
+        var fingerprints = [try FileFingerprint(of: data)]
+        if let validationData { fingerprints.append(try FileFingerprint(of: validationData)) }
+        let manifest = RunManifest(task: "align", method: config.method, training: config.training,
+                                   settings: AlignRunSettings(align: config, prompt: prompt, truncate: truncate),
+                                   model: try FileFingerprint(of: model), data: fingerprints,
+                                   groups: groupNames.map(PreferenceSet.displayName), groupSizes: trainSet.groupSizes)
+        let policy = try Checkpoint.load(from: model)
+        let task = try PreferenceTask(policy: policy, config: config, train: trainSet, trainReference: trainRef.values,
+                                      validation: validationSet.pairs.isEmpty ? nil : validationSet,
+                                      validationReference: valRef.values, padId: pad)
+        let driver = try TrainingDriver(model: TrainableLanguageModel(policy, extraFiles: reference.extraFiles), task: task,
+                                        manifest: manifest, out: out, resume: resume)
+        let outcome = try driver.run(progressLabel: showProgress ? config.method : nil, stopAfter: stopAfter)
+        var final = outcome.lastEval
+        let groupNamesShown = groupNames.map(PreferenceSet.displayName)
+        guard outcome.finished else {
+            return AlignResult(metrics: final, groups: groupNamesShown, alpha: task.groupWeights, folder: out, split: "validation")
+        }
+        if !testSet.pairs.isEmpty {
+            let testRef = try ReferenceLogProbs.cached(modelDirectory: model, model: reference.model, pairs: testSet.pairs, padId: pad, cacheDirectory: cache)
+            final = try PreferenceEvaluator.evaluate(model: policy, set: testSet, reference: testRef.values, loss: task.loss,
+                                                     beta: config.beta, padId: pad)
+        }
+        let split = testSet.pairs.isEmpty ? "validation" : "test"
+        var evalRecord = final.reduce(into: [String: Any]()) { $0[$1.key] = $1.value }
+        evalRecord["step"] = config.steps
+        evalRecord["split"] = split
+        for (g, a) in zip(groupNamesShown, task.groupWeights) { evalRecord["alpha/\(g)"] = Double(a) }
+        try RunFiles.writeJSON(evalRecord, to: out.appendingPathComponent("eval.json"))
+        return AlignResult(metrics: final, groups: groupNamesShown, alpha: task.groupWeights, folder: out, split: split)
+    }
+}
+
+/// The settings of an `align` run beyond the optimiser's: the method's and how prompts were built.
+public struct AlignRunSettings: Codable, Equatable {
+    /// Loss, weighting and their parameters.
+    public var align: AlignConfig
+    /// The group prefix.
+    public var prompt: GroupPrompt
+    /// Whether too-long prompts were cut (else dropped).
+    public var truncate: Bool
+}
+
+/// What an `align` run produced.
+public struct AlignResult {
+    /// The final held-out metrics (test split, else validation), TRL names overall and per group.
+    public var metrics: [String: Double]
+    /// Group names as shown, in index order.
+    public var groups: [String]
+    /// The final group weights (α for robust methods).
+    public var alpha: [Float]
+    /// The run folder.
+    public var folder: URL
+    /// Which split `metrics` scored.
+    public var split: String
+}

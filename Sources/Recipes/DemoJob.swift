@@ -1,0 +1,149 @@
+import Foundation
+import Models
+import Training
+import Datasets
+import Alignment
+import Report
+import TensorCore
+
+/// The main job on the embedded default (`tinyalign demo`): a synthetic multi-group opinion survey with
+/// imbalanced groups, the committed base model, SFT, then DPO, IS-DPO and GR-DPO with the same seed and budget,
+/// each evaluated per group on held-out pairs, one comparison table and `report.html`.
+public struct DemoJob {
+    /// Base checkpoint pretrained on the survey text (see checkpoints/README.md).
+    public var base: URL
+    /// Run folder.
+    public var out: URL
+    /// Survey settings; they must match the ones the base model was pretrained with.
+    public var seed: UInt64 = 0
+    /// Questions in the survey.
+    public var questions = 768
+    /// Each group's lean towards its own end of the answer scale (see `SurveySynthesizer.groupLean`).
+    public var groupLean = 0.6
+    /// Preference pairs in all (split 45/25/15/10/5 % over the groups).
+    public var pairs = 1600
+    /// Held-out test pairs per group (the group's test split topped up with unseen survey questions).
+    public var testPerGroup = 200
+    /// Methods compared.
+    public var methods = ["dpo", "is-dpo", "gr-dpo"]
+    /// SFT settings.
+    public var sft = SFTConfig()
+    /// Alignment settings shared by every method.
+    public var align = AlignConfig()
+    /// Progress bars on stderr.
+    public var showProgress = true
+    /// Also run EM-DPO, min-max regret aggregation and GPO (`demo --all`) and add them to the report.
+    public var includeSeedSystems = false
+
+    /// A demo with the default budget.
+    public init(base: URL, out: URL) {
+        self.base = base
+        self.out = out
+        sft.steps = 150
+        sft.batchSize = 16
+        sft.lr = 3e-4
+        sft.evalEvery = 50
+        align.steps = 300
+        align.batchSize = 16
+        align.lr = 1e-4
+        align.minLR = 1e-5
+        align.beta = 0.1
+        align.etaAlpha = 0.1
+        align.evalEvery = 25
+    }
+
+    /// One method's held-out metrics and final group weights.
+    public struct Result {
+        /// The method name.
+        public var method: String
+        /// Metrics on the test pairs (TRL names, per group, worst group, average).
+        public var metrics: [String: Double]
+        /// Final group weights (α for gr- methods; the effective weights otherwise).
+        public var alpha: [String: Double]
+    }
+
+    /// Runs everything; returns the per-method results and the group names (largest group first).
+    public func run(log: @escaping (String) -> Void = { print($0) }) throws -> (results: [Result], groups: [String]) {
+        let dataDir = out.appendingPathComponent("data")
+        var synthesizer = SurveySynthesizer(groups: SurveySynthesizer.groupNames(count: 5), questions: questions, seed: seed)
+        synthesizer.groupLean = groupLean
+        let survey = try synthesizer.generate()
+        try survey.save(to: dataDir.appendingPathComponent("survey.json"))
+        let prefs = try SurveyPairs.imbalanced(survey, shares: SurveySynthesizer.defaultShares, total: pairs, seed: seed &+ 1)
+        let (train, validation, splitTest) = GroupSplit.split(prefs, seed: seed)
+        // Held-out test pairs: besides the group's own test split, every survey question the group was not asked
+        // in training or validation (up to `testPerGroup`), so the small groups are measured on enough pairs.
+        var test = splitTest
+        var rng = SeededGenerator(seed: seed &+ 3)
+        for g in survey.groups {
+            let seen = Set((train + validation + splitTest).filter { $0.group == g }.compactMap(\.id))
+            var fresh = survey.questions.filter { !seen.contains($0.id) }
+            fresh.shuffle(using: &rng)
+            let room = max(0, testPerGroup - splitTest.filter { $0.group == g }.count)
+            for q in fresh.prefix(room) {
+                if let p = try SurveyPairs.pair(question: q, group: g, rng: &rng) { test.append(p) }
+            }
+        }
+        let files = ["train", "validation", "test"].map { dataDir.appendingPathComponent("\($0).jsonl") }
+        for (examples, url) in zip([train, validation, test], files) { try PreferenceExample.save(examples, to: url) }
+        let counts = survey.groups.map { g in [train, validation, test].map { $0.filter { $0.group == g }.count } }
+        log("survey: \(survey.questions.count) questions, \(survey.groups.count) groups; pairs train/validation/test per group: "
+            + zip(survey.groups, counts).map { "\($0.0) \($0.1.map(String.init).joined(separator: "/"))" }.joined(separator: ", "))
+
+        log("\n== SFT from \(base.path) on the chosen answers")
+        var sftJob = SFTJob(model: base, data: files[0], out: out.appendingPathComponent("sft"), config: sft)
+        sftJob.validationData = files[1]
+        sftJob.showProgress = showProgress
+        try sftJob.run(log: log)
+        let sftModel = out.appendingPathComponent("sft/final")
+
+        var results: [Result] = []
+        for method in methods {
+            log("\n== \(method): \(align.steps) steps, batch \(align.batchSize), β \(align.beta)\(method.hasPrefix("gr-") ? ", η_α \(align.etaAlpha)" : "")")
+            var config = align
+            config.method = method
+            var job = AlignJob(model: sftModel, data: files[0], out: out.appendingPathComponent(method), config: config)
+            job.validationData = files[1]
+            job.testData = files[2]
+            job.groups = survey.groups
+            job.showProgress = showProgress
+            let result = try job.run(log: log)
+            let alpha = Dictionary(uniqueKeysWithValues: zip(survey.groups, result.alpha.map(Double.init)))
+            results.append(Result(method: method, metrics: result.metrics, alpha: alpha))
+        }
+        var tables: [ReportTable] = []
+        if includeSeedSystems {
+            var extra = SeedSystemsDemo(sftModel: sftModel, base: base, survey: dataDir.appendingPathComponent("survey.json"),
+                                        prompts: files[2], out: out)
+            extra.showProgress = showProgress
+            tables = try extra.run(log: log)
+        }
+        let runs = try methods.map { try RunData.load(out.appendingPathComponent($0)) }
+        try ReportBuilder.write(runs: runs, to: out.appendingPathComponent("report.html"),
+                                title: "TinyAlign demo: DPO vs IS-DPO vs GR-DPO", tables: tables)
+        return (results, survey.groups)
+    }
+
+    /// The comparison table: one row per group with each method's reward accuracy and loss on the test pairs,
+    /// then the worst-group and average rows, then each method's final α.
+    public static func table(_ results: [Result], groups: [String]) -> String {
+        func cell(_ x: Double?, _ format: String) -> String { (x.map { String(format: format, $0) } ?? "-").leftPad(9) }
+        var lines: [String] = []
+        let header = "".padding(toLength: 22, withPad: " ", startingAt: 0)
+            + results.map { ($0.method + " acc").leftPad(9) + ($0.method + " loss").leftPad(12) }.joined(separator: "  ")
+        lines.append(header)
+        func row(_ name: String, _ prefix: String) {
+            lines.append(name.padding(toLength: 22, withPad: " ", startingAt: 0) + results.map {
+                cell($0.metrics[prefix + "rewards/accuracies"], "%.3f") + cell($0.metrics[prefix + "loss"], "%.4f").leftPad(12)
+            }.joined(separator: "  "))
+        }
+        for g in groups { row(g, "group/\(g)/") }
+        row("worst group", "worst_group/")
+        row("average over groups", "average/")
+        lines.append("")
+        for r in results where !r.alpha.isEmpty {
+            lines.append("final α (\(r.method)): " + groups.map { "\($0) \(String(format: "%.3f", r.alpha[$0] ?? .nan))" }.joined(separator: ", "))
+        }
+        return lines.joined(separator: "\n")
+    }
+}

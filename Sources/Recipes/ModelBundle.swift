@@ -1,0 +1,64 @@
+import Foundation
+import Models
+import Training
+import Datasets
+import Alignment
+import Report
+import Tokenizer
+
+/// A checkpoint folder opened for alignment work: the model, its tokenizer and the ids that matter.
+public struct ModelBundle {
+    /// The folder.
+    public let directory: URL
+    /// The model.
+    public let model: any CausalLanguageModel
+    /// The folder's tokenizer.
+    public let tokenizer: BPETokenizer
+    /// The raw tokenizer.json, copied into every checkpoint written from this model.
+    public let tokenizerJSON: Data
+    /// End-of-sequence id (the tokenizer's `<|endoftext|>`, else the config's eos_token_id).
+    public let eos: Int32
+
+    /// Opens `directory` (config.json, model.safetensors, tokenizer.json).
+    public init(_ directory: URL) throws {
+        self.directory = directory
+        model = try Checkpoint.load(from: directory)
+        let tokURL = directory.appendingPathComponent("tokenizer.json")
+        guard let data = try? Data(contentsOf: tokURL) else {
+            throw AlignmentError.badData(file: tokURL.path, line: 0, "missing tokenizer.json in the checkpoint folder")
+        }
+        tokenizerJSON = data
+        tokenizer = try BPETokenizer(tokenizerJSONData: data, path: tokURL.path)
+        eos = Int32(tokenizer.id(for: "<|endoftext|>") ?? Int(model.configEOSTokenId ?? 0))
+        guard tokenizer.vocabularySize <= model.vocabularySize else {
+            throw AlignmentError.badData(file: tokURL.path, line: 0,
+                                         "tokenizer has \(tokenizer.vocabularySize) tokens but the model only \(model.vocabularySize)")
+        }
+    }
+
+    /// The tokenizer files copied into every checkpoint written from this model.
+    public var extraFiles: [String: Data] { ["tokenizer.json": tokenizerJSON] }
+
+    /// An encoder for this model's context.
+    public func encoder(truncate: Bool = true) -> SequenceEncoder {
+        SequenceEncoder(tokenizer: tokenizer, eos: eos, context: model.contextLength, truncate: truncate)
+    }
+}
+
+/// Small file helpers for run folders.
+public enum RunFiles {
+    /// The jobs' default log: one line to standard error, so standard output keeps only results.
+    public static func logToStandardError(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+
+    /// Writes a JSON object atomically with sorted keys.
+    static func writeJSON(_ object: [String: Any], to url: URL) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        try data.write(to: url, options: .atomic)
+    }
+
+    /// Where cached reference log-probs for a data file go.
+    static func cacheDirectory(for data: URL) -> URL {
+        data.deletingLastPathComponent().appendingPathComponent(".tinyalign-cache")
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import Models
+import Training
+import Datasets
+import Alignment
+import Report
+
+/// `tinyalign rank`: Plackett–Luce alignment of an SFT checkpoint on rankings (and pairs, which are rankings of
+/// two), evaluated like the DPO family: TRL metrics per group on the held-out split's implied pairs, where the
+/// PL loss on a pair is DPO's.
+public struct RankJob {
+    /// The SFT checkpoint: starting policy and reference model.
+    public var model: URL
+    /// Rankings / pairs JSONL, split 80/10/10 per group (train / unused / test).
+    public var data: URL
+    /// The run folder.
+    public var out: URL
+    /// Training settings; `method` is pl, is-pl or gr-pl.
+    public var config: AlignConfig
+    /// How the group enters the prompt.
+    public var prompt = GroupPrompt()
+    /// Cut too-long prompts (true) or drop those rankings.
+    public var truncate = true
+    /// Progress bar on stderr.
+    public var showProgress = true
+    /// Continue from `<out>/checkpoint`.
+    public var resume = false
+    /// Stop after this step with a checkpoint (simulates an interrupted run; resume with `resume`).
+    public var stopAfter: Int?
+
+    /// A job with default settings.
+    public init(model: URL, data: URL, out: URL, config: AlignConfig) {
+        self.model = model
+        self.data = data
+        self.out = out
+        self.config = config
+    }
+
+    /// Trains, evaluates on the test split and writes `<out>/eval.json`; returns the held-out metrics.
+    @discardableResult
+    public func run(log: (String) -> Void = RunFiles.logToStandardError) throws -> AlignResult {
+        let bundle = try ModelBundle(model)
+        let all = try RankingExample.load(data)
+        let (train, validation, test) = GroupSplit.split(all, group: \.group, seed: config.seed)
+        let groups = Array(Set(all.map(\.group))).sorted()
+        let encoder = bundle.encoder(truncate: truncate)
+        let trainSet = try RankingSet(examples: train, groups: groups, encoder: encoder, prompt: prompt, file: data.path)
+        let heldOut = test.isEmpty ? validation : test
+        let testPairs = try PreferenceSet(examples: heldOut.flatMap(\.impliedPairs), groups: groups, encoder: encoder,
+                                          prompt: prompt, file: data.path)
+        log("data: \(trainSet.lists.count) training rankings (\(trainSet.dropped) dropped), \(testPairs.pairs.count) held-out implied pairs, \(groups.count) groups")
+        let reference = try trainSet.referenceLogProbs(model: bundle.model, padId: bundle.eos)
+        let manifest = RunManifest(task: "rank", method: config.method, training: config.training,
+                                   settings: AlignRunSettings(align: config, prompt: prompt, truncate: truncate),
+                                   model: try FileFingerprint(of: model), data: [try FileFingerprint(of: data)],
+                                   groups: groups.map(PreferenceSet.displayName))
+        let policy = try Checkpoint.load(from: model)
+        let task = try RankingTask(policy: policy, config: config, train: trainSet, reference: reference, padId: bundle.eos)
+        let driver = try TrainingDriver(model: TrainableLanguageModel(policy, extraFiles: bundle.extraFiles), task: task,
+                                        manifest: manifest, out: out, resume: resume)
+        let outcome = try driver.run(progressLabel: showProgress ? config.method : nil, stopAfter: stopAfter)
+        let shown = groups.map(PreferenceSet.displayName)
+        guard outcome.finished else { return AlignResult(metrics: [:], groups: shown, alpha: task.weighting.groupWeights, folder: out, split: "validation") }
+        var metrics: [String: Double] = [:]
+        if !testPairs.pairs.isEmpty {
+            let ref = try ReferenceLogProbs.compute(model: bundle.model, pairs: testPairs.pairs, padId: bundle.eos)
+            metrics = try PreferenceEvaluator.evaluate(model: policy, set: testPairs, reference: ref,
+                                                       loss: PlackettLuceLoss(beta: config.beta), beta: config.beta, padId: bundle.eos)
+        }
+        var record = metrics.reduce(into: [String: Any]()) { $0[$1.key] = $1.value }
+        record["step"] = config.steps
+        record["split"] = test.isEmpty ? "validation" : "test"
+        try RunFiles.writeJSON(record, to: out.appendingPathComponent("eval.json"))
+        return AlignResult(metrics: metrics, groups: shown, alpha: task.weighting.groupWeights, folder: out,
+                           split: test.isEmpty ? "validation" : "test")
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Models
+import Training
+import Datasets
+import Alignment
+import Report
+
+/// `tinyalign sft`: completion-only fine-tuning of a base checkpoint on prompt/completion (or prompt/chosen) data,
+/// with the group prefix in the prompt.
+public struct SFTJob {
+    /// The base checkpoint.
+    public var model: URL
+    /// SFT or preference JSONL; 10% per group is held out for the validation loss unless `validationData` is given.
+    public var data: URL
+    /// Optional separate validation JSONL.
+    public var validationData: URL?
+    /// The run folder.
+    public var out: URL
+    /// Training settings.
+    public var config: SFTConfig
+    /// How the group enters the prompt.
+    public var prompt = GroupPrompt()
+    /// Train for this many passes over the training examples instead of `config.steps`.
+    public var epochs: Double?
+    /// Continue from `<out>/checkpoint`.
+    public var resume = false
+    /// Show a progress bar / periodic lines on stderr.
+    public var showProgress = true
+    /// Stop after this step with a checkpoint (simulates an interrupted run; resume with `resume`).
+    public var stopAfter: Int?
+
+    /// A job with default settings.
+    public init(model: URL, data: URL, out: URL, config: SFTConfig) {
+        self.model = model
+        self.data = data
+        self.out = out
+        self.config = config
+    }
+
+    /// Runs the job; returns the final validation loss.
+    @discardableResult
+    public func run(log: (String) -> Void = RunFiles.logToStandardError) throws -> Float {
+        let base = try ModelBundle(model)
+        let encoder = base.encoder()
+        var dropped = 0
+        func encode(_ xs: [SFTExample]) -> [EncodedSequence] {
+            xs.compactMap { e in
+                let s = encoder.encode(prompt: prompt.render(prompt: e.prompt, group: e.group), response: e.completion)
+                if s == nil { dropped += 1 }
+                return s
+            }
+        }
+        let all = try SFTExample.load(data)
+        let train: [SFTExample], validation: [SFTExample]
+        if let validationData {
+            (train, validation) = (all, try SFTExample.load(validationData))
+        } else {
+            // Reuse the per-group splitter through the preference type's group field.
+            let asPairs = all.map { PreferenceExample(prompt: $0.prompt, chosen: $0.completion, rejected: $0.completion, group: $0.group) }
+            let (tr, va, te) = GroupSplit.split(asPairs, seed: config.seed, fractions: (0.9, 0.1))
+            let back = { (xs: [PreferenceExample]) in xs.map { SFTExample(prompt: $0.prompt, completion: $0.chosen, group: $0.group) } }
+            (train, validation) = (back(tr), back(va + te))
+        }
+        let trainSeqs = encode(train), validationSeqs = encode(validation)
+        log("data: \(trainSeqs.count) train / \(validationSeqs.count) validation examples; \(dropped) dropped (too long)")
+        var config = self.config
+        if let epochs { config.training.setSteps(epochs: epochs, examples: trainSeqs.count) }
+        var fingerprints = [try FileFingerprint(of: data)]
+        if let validationData { fingerprints.append(try FileFingerprint(of: validationData)) }
+        let manifest = RunManifest(task: "sft", method: "sft", training: config.training,
+                                   settings: SFTRunSettings(sft: config, prompt: prompt), model: try FileFingerprint(of: model),
+                                   data: fingerprints)
+        let task = try SFTTask(model: base.model, train: trainSeqs, validation: validationSeqs, padId: base.eos)
+        let driver = try TrainingDriver(model: TrainableLanguageModel(base.model, extraFiles: base.extraFiles), task: task,
+                                        manifest: manifest, out: out, resume: resume)
+        let outcome = try driver.run(progressLabel: showProgress ? "sft" : nil, stopAfter: stopAfter)
+        return Float(outcome.lastEval["loss"] ?? .nan)
+    }
+}
+
+/// The settings of an `sft` run beyond the optimiser's.
+public struct SFTRunSettings: Codable, Equatable {
+    /// The SFT settings.
+    public var sft: SFTConfig
+    /// The group prefix.
+    public var prompt: GroupPrompt
+}

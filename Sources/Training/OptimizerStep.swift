@@ -1,0 +1,43 @@
+import Autograd
+import Foundation
+import Models
+
+/// The one optimizer step every trainer takes, on any list of parameters: zero the gradients, compute the loss,
+/// refuse a non-finite loss, backward, clip the global norm, set the scheduled learning rate, AdamW step.
+public final class OptimizerStep {
+    /// The parameters updated.
+    public let parameters: [Variable]
+    /// AdamW with weight decay on 2-D weights only, β₁/β₂ from the settings.
+    public let optimizer: AdamW
+    /// Warmup + cosine decay.
+    public let schedule: CosineSchedule
+    /// Global gradient-norm clip (0 = none).
+    public let gradClip: Float
+
+    /// A step over `parameters` with the optimizer and schedule of `settings`.
+    public init(parameters: [Variable], settings: TrainingSettings) throws {
+        self.parameters = parameters
+        optimizer = try AdamW(parameters: parameters, lr: settings.lr, betas: (settings.adamBeta1, settings.adamBeta2),
+                              weightDecay: settings.weightDecay, decayMask: AdamW.decayMatricesOnly)
+        let total = max(settings.steps, 1)
+        schedule = try CosineSchedule(baseLR: settings.lr, warmupSteps: min(settings.warmupSteps, total), totalSteps: total,
+                                      minLR: settings.minLR)
+        gradClip = settings.gradClip
+    }
+
+    /// Runs step `index` (0-based) on the scalar `loss`; returns the loss value and the gradient norm before
+    /// clipping (NaN without clipping).
+    public func callAsFunction(_ index: Int, _ loss: () throws -> Variable) throws -> (loss: Float, gradNorm: Float) {
+        optimizer.zeroGrad()
+        let l = try loss()
+        let value = l.value.item
+        guard value.isFinite else {
+            throw TrainingError.invalidInput("step \(index + 1): the loss is \(value); nothing was updated (lower --lr or check the data)")
+        }
+        l.backward()
+        let norm = gradClip > 0 ? clipGradNorm(parameters, maxNorm: gradClip) : Float.nan
+        optimizer.lr = schedule(index)
+        optimizer.step()
+        return (value, norm)
+    }
+}

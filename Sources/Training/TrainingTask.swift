@@ -1,0 +1,43 @@
+import Autograd
+import Foundation
+import TensorCore
+
+/// What differs from one kind of training to the next, and nothing else: the objective of a batch, the metrics
+/// of the batch just stepped, the held-out evaluation, and any state a resumed run needs (e.g. the robust
+/// weighting's α). The `TrainingDriver` owns everything else (order, steps, logs, checkpoints, resume).
+public protocol TrainingTask: AnyObject {
+    /// Examples the driver shuffles into batches every epoch (`EpochSampler`), or nil when the task draws its
+    /// own batches from the run's seeded generator (pretraining windows, GPO episodes).
+    var exampleCount: Int? { get }
+
+    /// The scalar to minimise on the examples `batch` (empty when `exampleCount` is nil); may draw from `rng`.
+    func objective(batch: [Int], rng: inout SeededGenerator) throws -> Variable
+
+    /// Metrics for the train line of the batch just stepped, given the objective's value (TRL names).
+    func trainMetrics(objective: Float) -> [String: Double]
+
+    /// Held-out metrics for an eval line; empty writes no line.
+    func evaluate() throws -> [String: Double]
+
+    /// The values the progress display shows after a step.
+    func progressValues(train: [String: Double], eval: [String: Double]) -> [(String, Float)]
+
+    /// The task's own state as JSON, so a resumed run continues exactly; nil when it has none.
+    func checkpointState() throws -> Data?
+
+    /// Restores what `checkpointState` returned.
+    func restore(checkpointState: Data?) throws
+}
+
+extension TrainingTask {
+    /// Training loss and held-out loss.
+    public func progressValues(train: [String: Double], eval: [String: Double]) -> [(String, Float)] {
+        [("loss", Float(train["loss"] ?? .nan)), ("eval", Float(eval["loss"] ?? .nan))]
+    }
+
+    /// No state of its own.
+    public func checkpointState() throws -> Data? { nil }
+
+    /// No state of its own.
+    public func restore(checkpointState: Data?) throws {}
+}
