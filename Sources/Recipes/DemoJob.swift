@@ -14,14 +14,8 @@ public struct DemoJob {
     public var base: URL
     /// Run folder.
     public var out: URL
-    /// Survey settings; they must match the ones the base model was pretrained with.
-    public var seed: UInt64 = 0
-    /// Questions in the survey.
-    public var questions = 768
-    /// Each group's lean towards its own end of the answer scale (see `SurveySynthesizer.groupLean`).
-    public var groupLean = 0.6
-    /// Preference pairs in all (split 45/25/15/10/5 % over the groups).
-    public var pairs = 1600
+    /// The survey; it must be the one the base model was pretrained on (`survey_recipe.json` beside it).
+    public var recipe: SurveyRecipe
     /// Held-out test pairs per group (the group's test split topped up with unseen survey questions).
     public var testPerGroup = 200
     /// Methods compared.
@@ -36,9 +30,10 @@ public struct DemoJob {
     public var includeSeedSystems = false
 
     /// A demo with the default budget.
-    public init(base: URL, out: URL) {
+    public init(base: URL, out: URL) throws {
         self.base = base
         self.out = out
+        recipe = try Self.recipe(beside: base)
         sft.steps = 150
         sft.batchSize = 16
         sft.lr = 3e-4
@@ -50,6 +45,18 @@ public struct DemoJob {
         align.beta = 0.1
         align.etaAlpha = 0.1
         align.evalEvery = 25
+    }
+
+    /// The survey recipe stored beside a base model, else the demo's own (768 questions, 5 groups 45/25/15/10/5 %,
+    /// 1600 pairs, lean 0.6, seed 0) — the one `checkpoints/survey-base` was pretrained on.
+    public static func recipe(beside base: URL) throws -> SurveyRecipe {
+        let url = base.appendingPathComponent("survey_recipe.json")
+        if FileManager.default.fileExists(atPath: url.path) { return try SurveyRecipe.load(url) }
+        var r = SurveyRecipe()
+        r.questions = 768
+        r.groupLean = 0.6
+        r.pairs = 1600
+        return r
     }
 
     /// One method's held-out metrics and final group weights.
@@ -65,16 +72,14 @@ public struct DemoJob {
     /// Runs everything; returns the per-method results and the group names (largest group first).
     public func run(log: @escaping (String) -> Void = { print($0) }) throws -> (results: [Result], groups: [String]) {
         let dataDir = out.appendingPathComponent("data")
-        var synthesizer = SurveySynthesizer(groups: SurveySynthesizer.groupNames(count: 5), questions: questions, seed: seed)
-        synthesizer.groupLean = groupLean
-        let survey = try synthesizer.generate()
+        let survey = try recipe.survey()
         try survey.save(to: dataDir.appendingPathComponent("survey.json"))
-        let prefs = try SurveyPairs.imbalanced(survey, shares: SurveySynthesizer.defaultShares, total: pairs, seed: seed &+ 1)
-        let (train, validation, splitTest) = GroupSplit.split(prefs, seed: seed)
+        let prefs = try recipe.preferencePairs(survey)
+        let (train, validation, splitTest) = GroupSplit.split(prefs, seed: recipe.seed)
         // Held-out test pairs: besides the group's own test split, every survey question the group was not asked
         // in training or validation (up to `testPerGroup`), so the small groups are measured on enough pairs.
         var test = splitTest
-        var rng = SeededGenerator(seed: seed &+ 3)
+        var rng = SeededGenerator(seed: recipe.seed(.testTopUp))
         for g in survey.groups {
             let seen = Set((train + validation + splitTest).filter { $0.group == g }.compactMap(\.id))
             var fresh = survey.questions.filter { !seen.contains($0.id) }

@@ -115,14 +115,11 @@ public struct EMDPOJob {
 
     /// The embedded default: the demo survey's annotators as pairs in `<out>/data/annotators.jsonl`.
     func writeDefaultData() throws -> URL {
-        let defaults = DemoJob(base: model, out: out)
-        var synthesizer = SurveySynthesizer(groups: SurveySynthesizer.groupNames(count: 5), questions: defaults.questions,
-                                            seed: defaults.seed)
-        synthesizer.groupLean = defaults.groupLean
-        var annotators = SurveyAnnotators(annotators: defaultAnnotators, seed: defaults.seed &+ 4)
-        annotators.questionsPerAnnotator = defaultQuestionsPerAnnotator
+        var recipe = try DemoJob.recipe(beside: model)
+        recipe.annotators = defaultAnnotators
+        recipe.questionsPerAnnotator = defaultQuestionsPerAnnotator
         let url = out.appendingPathComponent("data").appendingPathComponent("annotators.jsonl")
-        try PreferenceExample.save(try annotators.pairs(try synthesizer.generate()), to: url)
+        try PreferenceExample.save(try recipe.annotatorMaker.pairs(try recipe.survey()), to: url)
         return url
     }
 }

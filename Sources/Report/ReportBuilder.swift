@@ -108,6 +108,15 @@ public enum ReportBuilder {
 
     static func runSection(_ run: RunData, label: String) -> String {
         var s = "<h2>\(Markup.escape(label))</h2><div class=\"grid\">"
+        // Every run logs `loss` on its train lines (and eval lines when it has held-out data), whatever it trains.
+        let lossSeries = [
+            ChartSeries(name: "train", points: run.train.compactMap { r in r["loss"].map { (Double(r.step), $0) } }),
+            ChartSeries(name: "eval", points: run.eval.compactMap { r in r["loss"].map { (Double(r.step), $0) } }),
+        ].filter { !$0.points.isEmpty }
+        if !lossSeries.isEmpty {
+            s += card("Training loss", LineChart(metric: "training-loss", title: "\(label): loss", xLabel: "step",
+                                                 yLabel: "loss", series: lossSeries).svg(run: label))
+        }
         if run.eval.isEmpty {
             s += card("Per-group eval loss", "<p class=\"note\">No eval lines in metrics.jsonl.</p>")
         } else {

@@ -76,23 +76,31 @@ struct DataSynth: ParsableCommand {
         } else {
             shareValues = SurveySynthesizer.defaultShares(count: groups)
         }
-        let names = SurveySynthesizer.groupNames(count: groups)
-        var synthesizer = SurveySynthesizer(groups: names, questions: questions, seed: seed)
-        synthesizer.groupLean = groupLean
-        let survey = try synthesizer.generate()
-        let prefs = try SurveyPairs.imbalanced(survey, shares: shareValues, total: pairs ?? questions, seed: seed &+ 1)
+        var recipe = SurveyRecipe()
+        recipe.groups = groups
+        recipe.questions = questions
+        recipe.seed = seed
+        recipe.groupLean = groupLean
+        recipe.shares = shareValues
+        recipe.pairs = pairs
+        recipe.annotators = annotators ?? recipe.annotators
+        recipe.questionsPerAnnotator = questionsPerAnnotator
+        recipe.rankingSize = rankingSize
+        let survey = try recipe.survey()
+        let prefs = try recipe.preferencePairs(survey)
         let outURL = URL(fileURLWithPath: out)
         try DataCommand.write(survey: survey, pairs: prefs, to: outURL)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(recipe).write(to: outURL.appendingPathComponent("survey_recipe.json"), options: .atomic)
         let corpus = populationCorpus
-            ? try SurveyCorpus.populationText(survey, shares: shareValues, samplesPerQuestion: samples, seed: seed &+ 2)
-            : try SurveyCorpus.text(survey, samplesPerQuestion: samples, seed: seed &+ 2)
+            ? try SurveyCorpus.populationText(survey, shares: shareValues, samplesPerQuestion: samples, seed: recipe.seed(.corpus))
+            : try SurveyCorpus.text(survey, samplesPerQuestion: samples, seed: recipe.seed(.corpus))
         let corpusURL = outURL.appendingPathComponent("pretrain.txt")
         try Data(corpus.utf8).write(to: corpusURL, options: .atomic)
         print("\(corpus.utf8.count) bytes of pretraining text -> \(corpusURL.path)")
         if let annotators {
-            var maker = SurveyAnnotators(annotators: annotators, seed: seed &+ 4)
-            maker.questionsPerAnnotator = questionsPerAnnotator
-            maker.rankingSize = rankingSize
+            let maker = recipe.annotatorMaker
             let url = outURL.appendingPathComponent("annotators.jsonl")
             let lines: Int
             if rankingSize == 2 {

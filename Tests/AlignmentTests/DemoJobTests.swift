@@ -22,9 +22,9 @@ final class DemoJobTests: XCTestCase {
         let base = root.appendingPathComponent("base")
         try Checkpoint.save(try GPT(config, seed: 2), to: base, extraFiles: ["tokenizer.json": Data(tokenizer.tokenizerJSONString().utf8)])
 
-        var job = DemoJob(base: base, out: root.appendingPathComponent("demo"))
-        job.questions = 60
-        job.pairs = 100
+        var job = try DemoJob(base: base, out: root.appendingPathComponent("demo"))
+        job.recipe.questions = 60
+        job.recipe.pairs = 100
         job.testPerGroup = 6
         job.sft.steps = 2
         job.align.steps = 3
