@@ -1,3 +1,4 @@
+import Foundation
 import Datasets
 import Training
 
@@ -78,5 +79,19 @@ public enum GroupWeightings {
             return RobustWeighting(groupSizes: groupSizes, etaAlpha: config.etaAlpha, chi: config.chi, adjustment: config.adjustment)
         }
         return UniformWeighting(groupSizes: groupSizes)
+    }
+
+    /// The state a resumed run needs of a weighting: α of the robust weighting as JSON (nil for the others,
+    /// whose weights are fixed by the group sizes).
+    public static func state(of weighting: GroupWeighting) throws -> Data? {
+        guard let robust = weighting as? RobustWeighting else { return nil }
+        return try JSONEncoder().encode(robust.alpha)
+    }
+
+    /// `weighting` with the α `state` saved.
+    public static func restore(_ weighting: GroupWeighting, from state: Data?) throws -> GroupWeighting {
+        guard let state, var robust = weighting as? RobustWeighting else { return weighting }
+        robust.alpha = try JSONDecoder().decode([Float].self, from: state)
+        return robust
     }
 }

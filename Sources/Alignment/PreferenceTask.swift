@@ -84,15 +84,8 @@ public final class PreferenceTask: TrainingTask {
     public var groupWeights: [Float] { weighting.groupWeights }
 
     /// α of the robust weighting.
-    public func checkpointState() throws -> Data? {
-        guard let robust = weighting as? RobustWeighting else { return nil }
-        return try JSONEncoder().encode(robust.alpha)
-    }
+    public func checkpointState() throws -> Data? { try GroupWeightings.state(of: weighting) }
 
     /// Restores α.
-    public func restore(checkpointState: Data?) throws {
-        guard let checkpointState, var robust = weighting as? RobustWeighting else { return }
-        robust.alpha = try JSONDecoder().decode([Float].self, from: checkpointState)
-        weighting = robust
-    }
+    public func restore(checkpointState: Data?) throws { weighting = try GroupWeightings.restore(weighting, from: checkpointState) }
 }

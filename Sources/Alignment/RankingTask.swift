@@ -72,17 +72,10 @@ public final class RankingTask: TrainingTask {
     public func evaluate() throws -> [String: Double] { [:] }
 
     /// α of the robust weighting.
-    public func checkpointState() throws -> Data? {
-        guard let robust = weighting as? RobustWeighting else { return nil }
-        return try JSONEncoder().encode(robust.alpha)
-    }
+    public func checkpointState() throws -> Data? { try GroupWeightings.state(of: weighting) }
 
     /// Restores α.
-    public func restore(checkpointState: Data?) throws {
-        guard let checkpointState, var robust = weighting as? RobustWeighting else { return }
-        robust.alpha = try JSONDecoder().decode([Float].self, from: checkpointState)
-        weighting = robust
-    }
+    public func restore(checkpointState: Data?) throws { weighting = try GroupWeightings.restore(weighting, from: checkpointState) }
 
     /// r(better) − r(worse) for every pair the rankings imply (each ranked response over all placed after it).
     static func impliedMargins(rewards: [Float], lists: [RankedList]) -> [Float] {
