@@ -55,11 +55,8 @@ public struct SFTJob {
         if let validationData {
             (train, validation) = (all, try SFTExample.load(validationData))
         } else {
-            // Reuse the per-group splitter through the preference type's group field.
-            let asPairs = all.map { PreferenceExample(prompt: $0.prompt, chosen: $0.completion, rejected: $0.completion, group: $0.group) }
-            let (tr, va, te) = GroupSplit.split(asPairs, seed: config.seed, fractions: (0.9, 0.1))
-            let back = { (xs: [PreferenceExample]) in xs.map { SFTExample(prompt: $0.prompt, completion: $0.chosen, group: $0.group) } }
-            (train, validation) = (back(tr), back(va + te))
+            let (tr, va, te) = GroupSplit.split(all, group: \.group, seed: config.seed, fractions: (0.9, 0.1))
+            (train, validation) = (tr, va + te)
         }
         let trainSeqs = encode(train), validationSeqs = encode(validation)
         log("data: \(trainSeqs.count) train / \(validationSeqs.count) validation examples; \(dropped) dropped (too long)")

@@ -58,28 +58,23 @@ struct GPOTrain: ParsableCommand {
     @Flag(help: "Continue from <out>/checkpoint with the same settings.") var resume = false
 
     func run() throws {
-        let pooling = data.pooling ?? .all
-        let dataset = try GPOCommand.dataset(survey: data.survey, model: data.model, pooling: pooling)
-        let groups = trainGroups.map(DataCommand.list) ?? dataset.groups
-        try CommandSupport.oneLine {
-            let stats = dataset.embeddingStatistics()
-            let config = GPOConfig(embeddingDimension: dataset.dimension, dModel: dModel, layers: layers, heads: heads)
-            let model = try GPOModel(config, mean: stats.mean, std: stats.std, seed: data.seed)
-            var options = GPOTrainOptions()
-            options.steps = steps
-            options.contextQuestions = data.contextQuestions
-            options.targetQuestions = targetQuestions
-            options.episodesPerStep = episodes
-            options.lr = lr
-            options.seed = data.seed
-            let info = GPOTrainingInfo(trainGroups: groups, steps: steps, contextQuestions: data.contextQuestions,
-                                       embeddingModel: data.model, pooling: pooling.rawValue)
-            let losses = try GPOTrainer.train(model, data: dataset, groups: groups, options: options, out: URL(fileURLWithPath: out),
-                                              info: info, resume: resume, checkpointEvery: checkpointEvery, progressLabel: "gpo")
-            let tail = losses.suffix(50)
-            print(String(format: "trained on %d groups, %d steps; mean loss of the last %d steps %.5f -> %@",
-                         groups.count, steps, tail.count, tail.reduce(0, +) / Float(tail.count), out))
-        }
+        var job = GPOTrainJob(survey: URL(fileURLWithPath: data.survey), embeddingModel: URL(fileURLWithPath: data.model),
+                              out: URL(fileURLWithPath: out))
+        job.trainGroups = trainGroups.map(DataCommand.list)
+        job.pooling = data.pooling ?? .all
+        (job.dModel, job.layers, job.heads) = (dModel, layers, heads)
+        job.options.steps = steps
+        job.options.contextQuestions = data.contextQuestions
+        job.options.targetQuestions = targetQuestions
+        job.options.episodesPerStep = episodes
+        job.options.lr = lr
+        job.options.seed = data.seed
+        job.checkpointEvery = checkpointEvery
+        job.resume = resume
+        let (groups, losses) = try CommandSupport.oneLine { try job.run() }
+        let tail = losses.suffix(50)
+        print(String(format: "trained on %d groups, %d steps; mean loss of the last %d steps %.5f -> %@",
+                     groups.count, steps, tail.count, tail.reduce(0, +) / Float(max(tail.count, 1)), out))
     }
 }
 
