@@ -7,8 +7,8 @@ Run from this folder (needs `pip install torch transformers safetensors`; never 
          20 greedy tokens decoded with the KV cache, all computed in float32 from the saved BF16 weights.
          Only llama keeps its weights (sharded into model-0000N-of-0000M.safetensors with an index); the other
          folders keep config.json and generation_config.json, and their weights come from `hashed_weight`, a
-         formula the Swift test repeats exactly (every value k/1024, |k| ≤ 128, is exact in BF16), which keeps
-         the committed fixtures small.
+         formula the Swift test repeats exactly (values rounded to BF16, as the saved checkpoint holds them),
+         which keeps the committed fixtures small.
   python3 make_llama_fixtures.py check-tinyalign DIR
       -> loads every DIR/<family>/ folder written by TinyAlign (the test `testExportForTransformers`, run with
          LLAMA_EXPORT_DIR=DIR) into transformers and compares its logits with <family>_expected.safetensors.
@@ -51,12 +51,13 @@ FAMILIES = {
         hidden_act="gelu_pytorch_tanh", hidden_activation="gelu_pytorch_tanh", tie_word_embeddings=True)),
 }
 
-# A few gradients per family (all of them would be most of the fixture bytes); the embedding's only for qwen2.
+# A few gradients per family (all of them would be most of the fixture bytes): small ones, and ones that every
+# path of the graph (MLP, attention, RoPE, norms) flows into.
 GRAD_NAMES = [
     "model.layers.0.self_attn.q_proj.weight", "model.layers.0.self_attn.k_proj.weight",
     "model.layers.0.self_attn.v_proj.bias", "model.layers.0.self_attn.q_norm.weight",
     "model.layers.0.self_attn.k_norm.weight", "model.layers.0.input_layernorm.weight",
-    "model.layers.0.post_attention_layernorm.weight", "model.layers.1.mlp.gate_proj.weight",
+    "model.layers.0.post_attention_layernorm.weight", "model.layers.1.mlp.up_proj.bias",
     "model.layers.1.mlp.down_proj.bias", "model.norm.weight",
 ]
 
@@ -75,7 +76,8 @@ MASK = (1 << 64) - 1
 
 def hashed_weight(name, shape, offset):
     """Element i of parameter `name`: splitmix64(fnv1a64(name) ^ (i · golden)) >> 56 = u in 0..255, value
-    offset + (u − 128) / 1024. Norm weights sit near their identity scale (offset 1, or 0 for Gemma)."""
+    offset + (u − 128) / 1024 in float32, rounded to BF16 (to nearest even). Norm weights sit near their
+    identity scale (offset 1, or 0 for Gemma)."""
     seed = 0xCBF29CE484222325
     for byte in name.encode():
         seed = ((seed ^ byte) * 0x100000001B3) & MASK
@@ -86,7 +88,7 @@ def hashed_weight(name, shape, offset):
         x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & MASK
         x ^= x >> 31
         values.append(offset + ((x >> 56) - 128) / 1024)
-    return torch.tensor(values, dtype=torch.float32).reshape(shape)
+    return torch.tensor(values, dtype=torch.float32).to(torch.bfloat16).to(torch.float32).reshape(shape)
 
 
 def build(family):
@@ -111,7 +113,7 @@ def reference(folder, family):
     params = dict(model.named_parameters())
     tensors = {"input_ids": ids.to(torch.float32).contiguous(), "logits": out.logits.detach().contiguous(),
                "loss": out.loss.detach().reshape(1).contiguous()}
-    for name in GRAD_NAMES + (["model.embed_tokens.weight"] if family == "qwen2" else []):
+    for name in GRAD_NAMES:
         if name in params:
             tensors["grad." + name] = params[name].grad.detach().contiguous()
     with torch.no_grad():
