@@ -56,7 +56,7 @@ public final class Llama: CausalLanguageModel, CheckpointProvenance {
 
     /// hidden: (N, C) -> logits (N, V) through `lm_head` or the tied embedding.
     public func outputLogits(_ hidden: Variable) throws -> Variable {
-        try Variable.matmul(hidden, lmHead ?? embedTokens, transposeB: true)
+        try Variable.dense(hidden, weight: lmHead ?? embedTokens, bias: nil)
     }
 
     /// Every parameter under its `transformers` name; `lm_head.weight` only when untied.

@@ -2,7 +2,7 @@ import Autograd
 import TensorCore
 
 /// y = x·Wᵀ + b with W stored [out, in], as `torch.nn.Linear` stores it, so Llama-family checkpoints load
-/// without transposing. The product is one GEMM over all leading axes (B·T rows).
+/// without transposing (see `DenseKernel`).
 public final class Dense: Module {
     /// (out, in)
     public let weight: Variable
@@ -16,11 +16,7 @@ public final class Dense: Module {
     }
 
     /// x: (…, in) -> (…, out)
-    public func callAsFunction(_ x: Variable) throws -> Variable {
-        let y = try Variable.matmul(x, weight, transposeB: true)
-        guard let bias else { return y }
-        return try y + bias
-    }
+    public func callAsFunction(_ x: Variable) throws -> Variable { try Variable.dense(x, weight: weight, bias: bias) }
 
     /// `weight` and, when present, `bias`.
     public var namedParameters: [(String, Variable)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }

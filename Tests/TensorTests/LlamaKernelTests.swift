@@ -11,6 +11,20 @@ final class LlamaKernelTests: XCTestCase {
         return Tensor.normal(shape, std: std, using: &rng)
     }
 
+    // MARK: Dense ([out, in] weights)
+
+    /// x·Wᵀ + b against matmul(transposeB) plus a broadcast add, for many rows (GEMM) and one row (GEMV).
+    func testDenseMatchesMatmulPlusBias() throws {
+        let w = random([7, 5], seed: 30), b = random([7], seed: 31)
+        for x in [random([3, 4, 5], seed: 32), random([1, 5], seed: 33)] {
+            let fused = try DenseKernel.forward(x, weight: w, bias: b)
+            let composed = try Tensor.add(Tensor.matmul(x, w, transposeB: true), b)
+            assertClose(fused.scalars, composed.scalars, rtol: 1e-5, atol: 1e-6)
+            XCTAssertEqual(fused.shape, composed.shape)
+        }
+        XCTAssertThrowsError(try DenseKernel.forward(random([2, 4], seed: 1), weight: w, bias: nil))
+    }
+
     // MARK: RMSNorm
 
     /// Composed: x · (mean(x²) + eps)^(-1/2) · w with broadcasting primitives; 400 rows take the parallel path.
