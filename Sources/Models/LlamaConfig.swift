@@ -227,7 +227,7 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
         let defaultHead = gemma ? 256 : (modelType == "qwen3" ? 128 : (numHeads > 0 ? hiddenSize / numHeads : 0))
         headDim = try value("head_dim", Int.self) ?? defaultHead
         maxPositions = try value("max_position_embeddings", Int.self) ?? 2048
-        rmsNormEps = try value("rms_norm_eps", Double.self) ?? (gemma || modelType.hasPrefix("qwen") ? 1e-6 : 1e-6)
+        rmsNormEps = try value("rms_norm_eps", Double.self) ?? 1e-6
         attentionBias = try value("attention_bias", Bool.self) ?? false
         mlpBias = try value("mlp_bias", Bool.self) ?? false
         tieWordEmbeddings = try value("tie_word_embeddings", Bool.self) ?? gemma
@@ -345,8 +345,15 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
         try put(isGemma ? "hidden_activation" : "hidden_act", activation == .silu ? "silu" : "gelu_pytorch_tanh")
         if isGemma { try put("hidden_act", activation == .silu ? "silu" : "gelu_pytorch_tanh") }
         try put("initializer_range", initializerRange)
-        try put("bos_token_id", bosTokenIds.count == 1 ? JSONValue.number(Double(bosTokenIds[0])) : .array(bosTokenIds.map { .number(Double($0)) }))
-        try put("eos_token_id", eosTokenIds.count == 1 ? JSONValue.number(Double(eosTokenIds[0])) : .array(eosTokenIds.map { .number(Double($0)) }))
+        func ids(_ list: [Int]) -> JSONValue {
+            switch list.count {
+            case 0: return .null
+            case 1: return .number(Double(list[0]))
+            default: return .array(list.map { .number(Double($0)) })
+            }
+        }
+        try put("bos_token_id", ids(bosTokenIds))
+        try put("eos_token_id", ids(eosTokenIds))
         if let w = slidingWindow {
             try put("sliding_window", w)
             if modelType.hasPrefix("qwen") { try put("use_sliding_window", true) }

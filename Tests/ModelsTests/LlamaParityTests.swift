@@ -62,6 +62,20 @@ final class LlamaParityTests: XCTestCase {
     func testMistral() throws { try checkFamily("mistral") }
     func testGemma() throws { try checkFamily("gemma") }
 
+    /// RoPE inverse frequencies as transformers' rotary_emb holds them: default (qwen3, gemma), llama3 (llama),
+    /// linear (mistral), dynamic NTK at and past max_position_embeddings (qwen2, 16 and 24 tokens).
+    func testInverseFrequenciesMatchTransformers() throws {
+        for family in Self.families {
+            let config = try model(family).config
+            let e = try expected(family)
+            assertClose(RotaryTables.inverseFrequencies(config, sequenceLength: config.maxPositions), e["inv_freq"]!.scalars,
+                        rtol: 2e-6, atol: 0, "\(family) inv_freq")
+            if let past = e["inv_freq_at_24"] {
+                assertClose(RotaryTables.inverseFrequencies(config, sequenceLength: 24), past.scalars, rtol: 2e-6, atol: 0, "\(family) at 24")
+            }
+        }
+    }
+
     /// The cache gives the same next-token logits as rerunning the whole sequence, for every family. Past
     /// max_position_embeddings dynamic NTK scaling (qwen2 here) changes the frequencies of later steps only, as
     /// in transformers (whose cached greedy tokens `testQwen2` matches), so there the two legitimately differ.

@@ -19,6 +19,7 @@ import sys
 
 import torch
 from safetensors.torch import load_file, save_file
+from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS
 from transformers import (AutoModelForCausalLM, GemmaConfig, GemmaForCausalLM, LlamaConfig, LlamaForCausalLM,
                           MistralConfig, MistralForCausalLM, Qwen2Config, Qwen2ForCausalLM, Qwen3Config,
                           Qwen3ForCausalLM)
@@ -112,7 +113,11 @@ def reference(folder, family):
     out.loss.backward()
     params = dict(model.named_parameters())
     tensors = {"input_ids": ids.to(torch.float32).contiguous(), "logits": out.logits.detach().contiguous(),
-               "loss": out.loss.detach().reshape(1).contiguous()}
+               "loss": out.loss.detach().reshape(1).contiguous(),
+               "inv_freq": model.model.rotary_emb.inv_freq.detach().to(torch.float32).contiguous()}
+    if family == "qwen2":
+        # Dynamic NTK frequencies for a 24-token sequence, past max_position_embeddings (16).
+        tensors["inv_freq_at_24"] = ROPE_INIT_FUNCTIONS["dynamic"](model.config, seq_len=24)[0].to(torch.float32).contiguous()
     for name in GRAD_NAMES:
         if name in params:
             tensors["grad." + name] = params[name].grad.detach().contiguous()
