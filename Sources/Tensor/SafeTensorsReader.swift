@@ -37,6 +37,7 @@ extension SafeTensors {
         }
         let buffer = base + 8 + headerBytes
         var tensors: [String: Tensor] = [:]
+        var dtypes: [String: SafeTensorsDType] = [:]
         tensors.reserveCapacity(header.entries.count)
         for e in header.entries {
             var t = Tensor(uninitializedShape: e.shape)
@@ -47,7 +48,8 @@ extension SafeTensors {
                 }
             }
             tensors[e.name] = t
+            dtypes[e.name] = e.dtype
         }
-        return SafeTensorsFile(tensors: tensors, metadata: header.metadata)
+        return SafeTensorsFile(tensors: tensors, metadata: header.metadata, dtypes: dtypes)
     }
 }
