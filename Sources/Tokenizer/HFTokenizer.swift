@@ -91,7 +91,8 @@ public final class HFTokenizer: @unchecked Sendable {
         let a = encodeSequence(text)
         let b = pair.map { encodeSequence($0) }
         if addSpecialTokens, let postProcessor { return postProcessor.process(a, b) }
-        return a + (b ?? [])
+        guard let b else { return a }
+        return a + b
     }
 
     /// The text of `ids`: each id's token string (added tokens included, special ones left out when
@@ -141,8 +142,6 @@ public final class HFTokenizer: @unchecked Sendable {
     private func encodePreTokens(_ p: UnsafePointer<UInt8>, _ n: Int, atOrigin: Bool, _ out: inout [Int]) {
         guard n > 0 else { return }
         guard let preTokenizer else { return model.encode(p, n, into: &out) }
-        var pieces = Pieces()
-        preTokenizer.split(p, n, atOrigin: atOrigin, into: &pieces)
-        pieces.forEach { q, m, _ in model.encode(q, m, into: &out) }
+        preTokenizer.forEachPiece(p, n, atOrigin: atOrigin) { q, m, _ in model.encode(q, m, into: &out) }
     }
 }

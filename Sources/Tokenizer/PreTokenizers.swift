@@ -38,6 +38,18 @@ struct Pieces {
 protocol PreTokenizer: Sendable {
     /// Appends the pieces of `p[0..<n]` to `out`; `atOrigin` says whether the piece starts the original input.
     func split(_ p: UnsafePointer<UInt8>, _ n: Int, atOrigin: Bool, into out: inout Pieces)
+    /// Calls `body(pointer, count, atOrigin)` for each piece of `p[0..<n]` in order. Stages that only cut (no
+    /// rewriting) hand out pointers into `p` itself, so a chain of them copies nothing; the default goes through
+    /// `split`.
+    func forEachPiece(_ p: UnsafePointer<UInt8>, _ n: Int, atOrigin: Bool, _ body: (UnsafePointer<UInt8>, Int, Bool) -> Void)
+}
+
+extension PreTokenizer {
+    func forEachPiece(_ p: UnsafePointer<UInt8>, _ n: Int, atOrigin: Bool, _ body: (UnsafePointer<UInt8>, Int, Bool) -> Void) {
+        var pieces = Pieces()
+        split(p, n, atOrigin: atOrigin, into: &pieces)
+        pieces.forEach(body)
+    }
 }
 
 /// HF's `SplitDelimiterBehavior`: what happens to the matches of a split pattern.
@@ -103,17 +115,22 @@ struct SplitPreTokenizer: PreTokenizer {
     let invert: Bool
 
     func split(_ p: UnsafePointer<UInt8>, _ n: Int, atOrigin: Bool, into out: inout Pieces) {
+        forEachPiece(p, n, atOrigin: atOrigin) { out.append($0, $1, atOrigin: $2) }
+    }
+
+    func forEachPiece(_ p: UnsafePointer<UInt8>, _ n: Int, atOrigin: Bool, _ body: (UnsafePointer<UInt8>, Int, Bool) -> Void) {
         if behavior == .isolated && !invert {
             // These patterns match every scalar, so the matches alone tile the text.
             switch pattern {
             case .gpt2, .llama3Style:
-                var first = atOrigin
-                pattern.forEachMatch(p, n) { s, e in out.append(p + s, e - s, atOrigin: first && s == 0); first = false }
+                pattern.forEachMatch(p, n) { s, e in body(p + s, e - s, atOrigin && s == 0) }
                 return
             default: break
             }
         }
-        behavior.emit(tileSegments(n, invert: invert) { pattern.forEachMatch(p, n, $0) }, p, atOrigin: atOrigin, into: &out)
+        var pieces = Pieces()
+        behavior.emit(tileSegments(n, invert: invert) { pattern.forEachMatch(p, n, $0) }, p, atOrigin: atOrigin, into: &pieces)
+        pieces.forEach(body)
     }
 }
 
@@ -122,6 +139,33 @@ struct SplitPreTokenizer: PreTokenizer {
 struct CharacterSplitPreTokenizer: PreTokenizer {
     let flag: UInt8
     let behavior: SplitBehavior
+
+    func forEachPiece(_ p: UnsafePointer<UInt8>, _ n: Int, atOrigin: Bool, _ body: (UnsafePointer<UInt8>, Int, Bool) -> Void) {
+        guard behavior == .isolated || behavior == .removed || behavior == .contiguous else {
+            var pieces = Pieces()
+            split(p, n, atOrigin: atOrigin, into: &pieces)
+            return pieces.forEach(body)
+        }
+        // Runs of non-matching scalars are pieces; matching ones are pieces of one scalar (Isolated), dropped
+        // (Removed) or runs too (Contiguous).
+        CharacterClasses.bmp.withUnsafeBufferPointer { tb in
+            var runStart = 0, runMatches = false, i = 0
+            @inline(__always) func flush(_ end: Int) {
+                if end > runStart && !(runMatches && behavior == .removed) { body(p + runStart, end - runStart, atOrigin && runStart == 0) }
+                runStart = end
+            }
+            while i < n {
+                let (v, m) = decodeScalar(p, i)
+                let matches = CharacterClasses.flags(v, tb.baseAddress!) & flag != 0
+                if matches != runMatches || (matches && behavior != .contiguous) {
+                    flush(i)
+                    runMatches = matches
+                }
+                i += m
+            }
+            flush(n)
+        }
+    }
 
     func split(_ p: UnsafePointer<UInt8>, _ n: Int, atOrigin: Bool, into out: inout Pieces) {
         let segments = CharacterClasses.bmp.withUnsafeBufferPointer { tb in
@@ -201,6 +245,15 @@ struct ByteLevelPreTokenizer: PreTokenizer {
 
     static let mappedUTF8: [[UInt8]] = ByteLevel.scalarForByte.map { Array(String(Character($0)).utf8) }
 
+    func forEachPiece(_ p: UnsafePointer<UInt8>, _ n: Int, atOrigin: Bool, _ body: (UnsafePointer<UInt8>, Int, Bool) -> Void) {
+        guard !mapBytes, !(addPrefixSpace && p[0] != 0x20) else {
+            var pieces = Pieces()
+            split(p, n, atOrigin: atOrigin, into: &pieces)
+            return pieces.forEach(body)
+        }
+        if useRegex { GPT2PreTokenizer.forEachPiece(p, from: 0, to: n) { body(p + $0, $1 - $0, atOrigin && $0 == 0) } } else { body(p, n, atOrigin) }
+    }
+
     func split(_ p: UnsafePointer<UInt8>, _ n: Int, atOrigin: Bool, into out: inout Pieces) {
         if addPrefixSpace && p[0] != 0x20 {
             var prefixed = [UInt8](repeating: 0x20, count: n + 1)
@@ -230,6 +283,16 @@ struct ByteLevelPreTokenizer: PreTokenizer {
 /// Pre-tokenizers applied in order, each to every piece the previous one made.
 struct SequencePreTokenizer: PreTokenizer {
     let stages: [PreTokenizer]
+
+    func forEachPiece(_ p: UnsafePointer<UInt8>, _ n: Int, atOrigin: Bool, _ body: (UnsafePointer<UInt8>, Int, Bool) -> Void) {
+        forEach(from: 0, p, n, atOrigin, body)
+    }
+
+    private func forEach(from k: Int, _ p: UnsafePointer<UInt8>, _ n: Int, _ atOrigin: Bool,
+                         _ body: (UnsafePointer<UInt8>, Int, Bool) -> Void) {
+        if k == stages.count { return body(p, n, atOrigin) }
+        stages[k].forEachPiece(p, n, atOrigin: atOrigin) { q, m, o in forEach(from: k + 1, q, m, o, body) }
+    }
 
     func split(_ p: UnsafePointer<UInt8>, _ n: Int, atOrigin: Bool, into out: inout Pieces) {
         var current = Pieces()

@@ -23,6 +23,9 @@ Shapes (each trained with tokenizers' BpeTrainer on corpus.txt, vocab ~300-1000)
   gemma       Replace(" ", "▁") only, byte_fallback, BOS template, no prefix space
   wordish     NFKC + Lowercase + Strip normalizers, Whitespace/Punctuation pre-tokenizers, BPE with
               continuing_subword_prefix "##" and end_of_word_suffix "</w>" (covers the remaining stages)
+
+All shapes but "wordish" come out byte-identical on every run; the trainer orders wordish's prefixed alphabet by
+hash, so its ids change from run to run (any run is a valid HF fixture; the committed one is what the tests use).
 """
 import json, os
 
@@ -39,7 +42,14 @@ QWEN2 = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{
          r"\s*[\r\n]+|\s+(?!\S)|\s+")
 
 
+# scripts/bench_tokenizer_shapes.py trains the same shapes on its own corpus and vocabulary size through these two.
+TRAIN_LINES = None
+VOCAB_SIZE = None
+
+
 def corpus_lines():
+    if TRAIN_LINES is not None:
+        return TRAIN_LINES
     with open(CORPUS, encoding="utf-8", newline="") as f:
         return f.read().splitlines(keepends=True)
 
@@ -51,7 +61,7 @@ def test_lines():
 
 
 def train(tok, vocab_size, specials, alphabet=None, **kw):
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=2, special_tokens=specials,
+    trainer = trainers.BpeTrainer(vocab_size=VOCAB_SIZE or vocab_size, min_frequency=2, special_tokens=specials,
                                   initial_alphabet=alphabet or [], show_progress=False, **kw)
     tok.train_from_iterator(corpus_lines(), trainer=trainer)
     return tok
