@@ -22,6 +22,9 @@ public final class HFTokenizer: @unchecked Sendable {
     let rawMatcher: AddedTokenMatcher
     let normalizedMatcher: AddedTokenMatcher
     let tokenForId: [String?]
+    /// What decode reads for each id: tokenForId, except that added tokens matched after normalisation read as
+    /// their normalised content (as HF decodes them).
+    let decodeTokenForId: [String?]
     let specialIds: Set<Int>
     private let addedIdForContent: [String: Int]
 
@@ -63,16 +66,19 @@ public final class HFTokenizer: @unchecked Sendable {
         addedTokens = parts.addedTokens.sorted { $0.id < $1.id }
         let normalize = normalizer
         rawMatcher = AddedTokenMatcher(addedTokens.filter { !$0.normalized || normalize == nil })
-        normalizedMatcher = AddedTokenMatcher(addedTokens.compactMap { t in
+        let normalizedTokens = addedTokens.compactMap { t -> AddedToken? in
             guard t.normalized, let normalize else { return nil }
             var copy = t
             copy.content = String(decoding: normalize.normalize(Array(t.content.utf8)), as: UTF8.self)
             return copy.content.isEmpty ? nil : copy
-        })
+        }
+        normalizedMatcher = AddedTokenMatcher(normalizedTokens)
         var tokens = [String?](repeating: nil, count: parts.idCount)
         for (token, id) in parts.vocab { tokens[id] = token }
         for t in addedTokens { tokens[t.id] = t.content }
         tokenForId = tokens
+        for t in normalizedTokens { tokens[t.id] = t.content }
+        decodeTokenForId = tokens
         specialIds = Set(addedTokens.filter(\.special).map(\.id))
         addedIdForContent = Dictionary(addedTokens.map { ($0.content, $0.id) }, uniquingKeysWith: { a, _ in a })
     }
@@ -101,7 +107,7 @@ public final class HFTokenizer: @unchecked Sendable {
         var tokens: [String] = []
         tokens.reserveCapacity(ids.count)
         for id in ids {
-            guard let token = token(for: id) else { throw TokenizerError.unknownId(id) }
+            guard id >= 0 && id < decodeTokenForId.count, let token = decodeTokenForId[id] else { throw TokenizerError.unknownId(id) }
             if skipSpecialTokens && specialIds.contains(id) { continue }
             tokens.append(token)
         }

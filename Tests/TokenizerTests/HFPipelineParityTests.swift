@@ -22,7 +22,7 @@ final class HFPipelineParityTests: XCTestCase {
 
     func assertParity(_ shape: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let (tokenizer, cases) = try Self.load(shape)
-        XCTAssertEqual(cases.count, 27, file: file, line: line)
+        XCTAssertEqual(cases.count, 30, file: file, line: line)
         for c in cases {
             let what = "\(shape) \(c.text.debugDescription)"
             XCTAssertEqual(tokenizer.encode(c.text), c.ids, "ids of \(what)", file: file, line: line)
@@ -41,6 +41,38 @@ final class HFPipelineParityTests: XCTestCase {
     func testMetaspace() throws { try assertParity("metaspace") }
     func testGemma() throws { try assertParity("gemma") }
     func testWordishPrefixSuffixAndNormalizers() throws { try assertParity("wordish") }
+
+    /// Merges written as "a b" strings (the older form) load to the same tokenizer as ["a", "b"] pairs.
+    func testStringMergesGiveTheSameIds() throws {
+        for shape in ["llama2", "qwen2"] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: Fixture.path("pipeline/\(shape).json")))
+            var tokenizer = (try JSONSerialization.jsonObject(with: data) as! [String: Any])["tokenizer"] as! [String: Any]
+            var model = tokenizer["model"] as! [String: Any]
+            let pairs = model["merges"] as! [[String]]
+            XCTAssertGreaterThan(pairs.count, 100)
+            model["merges"] = pairs.map { $0.joined(separator: " ") }
+            tokenizer["model"] = model
+            let strings = try HFTokenizer(json: try JSONSerialization.data(withJSONObject: tokenizer))
+            let (reference, cases) = try Self.load(shape)
+            for c in cases {
+                XCTAssertEqual(strings.encode(c.text), c.ids, c.text.debugDescription)
+                XCTAssertEqual(strings.encode(c.text), reference.encode(c.text))
+            }
+        }
+    }
+
+    /// Added tokens with lstrip / rstrip / single_word (the GPT-2 fixture of AddedTokenTests) give HF's ids here too.
+    func testAddedTokenFlagsThroughThePipeline() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Fixture.path("added_tokens.json")))
+        let root = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        let tokenizer = try HFTokenizer(json: try JSONSerialization.data(withJSONObject: root["tokenizer"]!))
+        let rows = root["encodings"] as! [[String: Any]]
+        XCTAssertEqual(rows.count, 9)
+        for row in rows {
+            let text = row["text"] as! String
+            XCTAssertEqual(tokenizer.encode(text), (row["ids"] as! [NSNumber]).map(\.intValue), text.debugDescription)
+        }
+    }
 
     /// Llama 3's template puts its BOS first; without special tokens it is absent.
     func testLlama3TemplateAddsBOS() throws {

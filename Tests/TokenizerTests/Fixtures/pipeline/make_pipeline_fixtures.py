@@ -122,6 +122,9 @@ def shapes():
                                    pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
     t = byte_level(700, ["<|endoftext|>", "<|im_start|>", "<|im_end|>"], pre, normalizer=normalizers.NFC())
     t.post_processor = processors.ByteLevel(trim_offsets=False)
+    # An added token that swallows the whitespace around it, and a non-special one that must be a whole word.
+    t.add_special_tokens([AddedToken("<mask>", lstrip=True, rstrip=True, special=True, normalized=False)])
+    t.add_tokens([AddedToken("wörd", single_word=True, normalized=False)])
     out["qwen2"] = t
 
     pre = pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True),
@@ -154,6 +157,8 @@ def shapes():
     t.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Whitespace(), pre_tokenizers.Punctuation()])
     t = train(t, 800, ["[UNK]", "[CLS]", "[SEP]"], continuing_subword_prefix="##", end_of_word_suffix="</w>")
     t.decoder = decoders.Sequence([decoders.Replace("##", ""), decoders.Replace("</w>", " "), decoders.Fuse()])
+    # Added tokens matched after normalisation: their content is normalised too ("Special Word" -> "special word").
+    t.add_tokens([AddedToken("Special Word", normalized=True), AddedToken("ＸＹ", normalized=True)])
     t.post_processor = processors.TemplateProcessing(single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
                                                      special_tokens=[("[CLS]", 1), ("[SEP]", 2)])
     out["wordish"] = t
