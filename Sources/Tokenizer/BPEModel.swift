@@ -23,8 +23,10 @@ final class BPEModel: @unchecked Sendable {
     let cache = WordCache()
     /// Byte-level mode: the id of each byte's stand-in scalar, -1 when absent.
     private let idForByte: [Int32]
-    /// Scalar mode without prefix/suffix: the id of each one-scalar token.
-    private let idForScalar: [UInt32: Int32]
+    /// Scalar mode without prefix/suffix: the id of each one-scalar token, BMP scalars in an array (-1 when
+    /// absent), the others in a dictionary.
+    private let idForBMPScalar: [Int32]
+    private let idForAstralScalar: [UInt32: Int32]
     /// Ids of `<0x00>`…`<0xFF>`, -1 where absent (only used with byte_fallback).
     private let byteTokenIds: [Int32]
     private let unkId: Int32?
@@ -34,12 +36,15 @@ final class BPEModel: @unchecked Sendable {
         self.vocab = vocab
         self.options = options
         idForByte = ByteLevel.scalarForByte.map { s in vocab[String(Character(s))].map { Int32($0) } ?? -1 }
-        var scalars: [UInt32: Int32] = [:]
+        var bmp = [Int32](repeating: -1, count: 0x10000)
+        var astral: [UInt32: Int32] = [:]
         for (token, id) in vocab {
             let u = token.unicodeScalars
-            if u.count == 1 { scalars[u.first!.value] = Int32(id) }
+            guard u.count == 1, let v = u.first?.value else { continue }
+            if v < 0x10000 { bmp[Int(v)] = Int32(id) } else { astral[v] = Int32(id) }
         }
-        idForScalar = scalars
+        idForBMPScalar = bmp
+        idForAstralScalar = astral
         byteTokenIds = (0..<256).map { b in vocab[String(format: "<0x%02X>", b)].map { Int32($0) } ?? -1 }
         if let unk = options.unkToken {
             guard let id = vocab[unk] else {
@@ -103,7 +108,7 @@ final class BPEModel: @unchecked Sendable {
             } else {
                 let (v, len) = decodeScalar(p, i)
                 m = len
-                if plain { id = idForScalar[v] ?? -1 }
+                if plain { id = v < 0x10000 ? idForBMPScalar[Int(v)] : idForAstralScalar[v] ?? -1 }
             }
             var symbolText: String? = nil
             if !plain || (id < 0 && options.byteFallback) {

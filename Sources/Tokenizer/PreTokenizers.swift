@@ -134,8 +134,8 @@ struct SplitPreTokenizer: PreTokenizer {
     }
 }
 
-/// Cuts at every scalar for which `test(flags)` holds, each such scalar a match of its own (HF's split on a
-/// `char` predicate).
+/// Cuts at every scalar whose CharacterClasses flags include `flag`, each such scalar a match of its own (HF's
+/// split on a `char` predicate): Digits, Punctuation and WhitespaceSplit.
 struct CharacterSplitPreTokenizer: PreTokenizer {
     let flag: UInt8
     let behavior: SplitBehavior

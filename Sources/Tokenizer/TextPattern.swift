@@ -36,14 +36,16 @@ enum TextPattern: @unchecked Sendable {
         switch self {
         case .literal(let lit):
             guard !lit.isEmpty, n >= lit.count else { return }
-            var i = 0
-            let first = lit[0]
-            while i + lit.count <= n {
-                if p[i] == first && (lit.count == 1 || memcmp(p + i + 1, lit.withUnsafeBufferPointer { $0.baseAddress! + 1 }, lit.count - 1) == 0) {
-                    body(i, i + lit.count)
-                    i += lit.count
-                } else {
-                    i += 1
+            lit.withUnsafeBufferPointer { l in
+                let q = l.baseAddress!, k = l.count
+                var i = 0
+                while i + k <= n {
+                    if p[i] == q[0] && (k == 1 || memcmp(p + i + 1, q + 1, k - 1) == 0) {
+                        body(i, i + k)
+                        i += k
+                    } else {
+                        i += 1
+                    }
                 }
             }
         case .gpt2:
