@@ -55,8 +55,10 @@ public final class HFTokenizer: @unchecked Sendable {
             options.byteLevel = true
         } else if let sequence = pre as? SequencePreTokenizer, var last = sequence.stages.last as? ByteLevelPreTokenizer {
             last.mapBytes = false
-            pre = SequencePreTokenizer(stages: sequence.stages.dropLast() + [last])
             options.byteLevel = true
+            // Without prefix space and regex it would hand each piece on unchanged (Llama 3, Qwen2): leave it out.
+            let stages = last.addPrefixSpace || last.useRegex ? sequence.stages.dropLast() + [last] : Array(sequence.stages.dropLast())
+            pre = stages.count == 1 ? stages[0] : SequencePreTokenizer(stages: stages)
         }
         preTokenizer = pre
         postProcessor = try root.optional("post_processor")?.postProcessor()
