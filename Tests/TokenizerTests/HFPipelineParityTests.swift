@@ -9,6 +9,12 @@ final class HFPipelineParityTests: XCTestCase {
     struct Case { let text: String; let ids: [Int]; let plain: [Int]; let decoded: String; let decodedSkip: String }
 
     static func load(_ shape: String) throws -> (HFTokenizer, [Case]) {
+        let (tokenizer, cases, _) = try loadWithPairs(shape)
+        return (tokenizer, cases)
+    }
+
+    /// The tokenizer, its single-sequence cases and its (text, pair, ids) cases.
+    static func loadWithPairs(_ shape: String) throws -> (HFTokenizer, [Case], [(String, String, [Int])]) {
         let data = try Data(contentsOf: URL(fileURLWithPath: Fixture.path("pipeline/\(shape).json")))
         let root = try JSONSerialization.jsonObject(with: data) as! [String: Any]
         let json = try JSONSerialization.data(withJSONObject: root["tokenizer"]!)
@@ -17,12 +23,20 @@ final class HFPipelineParityTests: XCTestCase {
                  plain: ($0["ids_plain"] as! [NSNumber]).map(\.intValue), decoded: $0["decoded"] as! String,
                  decodedSkip: $0["decoded_skip"] as! String)
         }
-        return (try HFTokenizer(json: json, path: "\(shape).json"), cases)
+        let pairs = (root["pairs"] as! [[String: Any]]).map {
+            ($0["text"] as! String, $0["pair"] as! String, ($0["ids"] as! [NSNumber]).map(\.intValue))
+        }
+        return (try HFTokenizer(json: json, path: "\(shape).json"), cases, pairs)
     }
 
     func assertParity(_ shape: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let (tokenizer, cases) = try Self.load(shape)
+        let (tokenizer, cases, pairs) = try Self.loadWithPairs(shape)
         XCTAssertEqual(cases.count, 30, file: file, line: line)
+        XCTAssertEqual(pairs.count, 6, file: file, line: line)
+        for (a, b, ids) in pairs {
+            XCTAssertEqual(tokenizer.encode(a, pair: b), ids, "\(shape) pair \(a.debugDescription) + \(b.debugDescription)",
+                           file: file, line: line)
+        }
         for c in cases {
             let what = "\(shape) \(c.text.debugDescription)"
             XCTAssertEqual(tokenizer.encode(c.text), c.ids, "ids of \(what)", file: file, line: line)
@@ -41,6 +55,7 @@ final class HFPipelineParityTests: XCTestCase {
     func testMetaspace() throws { try assertParity("metaspace") }
     func testGemma() throws { try assertParity("gemma") }
     func testWordishPrefixSuffixAndNormalizers() throws { try assertParity("wordish") }
+    func testRobertaPrefixSpaceAndProcessor() throws { try assertParity("roberta") }
 
     /// Merges written as "a b" strings (the older form) load to the same tokenizer as ["a", "b"] pairs.
     func testStringMergesGiveTheSameIds() throws {

@@ -5,9 +5,10 @@ Run from anywhere: python3 make_pipeline_fixtures.py. It reads corpus.txt (commi
 and lines.txt (the test lines, one per line, with \\t, \\r and \\n written as escapes) and writes, next to itself:
 
   <shape>.json      {"tokenizer": <tokenizer.json object>, "cases": [{"text", "ids", "ids_plain",
-                    "decoded", "decoded_skip"}]} for each model-family shape below; "ids" is encode(text) with
-                    special tokens, "ids_plain" without; "decoded" is decode(ids), "decoded_skip" decode(ids,
-                    skip_special_tokens=True).
+                    "decoded", "decoded_skip"}], "pairs": [{"text", "pair", "ids"}]} for each model-family shape
+                    below; "ids" is encode(text) with special tokens, "ids_plain" without; "decoded" is
+                    decode(ids), "decoded_skip" decode(ids, skip_special_tokens=True); pairs are
+                    encode(text, pair) with special tokens for a few neighbouring lines.
   components.json   single pipeline stages run alone: [{"kind": "normalizer"|"pre_tokenizer"|"decoder",
                     "config": <its JSON>, "cases": [{"input", "output"}]}] (pre-tokenizer outputs are the list
                     of piece strings, decoder inputs are token lists).
@@ -21,6 +22,7 @@ Shapes (each trained with tokenizers' BpeTrainer on corpus.txt, vocab ~300-1000)
               BOS template (Llama 2 / TinyLlama / Mistral layout, byte tokens <0x00>..<0xFF> in the vocabulary)
   metaspace   Metaspace(prepend_scheme="first", split=False) pre-tokenizer and decoder, byte_fallback
   gemma       Replace(" ", "▁") only, byte_fallback, BOS template, no prefix space
+  roberta     ByteLevel(add_prefix_space=True), RobertaProcessing (<s> A </s></s> B </s>)
   wordish     NFKC + Lowercase + Strip normalizers, Whitespace/Punctuation pre-tokenizers, BPE with
               continuing_subword_prefix "##" and end_of_word_suffix "</w>" (covers the remaining stages)
 
@@ -152,6 +154,10 @@ def shapes():
     t.post_processor = bos_template("<bos>", 2)
     out["gemma"] = t
 
+    t = byte_level(600, ["<s>", "<pad>", "</s>", "<unk>"], pre_tokenizers.ByteLevel(add_prefix_space=True))
+    t.post_processor = processors.RobertaProcessing(("</s>", 2), ("<s>", 0))
+    out["roberta"] = t
+
     t = Tokenizer(models.BPE(unk_token="[UNK]", continuing_subword_prefix="##", end_of_word_suffix="</w>"))
     t.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase(), normalizers.Strip()])
     t.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Whitespace(), pre_tokenizers.Punctuation()])
@@ -172,7 +178,9 @@ def record_shape(name, tok, lines):
         plain = tok.encode(text, add_special_tokens=False).ids
         cases.append({"text": text, "ids": ids, "ids_plain": plain, "decoded": tok.decode(ids, skip_special_tokens=False),
                       "decoded_skip": tok.decode(ids, skip_special_tokens=True)})
-    root = {"tokenizer": json.loads(tok.to_str()), "cases": cases}
+    pairs = [{"text": a, "pair": b, "ids": tok.encode(a, b, add_special_tokens=True).ids}
+             for a, b in zip(lines[:6], lines[1:7])]
+    root = {"tokenizer": json.loads(tok.to_str()), "cases": cases, "pairs": pairs}
     with open(os.path.join(HERE, name + ".json"), "w", encoding="utf-8") as f:
         json.dump(root, f, ensure_ascii=False, separators=(",", ":"))
     print(name, tok.get_vocab_size(), len(cases))
