@@ -51,18 +51,6 @@ extension BPETokenizer {
         try self.init(vocab: parts.vocab, merges: parts.merges, addedTokens: parts.addedTokens, options: options)
     }
 
-    static func parseVocab(_ raw: [String: Any], path: String, field: String) throws -> [String: Int] {
-        var vocab: [String: Int] = [:]
-        vocab.reserveCapacity(raw.count)
-        for (token, value) in raw {
-            guard let number = value as? NSNumber, let id = Int(exactly: number.doubleValue), id >= 0 else {
-                throw TokenizerError.malformed(path: path, field: "\(field)[\(token)]", reason: "is not a non-negative integer id")
-            }
-            vocab[token] = id
-        }
-        return vocab
-    }
-
     static func parseMerge(_ raw: Any, index: Int, path: String) throws -> BPEMerge {
         if let pair = raw as? [Any], pair.count == 2, let a = pair[0] as? String, let b = pair[1] as? String {
             return BPEMerge(a, b)

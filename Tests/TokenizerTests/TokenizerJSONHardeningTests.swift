@@ -114,3 +114,21 @@ final class TokenizerJSONHardeningTests: XCTestCase {
         XCTAssertThrowsError(try t.decode([1])) { XCTAssertTrue("\($0)".contains("token id 1")) }
     }
 }
+
+/// GPT-2's vocab.json goes through the same strict reader.
+final class GPT2FilesHardeningTests: XCTestCase {
+    func testVocabJSONIdsAndDuplicateKeys() throws {
+        let folder = try makeTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let merges = folder.appendingPathComponent("merges.txt").path
+        try "#version: 0.2\n".write(toFile: merges, atomically: true, encoding: .utf8)
+        for (vocab, expected) in [(#"{"a":0,"b":4611686018427387904}"#, "outside 0...1"), (#"{"a":0,"a":1}"#, "duplicate key \"a\""),
+                                  (#"{"a":"0"}"#, "expected an integer")] {
+            let path = folder.appendingPathComponent("vocab.json").path
+            try vocab.write(toFile: path, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try BPETokenizer(vocabJSON: path, mergesTXT: merges)) { error in
+                XCTAssertTrue("\(error)".contains(expected) && "\(error)".contains(path), "\(error)")
+            }
+        }
+    }
+}
