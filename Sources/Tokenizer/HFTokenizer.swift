@@ -39,7 +39,8 @@ public final class HFTokenizer: @unchecked Sendable {
     /// Parses `tokenizer.json` content; `path` names the file in error messages. Every error is one line naming the
     /// file and field: a component type we do not implement (`tokenizer.json: pre_tokenizer type 'UnicodeScripts'
     /// is not supported`), a regex that does not compile, an id out of range or repeated, a duplicate JSON key, a
-    /// member of the wrong type. The reader's bounds are those of JSONReader (1 GiB, nesting 64).
+    /// member of the wrong type. The reader's bounds are those of JSONReader (1 GiB, nesting 64). `truncation` must
+    /// be null (it would change encode's output); `padding` only concerns batches and is ignored.
     public init(json data: Data, path: String = "tokenizer.json") throws {
         let root = try JSONNode.parse(data, file: path)
         guard case .object = root.value else { throw root.fail("is not a JSON object") }
