@@ -168,10 +168,12 @@ enum Llama3Scanner {
         }
     }
 
-    /// Length of `'s 't 're 've 'm 'll 'd` in any letter case at `i`, or 0.
+    /// Length of `'s 't 're 've 'm 'll 'd` in any letter case at `i`, or 0. Oniguruma's case folding also takes
+    /// "ſ" (U+017F, long s) for "s".
     @inline(__always)
     static func contractionLength(_ p: UnsafePointer<UInt8>, _ i: Int, _ end: Int) -> Int {
         guard i + 1 < end else { return 0 }
+        if p[i + 1] == 0xC5 && i + 2 < end && p[i + 2] == 0xBF { return 3 }
         @inline(__always) func lower(_ k: Int) -> UInt8 { k < end ? p[k] | 0x20 : 0 }
         switch lower(i + 1) {
         case UInt8(ascii: "s"), UInt8(ascii: "t"), UInt8(ascii: "m"), UInt8(ascii: "d"): return 2

@@ -200,7 +200,7 @@ def component_json(obj):
 
 
 def components(lines):
-    pieces = lines[:12] + lines[-6:] + ["", " ", "  leading and trailing  ", "a,,b..c!?d", "x1y22z333w4444", "'s 'S 'Re 'LL 'x",
+    pieces = lines[:12] + lines[-6:] + ["", " ", "  leading and trailing  ", "a,,b..c!?d", "x1y22z333w4444", "'s 'S 'Re 'LL 'x x'ſx x'ſ",
                       "tab\tand\nnewline\r\nand\u00a0nbsp", "▁already▁replaced", "12,345.67 and ٣٤٥ and ²"]
     out = []
     norms = [normalizers.NFC(), normalizers.NFKC(), normalizers.NFD(), normalizers.NFKD(), normalizers.Lowercase(),
