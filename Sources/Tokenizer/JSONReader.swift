@@ -13,6 +13,18 @@ enum JSONValue {
     case array([JSONValue])
     case object(JSONObject)
 
+    /// Scalars as JSON text, containers by their type (for error messages).
+    var shortText: String {
+        switch self {
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .integer(let v): return "\(v)"
+        case .number(let d): return "\(d)"
+        case .string(let s): return JSONText.quote(s)
+        case .array, .object: return typeName
+        }
+    }
+
     /// The JSON type's name, for error messages.
     var typeName: String {
         switch self {

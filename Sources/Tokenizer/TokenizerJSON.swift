@@ -19,7 +19,7 @@ extension BPETokenizer {
         guard case .object = root.value else { throw root.fail("is not a JSON object") }
         func unsupportedUnlessNull(_ key: String, allowedTypes: [String] = []) throws {
             guard let node = try root.optional(key) else { return }
-            let type = (try? node.componentType()) ?? "\(node.value)"
+            let type = (try? node.componentType()) ?? node.value.shortText
             if !allowedTypes.contains(type) { throw TokenizerError.unsupported(path: path, field: key, value: type) }
         }
         try unsupportedUnlessNull("normalizer")
@@ -39,7 +39,7 @@ extension BPETokenizer {
         let modelType = try model.string("type", default: "BPE")
         guard modelType == "BPE" else { throw TokenizerError.unsupported(path: path, field: "model.type", value: modelType) }
         for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
-            if let v = try model.optional(key) { throw TokenizerError.unsupported(path: path, field: v.field, value: "\(v.value)") }
+            if let v = try model.optional(key) { throw TokenizerError.unsupported(path: path, field: v.field, value: v.value.shortText) }
         }
         if try model.bool("byte_fallback", default: false) {
             throw TokenizerError.unsupported(path: path, field: "model.byte_fallback", value: "true")

@@ -19,7 +19,7 @@ struct TokenizerJSONModel {
         let type = try model.string("type", default: "BPE")
         guard type == "BPE" else { throw TokenizerError.unsupported(path: root.file, field: "model.type", value: type) }
         if let dropout = try model.optional("dropout") {
-            throw TokenizerError.unsupported(path: root.file, field: dropout.field, value: "\(dropout.value)")
+            throw TokenizerError.unsupported(path: root.file, field: dropout.field, value: dropout.value.shortText)
         }
         options.unkToken = try model.optional("unk_token")?.string()
         options.prefix = try model.optional("continuing_subword_prefix")?.string()
