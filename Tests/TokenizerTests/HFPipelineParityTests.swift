@@ -57,6 +57,19 @@ final class HFPipelineParityTests: XCTestCase {
     func testWordishPrefixSuffixAndNormalizers() throws { try assertParity("wordish") }
     func testRobertaPrefixSpaceAndProcessor() throws { try assertParity("roberta") }
 
+    /// Several threads encoding at once (sharing the word cache) get HF's ids.
+    func testConcurrentEncodes() throws {
+        let (tokenizer, cases) = try Self.load("qwen2")
+        let results = UnsafeMutableBufferPointer<Bool>.allocate(capacity: 8)
+        defer { results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: 8) { k in
+            var ok = true
+            for c in (k % 2 == 0 ? cases : cases.reversed()) where tokenizer.encode(c.text) != c.ids { ok = false }
+            results[k] = ok
+        }
+        XCTAssertEqual(Array(results), [Bool](repeating: true, count: 8))
+    }
+
     /// Merges written as "a b" strings (the older form) load to the same tokenizer as ["a", "b"] pairs.
     func testStringMergesGiveTheSameIds() throws {
         for shape in ["llama2", "qwen2"] {
