@@ -67,10 +67,17 @@ public enum BLAS {
         }
     }
 
-    /// The automatic rule, from `tinyalign bench gemm` on this machine: RULE_TBD
+    /// The automatic rule, from one-thread timings of both on this machine (Xeon, AVX-512; `tinyalign bench gemm`
+    /// and the small-shape sweep in the commit log): ours only where its widest kernel is the 12×32 AVX-512 one
+    /// (our AVX2 kernel merely matches OpenBLAS's Haswell kernel), and only on products where the tile is not
+    /// mostly padding and the packing pays off:
+    /// - n ≥ 32 (one full tile width; at n = 8 or 16 ours ran 0.4–0.6× OpenBLAS),
+    /// - m ≥ 8 (at m = 1–4, twelve-row panels are mostly zeros: 0.8×; at m = 8 ours ran 1.4×),
+    /// - m·n·k ≥ 64³ (below, e.g. 32³ or 40³, OpenBLAS's lighter set-up wins or ties; from 64³ ours ties or wins,
+    ///   and from 128×128×32, a per-head attention product, it wins by 1.2–1.5×).
     public static func usesOwnGemm(m: Int, n: Int, k: Int) -> Bool {
         guard bestOwnVariant == Int32(CK_GEMM_AVX512) else { return false }
-        return m * n * k >= 32 * 32 * 32
+        return n >= 32 && m >= 8 && m * n * k >= 64 * 64 * 64
     }
 
     /// Runs `body` with OpenBLAS on `n` threads, then restores the previous count. Used around loops that
