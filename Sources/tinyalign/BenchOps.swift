@@ -35,8 +35,11 @@ struct BenchOps: ParsableCommand {
         do {
             let rows = b * heads * t
             let x = Tensor.normal([rows, t], using: &rng), dy = Tensor.normal([rows, t], using: &rng)
-            try report("softmax", shape: [rows, t], floats: 5 * rows * t, bandwidth: bandwidth) {
-                _ = Tensor.softmaxBackward(output: x.softmax(), gradOutput: dy)
+            // The portable Swift kernel, then the AVX-512 one when this CPU has it.
+            try eachAVX512Setting { impl in
+                try report("softmax", shape: [rows, t], floats: 5 * rows * t, bandwidth: bandwidth, impl: impl) {
+                    _ = Tensor.softmaxBackward(output: x.softmax(), gradOutput: dy)
+                }
             }
         }
         // MLP GELU over (B·T, 4C). Forward reads x, writes y; backward reads x, dy, writes dx.
@@ -71,7 +74,19 @@ struct BenchOps: ParsableCommand {
             let p = Variable(Tensor.normal([n / c, c], std: 0.02, using: &rng), requiresGrad: true)
             p.grad = Tensor.normal([n / c, c], std: 0.01, using: &rng)
             let opt = try AdamW(parameters: [p], lr: 1e-4, weightDecay: 0.1)
-            try report("adamw", shape: [n / c, c], floats: 7 * n, bandwidth: bandwidth) { opt.step() }
+            try eachAVX512Setting { impl in
+                try report("adamw", shape: [n / c, c], floats: 7 * n, bandwidth: bandwidth, impl: impl) { opt.step() }
+            }
+        }
+    }
+
+    /// Runs `body` with the AVX-512 kernels off ("swift"), then on ("avx512") if this CPU has them.
+    private func eachAVX512Setting(_ body: (String) throws -> Void) rethrows {
+        let saved = VectorKernels.avx512Enabled
+        defer { VectorKernels.avx512Enabled = saved }
+        for wide in VectorKernels.avx512Available ? [false, true] : [false] {
+            VectorKernels.avx512Enabled = wide
+            try body(wide ? "avx512" : "swift")
         }
     }
 

@@ -39,4 +39,17 @@ float ck_fma_loop_avx512(long iterations);
 /// The same with 8-lane ymm FMAs (256 flops per round); call only when ck_has_avx2_fma() is non-zero.
 float ck_fma_loop_avx2(long iterations);
 
+/// Softmax of one row, y[j] = exp(x[j] - max x) / sum, with FusedMath.exp's polynomial; n >= 0. Call only when
+/// ck_has_avx512f() is non-zero (as for every `_avx512` function).
+void ck_softmax_row_avx512(const float *x, float *y, long n);
+
+/// Backward of one softmax row from its output: dx[j] = y[j] * (dy[j] - sum_i dy[i] y[i]).
+void ck_softmax_backward_row_avx512(const float *y, const float *dy, float *dx, long n);
+
+/// One AdamW step over n elements in place (w, m, v), with the scalars AdamW.step computes:
+/// m += (1 - b1)(g - m); v = b2 v + (1 - b2) g^2; w = w * decay - stepSize * m / (sqrt(v) / correction2Sqrt + eps).
+/// Bit-for-bit the Swift loop's result (same operations, no fused multiply-adds).
+void ck_adamw_step_avx512(float *w, const float *g, float *m, float *v, long n, float decay, float oneMinusBeta1,
+                          float beta2, float oneMinusBeta2, float stepSize, float correction2Sqrt, float eps);
+
 #endif
