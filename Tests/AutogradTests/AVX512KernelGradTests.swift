@@ -2,7 +2,7 @@ import Autograd
 import TensorCore
 import XCTest
 
-/// The AVX-512 softmax under finite differences, and the AVX-512 AdamW step bit for bit against the Swift loop.
+/// The AVX-512 softmax, log-softmax and cross-entropy under finite differences, and the AVX-512 AdamW step bit for bit against the Swift loop.
 final class AVX512KernelGradTests: XCTestCase {
     override func setUpWithError() throws {
         try XCTSkipUnless(VectorKernels.avx512Available, "this CPU has no AVX-512")
@@ -14,6 +14,14 @@ final class AVX512KernelGradTests: XCTestCase {
         VectorKernels.avx512Enabled = true
         // 19 columns: one full 16-lane vector and a masked tail.
         try assertGradientsMatch([gradcheckInput([3, 19], std: 2)]) { $0[0].softmax() }
+    }
+
+    func testCrossEntropyAndLogSoftmaxGradcheckOnTheAVX512Path() throws {
+        VectorKernels.avx512Enabled = true
+        try assertGradientsMatch([gradcheckInput([4, 21], std: 2, seed: 3)]) { v in
+            try Variable.crossEntropy(logits: v[0], targets: [20, -100, 0, 16])
+        }
+        try assertGradientsMatch([gradcheckInput([2, 17], std: 2, seed: 4)]) { $0[0].logSoftmax() }
     }
 
     func testAdamWStepIsBitIdenticalToTheSwiftLoop() throws {

@@ -3,7 +3,8 @@ import TensorCore
 import TestSupport
 import XCTest
 
-/// The AVX-512 row softmax (forward and backward) against the portable Swift kernels and a Float64 reference,
+/// The AVX-512 row kernels (softmax forward and backward, the log-sum-exp of log-softmax and cross-entropy, the
+/// rebuilt softmax of the cross-entropy backward) against the portable Swift kernels and a Float64 reference,
 /// on widths around the 16-lane vector (masked tails) and on rows with huge, tiny and −∞ logits.
 final class AVX512SoftmaxTests: XCTestCase {
     override func setUpWithError() throws {
@@ -63,6 +64,45 @@ final class AVX512SoftmaxTests: XCTestCase {
             assertClose(wide.scalars, expected, rtol: 1e-4, atol: 1e-7, "avx512 vs Float64, width \(cols)")
             assertClose(wide.scalars, portable.scalars, rtol: 1e-4, atol: 1e-7, "avx512 vs swift, width \(cols)")
         }
+    }
+
+    func testLogSoftmaxMatchesSwiftAndFloat64() {
+        for cols in [1, 5, 16, 29, 300] {
+            let x = FusedReference.values(3 * cols, std: 5, seed: UInt64(cols + 40))
+            let t = Tensor(shape: [3, cols], x)
+            let (wide, portable) = bothPaths { t.logSoftmax() }
+            let expected = FusedReference.rows(x, cols: cols).flatMap { row -> [Float] in
+                let lse = FusedReference.logSumExp(row)
+                return row.map { Float($0 - lse) }
+            }
+            assertClose(wide.scalars, expected, rtol: 1e-5, atol: 1e-5, "avx512 vs Float64, width \(cols)")
+            assertClose(wide.scalars, portable.scalars, rtol: 1e-5, atol: 1e-6, "avx512 vs swift, width \(cols)")
+        }
+    }
+
+    func testCrossEntropyAndBackwardMatchSwiftAndFloat64() throws {
+        let (rows, vocab) = (7, 261)
+        let z = FusedReference.values(rows * vocab, std: 3, seed: 77)
+        let logits = Tensor(shape: [rows, vocab], z)
+        let targets: [Int32] = [0, 260, -100, 17, 128, 5, 259]
+        let (wide, portable) = bothPaths { () -> (Float, [Float]) in
+            let f = try! Tensor.crossEntropy(logits: logits, targets: targets)
+            let d = Tensor.crossEntropyBackward(logits: logits, targets: targets, logSumExp: f.logSumExp, count: f.count,
+                                                gradLoss: 2)
+            return (f.loss, d.scalars)
+        }
+        var loss = 0.0, expectedGrad: [Float] = []
+        for (r, row) in FusedReference.rows(z, cols: vocab).enumerated() {
+            let t = targets[r]
+            if t == -100 { expectedGrad += [Float](repeating: 0, count: vocab); continue }
+            let lse = FusedReference.logSumExp(row)
+            loss -= row[Int(t)] - lse
+            expectedGrad += row.indices.map { j in Float(2.0 / 6 * (exp(row[j] - lse) - (j == Int(t) ? 1 : 0))) }
+        }
+        assertClose(wide.0, Float(loss / 6), rtol: 1e-5)
+        assertClose(wide.0, portable.0, rtol: 1e-6)
+        assertClose(wide.1, expectedGrad, rtol: 1e-4, atol: 1e-7)
+        assertClose(wide.1, portable.1, rtol: 1e-5, atol: 1e-8)
     }
 
     func testSwitchFollowsEnabled() {

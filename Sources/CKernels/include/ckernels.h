@@ -46,6 +46,13 @@ void ck_softmax_row_avx512(const float *x, float *y, long n);
 /// Backward of one softmax row from its output: dx[j] = y[j] * (dy[j] - sum_i dy[i] y[i]).
 void ck_softmax_backward_row_avx512(const float *y, const float *dy, float *dx, long n);
 
+/// The row maximum m of x[0..<n] (-inf for n = 0) and sum_j exp(x[j] - m), without storing the exponentials:
+/// log-softmax and cross-entropy take log(sum) and subtract both parts from the logits.
+void ck_max_sum_exp_avx512(const float *x, long n, float *max, float *sumExp);
+
+/// y[j] = scale * exp(x[j] - shift) for j < n: softmax rebuilt from a saved log-sum-exp, already scaled.
+void ck_scaled_exp_avx512(const float *x, float shift, float scale, float *y, long n);
+
 /// One AdamW step over n elements in place (w, m, v), with the scalars AdamW.step computes:
 /// m += (1 - b1)(g - m); v = b2 v + (1 - b2) g^2; w = w * decay - stepSize * m / (sqrt(v) / correction2Sqrt + eps).
 /// Bit-for-bit the Swift loop's result (same operations, no fused multiply-adds).
