@@ -79,6 +79,55 @@ static void kernel_12x32(long kc, const float *restrict ap, const float *restric
 #undef STORE
 }
 
+/* In-register transpose of a 16 x 16 block: r[i] holds row i on entry, column i on return. Three rounds of
+   shuffles: pairs of rows interleaved within 128-bit lanes, then groups of four, then the 128-bit lanes. */
+static inline void transpose16x16(__m512 r[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[4 * i + 0] = _mm512_shuffle_ps(t[4 * i + 0], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i + 0], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    /* Now lane L of r[4i + c] holds rows 4i..4i+3 of column 4L + c. */
+    __m512 out[16];
+    for (int c = 0; c < 4; c++) {
+        __m512 a = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x88), b = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xDD);
+        __m512 e = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x88), f = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xDD);
+        out[c] = _mm512_shuffle_f32x4(a, e, 0x88);
+        out[8 + c] = _mm512_shuffle_f32x4(a, e, 0xDD);
+        out[4 + c] = _mm512_shuffle_f32x4(b, f, 0x88);
+        out[12 + c] = _mm512_shuffle_f32x4(b, f, 0xDD);
+    }
+    for (int i = 0; i < 16; i++) r[i] = out[i];
+}
+
+/* 16 k of a full 12-row A panel from row-major A (op(A)(i, p) = a[i * lda + p]) into d[p * 12 + i]. */
+static inline void pack_a_rows_by16(const float *a, long lda, float *d) {
+    __m512 r[16];
+    for (int i = 0; i < MR; i++) r[i] = _mm512_loadu_ps(a + i * lda);
+    for (int i = MR; i < 16; i++) r[i] = _mm512_setzero_ps();
+    transpose16x16(r);
+    for (int p = 0; p < 16; p++) _mm512_mask_storeu_ps(d + p * MR, (__mmask16)((1u << MR) - 1), r[p]);
+}
+
+/* 16 k of a full 32-column B sliver from B stored n x k (op(B)(p, j) = b[j * ldb + p]) into d[p * 32 + j]. */
+static inline void pack_b_cols_by16(const float *b, long ldb, float *d) {
+    for (int half = 0; half < 2; half++) {
+        __m512 r[16];
+        for (int j = 0; j < 16; j++) r[j] = _mm512_loadu_ps(b + (half * 16 + j) * ldb);
+        transpose16x16(r);
+        for (int p = 0; p < 16; p++) _mm512_store_ps(d + p * NR + half * 16, r[p]);
+    }
+}
+
+#define GEMM_PACK_A_BY16 pack_a_rows_by16
+#define GEMM_PACK_B_BY16 pack_b_cols_by16
+
 #define GEMM_MR MR
 #define GEMM_NR NR
 #define GEMM_MC 240

@@ -6,6 +6,9 @@
      GEMM_KERNEL               static void kernel(long kc, const float *ap, const float *bp, float *c, long ldc,
                                                   float alpha, float beta, int mr, int nr)
      GEMM_SERIAL               the exported one-thread entry (see gemm_internal.h)
+   and optionally, for the two transposing packs of full panels, 16 k at a time in registers:
+     GEMM_PACK_A_BY16(a, lda, d)  GEMM_MR rows of row-major A -> d[p * GEMM_MR + i], p < 16
+     GEMM_PACK_B_BY16(b, ldb, d)  GEMM_NR rows of B stored n x k -> d[p * GEMM_NR + j], p < 16
    The including file wraps this in its `#pragma clang attribute` target region, so the packing loops are
    vectorised for the same ISA as the kernel.
 
@@ -51,7 +54,11 @@ static void gemm_pack_a(int trans, long mc, long kc, const float *restrict a, lo
             /* op(A)(i, p) = a[i * lda + p]: a transpose; each row is read once, front to back. */
             const float *s = a + ir * lda;
             if (mr == GEMM_MR) {
-                for (long p0 = 0; p0 < kc; p0 += 16) {
+                long p0 = 0;
+#ifdef GEMM_PACK_A_BY16
+                for (; p0 + 16 <= kc; p0 += 16) GEMM_PACK_A_BY16(s + p0, lda, d + p0 * GEMM_MR);
+#endif
+                for (; p0 < kc; p0 += 16) {
                     long pe = p0 + 16 < kc ? p0 + 16 : kc;
                     for (long i = 0; i < GEMM_MR; i++) {
                         const float *row = s + i * lda;
@@ -89,7 +96,12 @@ static void gemm_pack_b(int trans, long kc, long nc, const float *restrict b, lo
         } else {
             /* op(B)(p, j) = b[j * ldb + p]: a transpose, in chunks of 16 k so the written lines stay in L1. */
             const float *s = b + jr * ldb;
-            for (long p0 = 0; p0 < kc; p0 += 16) {
+            long p0 = 0;
+#ifdef GEMM_PACK_B_BY16
+            if (nr == GEMM_NR)
+                for (; p0 + 16 <= kc; p0 += 16) GEMM_PACK_B_BY16(s + p0, ldb, d + p0 * GEMM_NR);
+#endif
+            for (; p0 < kc; p0 += 16) {
                 long pe = p0 + 16 < kc ? p0 + 16 : kc;
                 long j = 0;
                 for (; j < nr; j++) {
