@@ -46,6 +46,14 @@ public enum BLAS {
     /// Our widest kernel on this CPU (`CK_GEMM_AVX512`, `CK_GEMM_AVX2`, or 0 for none).
     static let bestOwnVariant = ck_sgemm_best_variant()
 
+    /// Our SGEMM uses a second thread only when each thread gets at least this many multiply-adds (m·n·k over
+    /// the thread count; default 4M ≈ 30 µs on one core, several times the cost of waking a worker). 0 splits
+    /// every product that has two tiles (tests use it to exercise the split on small shapes).
+    public static var ownGemmMinWorkPerThread: Int {
+        get { ck_sgemm_min_work_per_thread() }
+        set { ck_sgemm_set_min_work_per_thread(newValue) }
+    }
+
     /// Whether `backend` really runs its own kernel on this CPU (`.automatic` and `.openBLAS` always run).
     public static func runs(_ backend: GemmBackend) -> Bool {
         switch backend {

@@ -100,6 +100,9 @@ final class OwnGemmTests: XCTestCase {
     /// edges in both directions, with the product split over two threads.
     func testBlockBoundariesOnTwoThreads() {
         let shapes = [(250, 40, 300), (30, 300, 270)]
+        let saved = BLAS.ownGemmMinWorkPerThread
+        defer { BLAS.ownGemmMinWorkPerThread = saved }
+        BLAS.ownGemmMinWorkPerThread = 0
         BLAS.withThreads(2) {
             for backend in variants {
                 for (m, n, k) in shapes {
@@ -149,6 +152,9 @@ final class OwnGemmTests: XCTestCase {
     /// Against cblas_sgemm on transformer-sized products, on one and two threads; and the two-thread product
     /// equals the one-thread one bit for bit (the split is along whole tiles, each element's sum is the same).
     func testMatchesOpenBLASAndThreadSplitIsExact() {
+        let saved = BLAS.ownGemmMinWorkPerThread
+        defer { BLAS.ownGemmMinWorkPerThread = saved }
+        BLAS.ownGemmMinWorkPerThread = 0
         for (m, n, k, transA, transB) in [(512, 384, 384, false, false), (384, 1536, 256, true, false),
                                           (256, 512, 1536, false, true), (300, 200, 100, true, true)] {
             let a = randomArray(m * k, seed: 6), b = randomArray(k * n, seed: 7)

@@ -32,6 +32,13 @@ int ck_sgemm_best_variant(void);
 int ck_sgemm(int variant, int threads, int transA, int transB, long m, long n, long k, float alpha,
              const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
 
+/// ck_sgemm splits a product over several threads only when each gets at least this many multiply-adds
+/// (m * n * k / threads; default 4M, about 30 us on one core). 0 splits whatever the size (tests use that).
+void ck_sgemm_set_min_work_per_thread(long macs);
+
+/// The current minimum set by ck_sgemm_set_min_work_per_thread.
+long ck_sgemm_min_work_per_thread(void);
+
 /// `iterations` rounds of 16 independent 16-lane FMAs in zmm registers (512 flops per round), for measuring
 /// the FMA peak; call only when ck_has_avx512f() is non-zero. Returns a sum so the work is not optimised away.
 float ck_fma_loop_avx512(long iterations);
