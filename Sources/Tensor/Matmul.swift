@@ -77,7 +77,7 @@ public enum BLAS {
 
     /// The automatic rule, from one-thread timings of both on this machine (Xeon, AVX-512; `tinyalign bench gemm`
     /// and the small-shape sweep in the commit log): ours only where its widest kernel is the 12×32 AVX-512 one
-    /// (our AVX2 kernel merely matches OpenBLAS's Haswell kernel), and only on products where the tile is not
+    /// (our AVX2 kernel ran 0.83–0.97× OpenBLAS's Haswell kernel), and only on products where the tile is not
     /// mostly padding and the packing pays off:
     /// - n ≥ 32 (one full tile width; at n = 8 or 16 ours ran 0.4–0.6× OpenBLAS),
     /// - m ≥ 8 (at m = 1–4, twelve-row panels are mostly zeros: 0.8×; at m = 8 ours ran 1.4×),

@@ -62,9 +62,13 @@ struct BenchOps: ParsableCommand {
             let rows = b * t
             let z = Tensor.normal([rows, vocab], std: 2, using: &rng)
             let targets = (0..<rows).map { _ in Int32(rng.nextInt(below: vocab)) }
-            try report("cross_entropy", shape: [rows, vocab], floats: 3 * rows * vocab + 5 * rows, bandwidth: bandwidth) {
-                let f = try Tensor.crossEntropy(logits: z, targets: targets)
-                _ = Tensor.crossEntropyBackward(logits: z, targets: targets, logSumExp: f.logSumExp, count: f.count, gradLoss: 1)
+            try eachAVX512Setting { impl in
+                try report("cross_entropy", shape: [rows, vocab], floats: 3 * rows * vocab + 5 * rows, bandwidth: bandwidth,
+                           impl: impl) {
+                    let f = try Tensor.crossEntropy(logits: z, targets: targets)
+                    _ = Tensor.crossEntropyBackward(logits: z, targets: targets, logSumExp: f.logSumExp, count: f.count,
+                                                    gradLoss: 1)
+                }
             }
         }
         // AdamW over the `small` GPT's parameter count (~10.8M floats) in one tensor: each step reads the
