@@ -1,0 +1,220 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One chat message for `ChatTemplate.render`: a role, its text, and any other fields a template reads
+/// (`tool_calls`, `reasoning_content`, …) as template values.
+public struct ChatMessage {
+    /// "system", "user", "assistant", "tool", …
+    public var role: String
+    /// The message text.
+    public var content: String
+    /// Further fields, written after `role` and `content` in this order.
+    public var fields: [(String, JinjaValue)]
+
+    /// A message with a role, its text and optional extra fields.
+    public init(role: String, content: String, fields: [(String, JinjaValue)] = []) {
+        self.role = role; self.content = content; self.fields = fields
+    }
+
+    /// The message as the dict a template sees.
+    public var value: JinjaValue {
+        .dict(JinjaDict([("role", .string(role)), ("content", .string(content))] + fields))
+    }
+}
+
+/// A Hugging Face chat template (the Jinja text in `tokenizer_config.json`'s `chat_template`), rendered the way
+/// transformers' `apply_chat_template(..., tokenize=False)` renders it: Jinja with `trim_blocks` and
+/// `lstrip_blocks`, `raise_exception`, `strftime_now`, `namespace`, and `tojson` as `json.dumps(ensure_ascii=False)`.
+public final class ChatTemplate {
+    /// The template text as given.
+    public let source: String
+    private let nodes: [JinjaNode]
+
+    /// Parses `source`; a syntax error names its line and column, an unknown filter or test its name and line.
+    public init(source: String) throws {
+        self.source = source
+        var lexer = JinjaLexer(source)
+        var parser = JinjaParser(tokens: try lexer.tokenize())
+        nodes = try parser.parseTemplate()
+        try ChatTemplate.checkNames(nodes)
+    }
+
+    /// Renders a conversation. `messages` are dicts as in transformers (keys whose value is nil/NSNull are dropped,
+    /// as transformers does); `tools` become the `tools` variable; `extra` adds or overrides variables (e.g.
+    /// `enable_thinking`, `date_string`). A nil `bosToken`/`eosToken` leaves that variable undefined, as a
+    /// tokenizer without that token does. Dictionary key order is not defined for `[String: Any]`; pass
+    /// `JinjaValue`s (e.g. from `JinjaValue.parseJSON`) through `render(context:)` when order matters for `tojson`.
+    public func render(messages: [[String: Any]], addGenerationPrompt: Bool = false, bosToken: String? = nil,
+                       eosToken: String? = nil, tools: [[String: Any]]? = nil, extra: [String: Any] = [:]) throws -> String {
+        var context: [String: JinjaValue] = [:]
+        context["messages"] = .list(try messages.map { m in
+            .dict(JinjaDict(try m.keys.sorted().compactMap { k in
+                let v = m[k]!
+                if v is NSNull { return nil }
+                return (k, try JinjaValue(any: v))
+            }))
+        })
+        if let tools { context["tools"] = try JinjaValue(any: tools) }
+        for (k, v) in extra { context[k] = try JinjaValue(any: v) }
+        return try render(context: context, addGenerationPrompt: addGenerationPrompt, bosToken: bosToken, eosToken: eosToken)
+    }
+
+    /// Renders typed messages; see `render(messages:…)` for the other arguments.
+    public func render(messages: [ChatMessage], addGenerationPrompt: Bool = false, bosToken: String? = nil,
+                       eosToken: String? = nil, tools: JinjaValue? = nil, extra: [String: JinjaValue] = [:]) throws -> String {
+        var context = extra
+        context["messages"] = .list(messages.map(\.value))
+        if let tools { context["tools"] = tools }
+        return try render(context: context, addGenerationPrompt: addGenerationPrompt, bosToken: bosToken, eosToken: eosToken)
+    }
+
+    /// Renders with template variables given as values (`messages`, `tools` and anything else); the special tokens
+    /// and `add_generation_prompt` are added unless `context` already sets them.
+    public func render(context: [String: JinjaValue], addGenerationPrompt: Bool = false, bosToken: String? = nil,
+                       eosToken: String? = nil) throws -> String {
+        var globals = ChatTemplate.builtins()
+        if let bosToken { globals["bos_token"] = .string(bosToken) }
+        if let eosToken { globals["eos_token"] = .string(eosToken) }
+        globals["add_generation_prompt"] = .bool(addGenerationPrompt)
+        for (k, v) in context { globals[k] = v }
+        let evaluator = JinjaEvaluator(globals: globals)
+        try evaluator.run(nodes)
+        return evaluator.output
+    }
+
+    // MARK: globals
+
+    private static func builtins() -> [String: JinjaValue] {
+        var g: [String: JinjaValue] = [:]
+        g["raise_exception"] = .function(JinjaFunction(name: "raise_exception") { args, _ in
+            throw ChatTemplateError.raised(args.first?.pythonString ?? "")
+        })
+        g["strftime_now"] = .function(JinjaFunction(name: "strftime_now") { args, _ in
+            guard case let .string(format)? = args.first else { throw JinjaFailure("strftime_now takes a format string") }
+            return .string(strftime(format, Date()))
+        })
+        g["namespace"] = .function(JinjaFunction(name: "namespace") { args, kwargs in
+            var d = JinjaDict()
+            if case let .dict(initial)? = args.first { d = initial }
+            for e in kwargs.entries { d[e.key] = e.value }
+            return .namespace(JinjaNamespace(d))
+        })
+        g["dict"] = .function(JinjaFunction(name: "dict") { args, kwargs in
+            var d = JinjaDict()
+            if case let .dict(initial)? = args.first { d = initial }
+            for e in kwargs.entries { d[e.key] = e.value }
+            return .dict(d)
+        })
+        g["range"] = .function(JinjaFunction(name: "range") { args, _ in
+            let ints = try args.map { v -> Int in
+                guard let i = v.integerValue else { throw JinjaFailure("range() takes integers, not \(v.typeName)") }
+                return i
+            }
+            let (start, stop, step): (Int, Int, Int)
+            switch ints.count {
+            case 1: (start, stop, step) = (0, ints[0], 1)
+            case 2: (start, stop, step) = (ints[0], ints[1], 1)
+            case 3: (start, stop, step) = (ints[0], ints[1], ints[2])
+            default: throw JinjaFailure("range() takes 1 to 3 arguments")
+            }
+            guard step != 0 else { throw JinjaFailure("range() arg 3 must not be zero") }
+            return .list(Swift.stride(from: start, to: stop, by: step).map { .int($0) })
+        })
+        return g
+    }
+
+    /// C's `strftime` on local time, which is what Python's `datetime.now().strftime` uses.
+    static func strftime(_ format: String, _ date: Date) -> String {
+        var t = time_t(date.timeIntervalSince1970)
+        var parts = tm()
+        localtime_r(&t, &parts)
+        var buffer = [Int8](repeating: 0, count: 256 + format.utf8.count * 8)
+        let n = Foundation.strftime(&buffer, buffer.count, format, &parts)
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    // MARK: checks
+
+    /// Jinja rejects unknown filters and tests when it compiles a template, before any rendering.
+    private static func checkNames(_ nodes: [JinjaNode]) throws {
+        for node in nodes {
+            switch node {
+            case .text, .breakLoop, .continueLoop: break
+            case let .output(e): try checkNames(e)
+            case let .ifChain(branches, otherwise):
+                for (c, body) in branches { try checkNames(c); try checkNames(body) }
+                try checkNames(otherwise)
+            case let .forLoop(_, iterable, condition, body, otherwise, _):
+                try checkNames(iterable)
+                if let condition { try checkNames(condition) }
+                try checkNames(body); try checkNames(otherwise)
+            case let .set(_, e, _): try checkNames(e)
+            case let .setBlock(_, body), let .generation(body): try checkNames(body)
+            case let .macro(_, parameters, body):
+                for (_, d) in parameters { if let d { try checkNames(d) } }
+                try checkNames(body)
+            }
+        }
+    }
+
+    private static func checkNames(_ e: JinjaExpr) throws {
+        switch e.kind {
+        case .literal, .name: break
+        case let .list(items): for i in items { try checkNames(i) }
+        case let .dict(pairs): for (k, v) in pairs { try checkNames(k); try checkNames(v) }
+        case let .attribute(b, _): try checkNames(b)
+        case let .item(b, i): try checkNames(b); try checkNames(i)
+        case let .slice(b, x, y, z): try checkNames(b); for p in [x, y, z] { if let p { try checkNames(p) } }
+        case let .call(f, args, kwargs):
+            try checkNames(f); for a in args { try checkNames(a) }; for (_, v) in kwargs { try checkNames(v) }
+        case let .filter(v, name, args, kwargs):
+            guard JinjaFilters.table[name] != nil else { throw ChatTemplateError.unknownFilter(name: name, line: e.line) }
+            try checkNames(v); for a in args { try checkNames(a) }; for (_, x) in kwargs { try checkNames(x) }
+        case let .test(v, name, args, _):
+            guard JinjaTests.table[name] != nil else { throw ChatTemplateError.unknownTest(name: name, line: e.line) }
+            try checkNames(v); for a in args { try checkNames(a) }
+        case let .unary(_, x), let .not(x): try checkNames(x)
+        case let .binary(_, l, r), let .and(l, r), let .or(l, r): try checkNames(l); try checkNames(r)
+        case let .compare(first, chain): try checkNames(first); for (_, x) in chain { try checkNames(x) }
+        case let .conditional(a, b, c): try checkNames(a); try checkNames(b); if let c { try checkNames(c) }
+        }
+    }
+}
+
+extension JinjaValue {
+    /// Converts Foundation values (String, Bool, Int, Double, NSNumber, arrays, dictionaries, NSNull, nil) and
+    /// `JinjaValue`s; dictionary keys are sorted, since `[String: Any]` has no order of its own.
+    public init(any: Any?) throws {
+        guard let any else { self = .none; return }
+        switch any {
+        case let v as JinjaValue: self = v
+        case let v as ChatMessage: self = v.value
+        case is NSNull: self = .none
+        case let v as String: self = .string(v)
+        case let v as NSNumber where Swift.type(of: any) is NSNumber.Type:
+            // Foundation's JSON numbers: the Objective-C type code says bool ("c"/"B"), float or integer.
+            switch String(cString: v.objCType) {
+            case "c", "B": self = .bool(v.boolValue)
+            case "f", "d": self = .float(v.doubleValue)
+            default: self = .int(v.intValue)
+            }
+        case let v as Bool: self = .bool(v)
+        case let v as Int: self = .int(v)
+        case let v as Double: self = .float(v)
+        case let v as Float: self = .float(Double(v))
+        case let v as [Any?]: self = .list(try v.map { try JinjaValue(any: $0) })
+        case let v as [String: Any?]:
+            self = .dict(JinjaDict(try v.keys.sorted().map { ($0, try JinjaValue(any: v[$0]!)) }))
+        default:
+            throw ChatTemplateError.render(line: 0, message: "cannot pass a value of type \(type(of: any)) to a template")
+        }
+    }
+
+    /// Parses JSON text into a template value with object keys in their written order; `what` names the source
+    /// in error messages.
+    public static func parseJSON(_ text: String, what: String = "JSON") throws -> JinjaValue {
+        try JinjaJSON.parse(text, what: what)
+    }
+}
