@@ -21,6 +21,7 @@ SPECIALS = {
     "smollm2-instruct": ("<|im_start|>", "<|im_end|>"),
     "qwen2.5-instruct": (None, "<|im_end|>"),
     "qwen3": (None, "<|im_end|>"),
+    "llama-3.1-instruct": ("<|begin_of_text|>", "<|eot_id|>"),
     "llama-3.2-instruct": ("<|begin_of_text|>", "<|eot_id|>"),
     "gemma-2-it": ("<bos>", "<eos>"),
     "mistral-instruct-v0.1": ("<s>", "</s>"),
@@ -50,6 +51,9 @@ TOOL_CALL = {"role": "assistant", "content": "",
              "tool_calls": [{"type": "function",
                              "function": {"name": "get_weather", "arguments": {"city": "Zürich", "days": 2}}}]}
 TOOL_RESULT = {"role": "tool", "content": "{\"temperature\": 21}"}
+SEARCH_CALL = {"role": "assistant", "content": "",
+               "tool_calls": [{"type": "function", "function": {"name": "brave_search", "arguments": {"query": "Zürich weather"}}}]}
+IPYTHON_RESULT = {"role": "ipython", "content": {"temperature": 21, "unit": "°C"}}
 
 CONVERSATIONS = {
     "single": [USER],
@@ -99,6 +103,10 @@ def cases_for(name):
         extras_tools = {"tools": TOOLS, "date_string": "01 Dec 2026"}
     else:
         extras_tools = None
+    if name.startswith("llama"):
+        conversations["tool_round"] = [USER, TOOL_CALL, IPYTHON_RESULT]
+    if name == "llama-3.1-instruct":
+        conversations["builtin_tools"] = [SYSTEM, USER, SEARCH_CALL, TOOL_RESULT]
     out = []
     for conv_name, messages in conversations.items():
         for extra_name, extra in extras:
@@ -107,6 +115,8 @@ def cases_for(name):
                     continue
                 extra = extras_tools
                 extra_name = "tools"
+            if conv_name == "builtin_tools":
+                extra = {"builtin_tools": ["brave_search", "code_interpreter", "wolfram_alpha"], "date_string": "01 Dec 2026"}
             for agp in (False, True):
                 case_name = "-".join(p for p in (conv_name, extra_name, "gen" if agp else "nogen") if p)
                 out.append({"name": case_name, "messages": messages, "add_generation_prompt": agp, "extra": extra})
