@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import Tokenizer
+
+extension TokenizerCommand {
+    /// `tinyalign tokenizer render`: prints exactly the text a chat model sees for a conversation, from the model
+    /// folder's chat template (`chat_template.jinja` when present, as transformers prefers, else
+    /// `tokenizer_config.json`'s `chat_template`) and its special tokens.
+    struct Render: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print what a chat model sees: its chat template applied to a conversation (like apply_chat_template).")
+
+        @Option(help: "A model folder with tokenizer_config.json (and optionally chat_template.jinja).") var model: String
+        @Option(help: "A JSON file: an array of {role, content, …} messages, or {\"messages\": […], \"tools\": […]}.")
+        var messages: String
+        @Flag(help: "End with the assistant header, ready for the model to answer.") var addGenerationPrompt = false
+        @Option(help: "Use the named template of a list-form chat_template (e.g. tool_use).") var template: String?
+        @Option(name: .customLong("var"), parsing: .singleValue,
+                help: "An extra template variable as name=JSON, e.g. --var enable_thinking=false (repeatable).")
+        var variables: [String] = []
+
+        func run() throws {
+            try CommandSupport.oneLine {
+                let configPath = (model as NSString).appendingPathComponent("tokenizer_config.json")
+                guard FileManager.default.fileExists(atPath: configPath) else { throw CLIError("\(configPath): file not found") }
+                let config = try TokenizerConfig(contentsOfFile: configPath)
+                let jinjaPath = (model as NSString).appendingPathComponent("chat_template.jinja")
+                let source: String
+                if template == nil, let text = try? String(contentsOfFile: jinjaPath, encoding: .utf8) {
+                    source = text
+                } else if let name = template {
+                    guard let named = config.chatTemplates[name] else {
+                        throw CLIError("\(configPath): no chat template named '\(name)' (have: \(config.chatTemplates.keys.sorted().joined(separator: ", ")))")
+                    }
+                    source = named
+                } else {
+                    guard let fallback = config.chatTemplate else { throw CLIError("\(configPath): the config has no chat_template") }
+                    source = fallback
+                }
+                guard let text = try? String(contentsOfFile: messages, encoding: .utf8) else {
+                    throw CLIError("\(messages): cannot read the messages file")
+                }
+                var context: [String: JinjaValue] = [:]
+                switch try JinjaValue.parseJSON(text, what: messages) {
+                case let .list(list): context["messages"] = .list(list)
+                case let .dict(d):
+                    guard case .list? = d["messages"] else { throw CLIError("\(messages): field 'messages' must be a list") }
+                    for e in d.entries { context[e.key] = e.value }
+                default: throw CLIError("\(messages): must hold a JSON array of messages or an object with 'messages'")
+                }
+                for variable in variables {
+                    guard let eq = variable.firstIndex(of: "=") else { throw CLIError("--var \(variable): expected name=JSON") }
+                    let name = String(variable[..<eq]), value = String(variable[variable.index(after: eq)...])
+                    context[name] = (try? JinjaValue.parseJSON(value, what: "--var \(name)")) ?? .string(value)
+                }
+                let chat = try ChatTemplate(source: source)
+                let rendered = try chat.render(context: context, addGenerationPrompt: addGenerationPrompt,
+                                               bosToken: config.bosToken, eosToken: config.eosToken)
+                FileHandle.standardOutput.write(Data(rendered.utf8))
+            }
+        }
+    }
+}
