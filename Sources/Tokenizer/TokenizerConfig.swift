@@ -3,16 +3,20 @@ import Foundation
 /// The parts of a Hugging Face `tokenizer_config.json` that decide what a chat model sees: its special tokens,
 /// whether BOS/EOS are added on encode, the maximum length, the chat template(s) and the added tokens by id.
 public struct TokenizerConfig {
-    /// `bos_token`, `eos_token`, `pad_token`, `unk_token`: the token text (an AddedToken object's `content`), nil
-    /// when absent or null.
+    /// `bos_token`: the token text (an AddedToken object's `content`), nil when absent or null; templates see it as
+    /// `bos_token`.
     public var bosToken: String?
+    /// `eos_token`, read like `bosToken`; templates see it as `eos_token`.
     public var eosToken: String?
+    /// `pad_token`, read like `bosToken`.
     public var padToken: String?
+    /// `unk_token`, read like `bosToken`.
     public var unkToken: String?
     /// `additional_special_tokens`, as text.
     public var additionalSpecialTokens: [String]
-    /// `add_bos_token` / `add_eos_token`; nil when the file does not say.
+    /// `add_bos_token`: whether encoding prepends BOS; nil when the file does not say.
     public var addBosToken: Bool?
+    /// `add_eos_token`: whether encoding appends EOS; nil when the file does not say.
     public var addEosToken: Bool?
     /// `model_max_length`; HF writes about 1e30 for "no limit", which becomes `Int.max`.
     public var modelMaxLength: Int?

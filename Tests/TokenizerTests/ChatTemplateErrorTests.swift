@@ -70,4 +70,22 @@ final class ChatTemplateErrorTests: XCTestCase {
             XCTAssertEqual(error as? ChatTemplateError, .render(line: 1, message: "integer division or modulo by zero"))
         }
     }
+
+    func testRunawayTemplatesStopWithAnErrorInsteadOfCrashing() throws {
+        let cases: [(String, String)] = [
+            ("{{ 2 ** 64 }}", "chat template line 1: integer overflow in 2 ** 64"),
+            ("{{ 9223372036854775807 + 1 }}", "chat template line 1: integer overflow in 9223372036854775807 + 1"),
+            ("{{ 'ab' * 1000000000 }}", "chat template line 1: repetition by 1000000000 is too large"),
+            ("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}\n{{ f(0) }}", "nests more than 100 calls deep"),
+            ("{{ range(100000000000) | length }}", "chat template line 1: range() of 100000000000 items is too large"),
+        ]
+        for (source, message) in cases {
+            let t = try ChatTemplate(source: source)
+            XCTAssertThrowsError(try t.render(context: [:]), source) { error in
+                XCTAssertTrue("\(error)".contains(message), "'\(error)' lacks '\(message)'")
+            }
+        }
+        XCTAssertEqual(try ChatTemplate(source: "{{ 2 ** 62 }} {{ -7 // 2 }} {{ 7 % -3 }}").render(context: [:]),
+                       "4611686018427387904 -4 -2")
+    }
 }

@@ -120,6 +120,8 @@ public final class ChatTemplate {
             default: throw JinjaFailure("range() takes 1 to 3 arguments")
             }
             guard step != 0 else { throw JinjaFailure("range() arg 3 must not be zero") }
+            let count = (Double(stop) - Double(start)) / Double(step)
+            guard count <= 10_000_000 else { throw JinjaFailure("range() of \(Int(min(count, 9e18))) items is too large") }
             return .list(Swift.stride(from: start, to: stop, by: step).map { .int($0) })
         })
         return g

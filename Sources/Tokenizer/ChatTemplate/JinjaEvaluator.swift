@@ -8,6 +8,8 @@ private enum LoopControl: Error { case breakLoop, continueLoop }
 final class JinjaEvaluator {
     private var frames: [[String: JinjaValue]]
     private(set) var output = ""
+    /// Nested macro calls; a runaway recursion stops with an error instead of overflowing the stack.
+    private var macroDepth = 0
 
     init(globals: [String: JinjaValue]) { frames = [globals] }
 
@@ -134,10 +136,12 @@ final class JinjaEvaluator {
             for key in kwargs.keys where !parameters.contains(where: { $0.0 == key }) {
                 throw JinjaFailure("macro '\(name)' takes no keyword argument '\(key)'")
             }
+            guard self.macroDepth < 100 else { throw JinjaFailure("macro '\(name)' nests more than 100 calls deep") }
             let savedFrames = self.frames, savedOutput = self.output
             self.frames = [self.frames[0], frame]
             self.output = ""
-            defer { self.frames = savedFrames; self.output = savedOutput }
+            self.macroDepth += 1
+            defer { self.frames = savedFrames; self.output = savedOutput; self.macroDepth -= 1 }
             try self.run(body)
             return .string(self.output)
         }
@@ -204,7 +208,7 @@ final class JinjaEvaluator {
             let v = try eval(operand)
             if op == "+" { guard v.numericValue != nil else { throw JinjaFailure("bad operand type for unary +: '\(v.typeName)'") }; return v }
             switch v {
-            case let .int(i): return .int(-i)
+            case let .int(i): return i == Int.min ? .float(-Double(i)) : .int(-i)
             case let .bool(b): return .int(b ? -1 : 0)
             case let .float(d): return .float(-d)
             default: throw JinjaFailure("bad operand type for unary -: '\(v.typeName)'")

@@ -94,11 +94,11 @@ enum JinjaFilters {
             switch v {
             case let .int(i): return .int(i)
             case let .bool(b): return .int(b ? 1 : 0)
-            case let .float(d): return d.isFinite ? .int(Int(d)) : fallback
+            case let .float(d): return abs(d) < 9e18 ? .int(Int(d)) : fallback
             case let .string(s):
                 let t = JinjaMethods.strip(s, chars: nil).replacingOccurrences(of: "_", with: "")
                 if let i = Int(t) { return .int(i) }
-                if let d = Double(t), d.isFinite { return .int(Int(d)) }
+                if let d = Double(t), abs(d) < 9e18 { return .int(Int(d)) }
                 return fallback
             default: return fallback
             }
@@ -115,7 +115,7 @@ enum JinjaFilters {
         }
         f["abs"] = { v, _, _, _ in
             switch v {
-            case let .int(i): return .int(abs(i))
+            case let .int(i): return i == Int.min ? .float(-Double(i)) : .int(abs(i))
             case let .bool(b): return .int(b ? 1 : 0)
             case let .float(d): return .float(abs(d))
             default: throw JinjaFailure("bad operand type for abs(): '\(v.typeName)'")

@@ -11,30 +11,49 @@ enum JinjaOperators {
         case let ("+", .string(x), .string(y)): return .string(x + y)
         case let ("+", .list(x), .list(y)): return .list(x + y)
         case let ("*", .string(x), _) where b.integerValue != nil:
-            return .string(String(repeating: x, count: max(0, b.integerValue!)))
+            return .string(String(repeating: x, count: try repetitions(b.integerValue!, x.utf8.count)))
         case let ("*", .list(x), _) where b.integerValue != nil:
-            return .list(Array(repeating: x, count: max(0, b.integerValue!)).flatMap { $0 })
+            return .list(Array(repeating: x, count: try repetitions(b.integerValue!, x.count)).flatMap { $0 })
         case let ("%", .string(x), _): return .string(try percentFormat(x, b))
         default: break
         }
         if let i = a.integerValue, let j = b.integerValue {
+            // Python's ints are unbounded; ours are 64-bit, so an overflow is an error rather than a wrong number.
+            func checked(_ r: (partialValue: Int, overflow: Bool)) throws -> JinjaValue {
+                if r.overflow { throw JinjaFailure("integer overflow in \(i) \(op) \(j)") }
+                return .int(r.partialValue)
+            }
             switch op {
-            case "+": return .int(i + j)
-            case "-": return .int(i - j)
-            case "*": return .int(i * j)
+            case "+": return try checked(i.addingReportingOverflow(j))
+            case "-": return try checked(i.subtractingReportingOverflow(j))
+            case "*": return try checked(i.multipliedReportingOverflow(by: j))
             case "/":
                 guard j != 0 else { throw JinjaFailure("division by zero") }
                 return .float(Double(i) / Double(j))
-            case "//":
+            case "//", "%":
                 guard j != 0 else { throw JinjaFailure("integer division or modulo by zero") }
-                return .int(Int((Double(i) / Double(j)).rounded(.down)))
-            case "%":
-                guard j != 0 else { throw JinjaFailure("integer division or modulo by zero") }
-                let r = i % j
-                return .int(r != 0 && (r < 0) != (j < 0) ? r + j : r)
+                let q = i.dividedReportingOverflow(by: j), r = i.remainderReportingOverflow(dividingBy: j)
+                if q.overflow || r.overflow { throw JinjaFailure("integer overflow in \(i) \(op) \(j)") }
+                let adjust = r.partialValue != 0 && (r.partialValue < 0) != (j < 0)
+                if op == "%" { return .int(adjust ? r.partialValue + j : r.partialValue) }
+                return .int(adjust ? q.partialValue - 1 : q.partialValue)
             case "**":
-                if j >= 0 { var r = 1; for _ in 0..<j { r *= i }; return .int(r) }
-                return .float(pow(Double(i), Double(j)))
+                if j < 0 { return .float(pow(Double(i), Double(j))) }
+                var result = 1, base = i, exponent = j
+                while exponent > 0 {
+                    if exponent & 1 == 1 {
+                        let m = result.multipliedReportingOverflow(by: base)
+                        if m.overflow { throw JinjaFailure("integer overflow in \(i) ** \(j)") }
+                        result = m.partialValue
+                    }
+                    exponent >>= 1
+                    if exponent > 0 {
+                        let m = base.multipliedReportingOverflow(by: base)
+                        if m.overflow { throw JinjaFailure("integer overflow in \(i) ** \(j)") }
+                        base = m.partialValue
+                    }
+                }
+                return .int(result)
             default: break
             }
         }
@@ -60,6 +79,13 @@ enum JinjaOperators {
         throw JinjaFailure("unsupported operand type(s) for \(op): '\(a.typeName)' and '\(b.typeName)'")
     }
 
+    /// A repeat count for `text * n`, refusing results past 100 million elements (a template bug, not a prompt).
+    private static func repetitions(_ n: Int, _ size: Int) throws -> Int {
+        guard n > 0 else { return 0 }
+        if size > 0, n > 100_000_000 / size { throw JinjaFailure("repetition by \(n) is too large") }
+        return n
+    }
+
     /// `'%s and %d' % (a, b)` with `%s`, `%d`, `%i`, `%r` and `%%`.
     private static func percentFormat(_ format: String, _ values: JinjaValue) throws -> String {
         var args: [JinjaValue]
@@ -76,8 +102,8 @@ enum JinjaOperators {
             case "s": out += v.pythonString
             case "r": out += v.pythonRepr
             case "d", "i":
-                guard let n = v.numericValue else { throw JinjaFailure("%d format: a number is required, not \(v.typeName)") }
-                out += String(Int(n))
+                guard let n = v.numericValue, abs(n) < 9e18 else { throw JinjaFailure("%d format: a number is required, not \(v.typeName)") }
+                out += String(v.integerValue ?? Int(n))
             default: throw JinjaFailure("unsupported format character '\(spec)'")
             }
         }
