@@ -25,9 +25,14 @@ public struct TokenizerConfig {
     /// `added_tokens_decoder`, sorted by id.
     public var addedTokens: [AddedToken]
 
-    /// The template `apply_chat_template` uses without a name: "default" (or the only one there is).
-    public var chatTemplate: String? {
-        chatTemplates["default"] ?? (chatTemplates.count == 1 ? chatTemplates.values.first : nil)
+    /// The template `apply_chat_template` uses when not given one: a plain `chat_template`, or the one named
+    /// "default" in the list form.
+    public var chatTemplate: String? { chatTemplates["default"] }
+
+    /// The template transformers picks for a call with or without tools: "tool_use" when there are tools and the
+    /// config names one, else `chatTemplate`.
+    public func chatTemplate(withTools: Bool) -> String? {
+        (withTools ? chatTemplates["tool_use"] : nil) ?? chatTemplate
     }
 
     /// Reads and parses `tokenizer_config.json` at `path`.
@@ -140,9 +145,9 @@ public struct TokenizerConfig {
         }
     }
 
-    /// The parsed default chat template, or nil when the config has none.
-    public func makeChatTemplate(named name: String? = nil) throws -> ChatTemplate? {
-        guard let source = name.map({ chatTemplates[$0] }) ?? chatTemplate else { return nil }
+    /// The parsed chat template (`named`, else the one for `withTools`), or nil when the config has none.
+    public func makeChatTemplate(named name: String? = nil, withTools: Bool = false) throws -> ChatTemplate? {
+        guard let source = name.map({ chatTemplates[$0] }) ?? chatTemplate(withTools: withTools) else { return nil }
         return try ChatTemplate(source: source)
     }
 

@@ -24,6 +24,26 @@ extension TokenizerCommand {
                 let configPath = (model as NSString).appendingPathComponent("tokenizer_config.json")
                 guard FileManager.default.fileExists(atPath: configPath) else { throw CLIError("\(configPath): file not found") }
                 let config = try TokenizerConfig(contentsOfFile: configPath)
+                guard let text = try? String(contentsOfFile: messages, encoding: .utf8) else {
+                    throw CLIError("\(messages): cannot read the messages file")
+                }
+                var conversation: [JinjaValue]
+                var extra: [String: JinjaValue] = [:]
+                var tools: JinjaValue?
+                switch try JinjaValue.parseJSON(text, what: messages) {
+                case let .list(list): conversation = list
+                case let .dict(d):
+                    guard case let .list(list)? = d["messages"] else { throw CLIError("\(messages): field 'messages' must be a list") }
+                    conversation = list
+                    tools = d["tools"]
+                    for e in d.entries where e.key != "messages" && e.key != "tools" { extra[e.key] = e.value }
+                default: throw CLIError("\(messages): must hold a JSON array of messages or an object with 'messages'")
+                }
+                for variable in variables {
+                    guard let eq = variable.firstIndex(of: "=") else { throw CLIError("--var \(variable): expected name=JSON") }
+                    let name = String(variable[..<eq]), value = String(variable[variable.index(after: eq)...])
+                    extra[name] = (try? JinjaValue.parseJSON(value, what: "--var \(name)")) ?? .string(value)
+                }
                 let jinjaPath = (model as NSString).appendingPathComponent("chat_template.jinja")
                 let source: String
                 if template == nil, let text = try? String(contentsOfFile: jinjaPath, encoding: .utf8) {
@@ -34,28 +54,14 @@ extension TokenizerCommand {
                     }
                     source = named
                 } else {
-                    guard let fallback = config.chatTemplate else { throw CLIError("\(configPath): the config has no chat_template") }
-                    source = fallback
-                }
-                guard let text = try? String(contentsOfFile: messages, encoding: .utf8) else {
-                    throw CLIError("\(messages): cannot read the messages file")
-                }
-                var context: [String: JinjaValue] = [:]
-                switch try JinjaValue.parseJSON(text, what: messages) {
-                case let .list(list): context["messages"] = .list(list)
-                case let .dict(d):
-                    guard case .list? = d["messages"] else { throw CLIError("\(messages): field 'messages' must be a list") }
-                    for e in d.entries { context[e.key] = e.value }
-                default: throw CLIError("\(messages): must hold a JSON array of messages or an object with 'messages'")
-                }
-                for variable in variables {
-                    guard let eq = variable.firstIndex(of: "=") else { throw CLIError("--var \(variable): expected name=JSON") }
-                    let name = String(variable[..<eq]), value = String(variable[variable.index(after: eq)...])
-                    context[name] = (try? JinjaValue.parseJSON(value, what: "--var \(name)")) ?? .string(value)
+                    guard let chosen = config.chatTemplate(withTools: tools != nil) else {
+                        throw CLIError("\(configPath): the config has no default chat_template")
+                    }
+                    source = chosen
                 }
                 let chat = try ChatTemplate(source: source)
-                let rendered = try chat.render(context: context, addGenerationPrompt: addGenerationPrompt,
-                                               bosToken: config.bosToken, eosToken: config.eosToken)
+                let rendered = try chat.render(messages: conversation, addGenerationPrompt: addGenerationPrompt,
+                                               bosToken: config.bosToken, eosToken: config.eosToken, tools: tools, extra: extra)
                 FileHandle.standardOutput.write(Data(rendered.utf8))
             }
         }

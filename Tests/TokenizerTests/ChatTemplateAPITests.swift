@@ -48,4 +48,17 @@ final class ChatTemplateAPITests: XCTestCase {
             XCTAssertEqual("\(error)", "m.json: field 'line 1' invalid value ''")
         }
     }
+
+    func testConversationChecksAndReasoningAliases() throws {
+        let t = try ChatTemplate(source: "{% for m in messages %}{{ m | tojson }}{% endfor %}")
+        XCTAssertThrowsError(try t.render(messages: [JinjaValue]())) { error in
+            XCTAssertEqual("\(error)", "chat template input: cannot apply a chat template to an empty conversation")
+        }
+        XCTAssertThrowsError(try t.render(messages: [JinjaValue.string("hi")])) { error in
+            XCTAssertEqual(error as? ChatTemplateError, .invalidInput("message 0 must be a dict, not str"))
+        }
+        let message = try JinjaValue.parseJSON(#"{"role": "assistant", "content": "a", "tool_calls": null, "reasoning": "r"}"#)
+        XCTAssertEqual(try t.render(messages: [message]),
+                       #"{"thinking": "r", "role": "assistant", "content": "a", "reasoning": "r", "reasoning_content": "r"}"#)
+    }
 }

@@ -18,13 +18,14 @@ final class ChatTemplateParityTests: XCTestCase {
             if templates[name] == nil {
                 templates[name] = try ChatTemplate(source: try Fixture.text("chat_templates/\(name).jinja"))
             }
-            var context: [String: JinjaValue] = [:]
-            for e in extra.entries { context[e.key] = e.value }
-            context["messages"] = messages
+            guard case let .list(conversation) = messages else { return XCTFail("bad messages") }
+            var variables: [String: JinjaValue] = [:]
+            for e in extra.entries where e.key != "tools" { variables[e.key] = e.value }
             func token(_ key: String) -> String? { if case let .string(s)? = c[key] { return s } else { return nil } }
             let render = {
-                try templates[name]!.render(context: context, addGenerationPrompt: c["add_generation_prompt"]?.isTruthy ?? false,
-                                            bosToken: token("bos_token"), eosToken: token("eos_token"))
+                try templates[name]!.render(messages: conversation, addGenerationPrompt: c["add_generation_prompt"]?.isTruthy ?? false,
+                                            bosToken: token("bos_token"), eosToken: token("eos_token"), tools: extra["tools"],
+                                            extra: variables)
             }
             if case let .string(expected)? = c["expected"] {
                 let got = try render()

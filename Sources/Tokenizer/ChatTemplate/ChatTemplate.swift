@@ -41,33 +41,56 @@ public final class ChatTemplate {
         try ChatTemplate.checkNames(nodes)
     }
 
-    /// Renders a conversation. `messages` are dicts as in transformers (keys whose value is nil/NSNull are dropped,
-    /// as transformers does); `tools` become the `tools` variable; `extra` adds or overrides variables (e.g.
-    /// `enable_thinking`, `date_string`). A nil `bosToken`/`eosToken` leaves that variable undefined, as a
-    /// tokenizer without that token does. Dictionary key order is not defined for `[String: Any]`; pass
-    /// `JinjaValue`s (e.g. from `JinjaValue.parseJSON`) through `render(context:)` when order matters for `tojson`.
+    /// Renders a conversation given as Foundation dictionaries (e.g. from `JSONSerialization`); see
+    /// `render(messages: [JinjaValue] …)`. `[String: Any]` has no key order, so keys are sorted; build `JinjaValue`s
+    /// (e.g. with `JinjaValue.parseJSON`) when a template prints whole messages with `tojson`.
     public func render(messages: [[String: Any]], addGenerationPrompt: Bool = false, bosToken: String? = nil,
                        eosToken: String? = nil, tools: [[String: Any]]? = nil, extra: [String: Any] = [:]) throws -> String {
-        var context: [String: JinjaValue] = [:]
-        context["messages"] = .list(try messages.map { m in
-            .dict(JinjaDict(try m.keys.sorted().compactMap { k in
-                let v = m[k]!
-                if v is NSNull { return nil }
-                return (k, try JinjaValue(any: v))
-            }))
+        try render(messages: try messages.map { try JinjaValue(any: $0) }, addGenerationPrompt: addGenerationPrompt,
+                   bosToken: bosToken, eosToken: eosToken, tools: try tools.map { try JinjaValue(any: $0) },
+                   extra: try extra.mapValues { try JinjaValue(any: $0) })
+    }
+
+    /// Renders typed messages; see `render(messages: [JinjaValue] …)`.
+    public func render(messages: [ChatMessage], addGenerationPrompt: Bool = false, bosToken: String? = nil,
+                       eosToken: String? = nil, tools: JinjaValue? = nil, extra: [String: JinjaValue] = [:]) throws -> String {
+        try render(messages: messages.map(\.value), addGenerationPrompt: addGenerationPrompt, bosToken: bosToken,
+                   eosToken: eosToken, tools: tools, extra: extra)
+    }
+
+    /// Renders a conversation the way `apply_chat_template(messages, tools=…, add_generation_prompt=…, **extra)`
+    /// does: an empty conversation is refused, keys whose value is None are dropped from each message, and a
+    /// message's reasoning given as `reasoning_content`, `thinking` or `reasoning` is copied to `thinking` and
+    /// `reasoning_content` (transformers 5 does both so templates find it under the name they read). A nil
+    /// `bosToken`/`eosToken` leaves that variable undefined, as for a tokenizer without that token; `extra` adds or
+    /// overrides variables (`enable_thinking`, `date_string`, …).
+    public func render(messages: [JinjaValue], addGenerationPrompt: Bool = false, bosToken: String? = nil,
+                       eosToken: String? = nil, tools: JinjaValue? = nil, extra: [String: JinjaValue] = [:]) throws -> String {
+        guard !messages.isEmpty else {
+            throw ChatTemplateError.invalidInput("cannot apply a chat template to an empty conversation")
+        }
+        var context = extra
+        context["messages"] = .list(try messages.enumerated().map { i, m in
+            guard case let .dict(d) = m else {
+                throw ChatTemplateError.invalidInput("message \(i) must be a dict, not \(m.typeName)")
+            }
+            return .dict(ChatTemplate.normalized(d))
         })
-        if let tools { context["tools"] = try JinjaValue(any: tools) }
-        for (k, v) in extra { context[k] = try JinjaValue(any: v) }
+        if let tools { context["tools"] = tools }
         return try render(context: context, addGenerationPrompt: addGenerationPrompt, bosToken: bosToken, eosToken: eosToken)
     }
 
-    /// Renders typed messages; see `render(messages:…)` for the other arguments.
-    public func render(messages: [ChatMessage], addGenerationPrompt: Bool = false, bosToken: String? = nil,
-                       eosToken: String? = nil, tools: JinjaValue? = nil, extra: [String: JinjaValue] = [:]) throws -> String {
-        var context = extra
-        context["messages"] = .list(messages.map(\.value))
-        if let tools { context["tools"] = tools }
-        return try render(context: context, addGenerationPrompt: addGenerationPrompt, bosToken: bosToken, eosToken: eosToken)
+    /// transformers' message clean-up before rendering: None values dropped, reasoning aliased.
+    private static func normalized(_ message: JinjaDict) -> JinjaDict {
+        var d = JinjaDict(message.entries.filter { if case .none = $0.value { return false } else { return true } })
+        let reasoning = ["reasoning_content", "thinking", "reasoning"].lazy.compactMap { d[$0] }.first
+        guard let reasoning else { return d }
+        // {"thinking": r, **message, "reasoning_content": r}: `thinking` comes first unless the message has it.
+        var aliased = JinjaDict([("thinking", reasoning)])
+        for e in d.entries { aliased[e.key] = e.value }
+        aliased["reasoning_content"] = reasoning
+        d = aliased
+        return d
     }
 
     /// Renders with template variables given as values (`messages`, `tools` and anything else); the special tokens

@@ -8,6 +8,8 @@ public enum ChatTemplateError: Error, CustomStringConvertible, Equatable {
     case unknownFilter(name: String, line: Int)
     /// A test (`x is NAME`) the template uses does not exist.
     case unknownTest(name: String, line: Int)
+    /// The conversation or variables handed to the template are unusable (empty, a message that is not a dict, …).
+    case invalidInput(String)
     /// The template called `raise_exception(message)`: the message is the template author's, shown verbatim.
     case raised(String)
 
@@ -18,6 +20,7 @@ public enum ChatTemplateError: Error, CustomStringConvertible, Equatable {
         case let .render(line, message): return "chat template line \(line): \(message)"
         case let .unknownFilter(name, line): return "chat template line \(line): no filter named '\(name)'"
         case let .unknownTest(name, line): return "chat template line \(line): no test named '\(name)'"
+        case let .invalidInput(message): return "chat template input: \(message)"
         case let .raised(message): return message
         }
     }

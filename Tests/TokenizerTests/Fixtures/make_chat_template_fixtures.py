@@ -33,6 +33,11 @@ SYSTEM = {"role": "system", "content": "  You are a terse assistant. Réponds en
 ASSISTANT = {"role": "assistant", "content": "I am a tiny model.\nNice to meet you!"}
 USER2 = {"role": "user", "content": "What is 2 + 2? Answer with \"quotes\" and a backslash \\."}
 THINKING = {"role": "assistant", "content": "<think>\nThe user greets me.\n</think>\n\nHi there!"}
+# Reasoning as a separate field, under the standard name and under the older name transformers aliases.
+REASONING = {"role": "assistant", "content": "Hi there!", "reasoning_content": "Greet back."}
+REASONING_OLD_NAME = {"role": "assistant", "content": "Hi there!", "reasoning": "Greet back briefly."}
+# A key whose value is None: apply_chat_template drops it, so `'tool_calls' in message` is false.
+NONE_FIELD = {"role": "assistant", "content": "Plain answer.", "tool_calls": None}
 
 TOOLS = [{
     "type": "function",
@@ -93,6 +98,8 @@ def cases_for(name):
         extras += [("thinking_off", {"enable_thinking": False}), ("thinking_on", {"enable_thinking": True})]
         conversations["thinking_history"] = [USER, THINKING, USER2]
         conversations["thinking_last"] = [USER, THINKING]
+        conversations["reasoning_field"] = [USER, REASONING]
+        conversations["reasoning_old_name"] = [USER, REASONING_OLD_NAME]
     if name.startswith("llama"):
         extras = [("dated", {"date_string": "01 Dec 2026"})]
     if name in ("qwen3", "qwen2.5-instruct"):
@@ -105,6 +112,7 @@ def cases_for(name):
         extras_tools = None
     if name.startswith("llama"):
         conversations["tool_round"] = [USER, TOOL_CALL, IPYTHON_RESULT]
+        conversations["none_field"] = [USER, NONE_FIELD]
     if name == "llama-3.1-instruct":
         conversations["builtin_tools"] = [SYSTEM, USER, SEARCH_CALL, TOOL_RESULT]
     out = []
