@@ -77,6 +77,7 @@ enum JinjaAccess {
             let chars = Array(s)
             return .string(String(try indices(chars.count).map { chars[$0] }))
         case let .undefined(hint): throw JinjaFailure(hint)
+        // Jinja compiles a slice to a plain Python subscript (no lenient lookup), so this is a TypeError there too.
         default: throw JinjaFailure("'\(base.typeName)' object is not subscriptable")
         }
     }

@@ -154,8 +154,10 @@ enum JinjaFilters {
             if case let .string(s)? = width { prefix = s } else { prefix = String(repeating: " ", count: width?.integerValue ?? 4) }
             let first = arg(args, kwargs, 1, "first")?.isTruthy ?? false
             let blank = arg(args, kwargs, 2, "blank")?.isTruthy ?? false
-            // Jinja appends a newline before splitting, so a trailing newline survives and the last line counts.
-            var lines = (text(v) + "\n").components(separatedBy: "\n")
+            // Jinja appends a newline before splitting, so a trailing newline survives and the last line counts;
+            // that `s += "\n"` is also why a non-string fails.
+            guard case let .string(source) = v else { throw JinjaFailure("indent needs a string, not \(v.typeName)") }
+            var lines = (source + "\n").components(separatedBy: "\n")
             lines.removeLast()
             var result: String
             if blank {
@@ -186,7 +188,8 @@ enum JinjaFilters {
         f["e"] = escape
         f["escape"] = escape
         f["map"] = { v, args, kwargs, evaluator in
-            let items = try v.iterated()
+            // Jinja's map, select and friends skip a falsy input (`if value:`) before iterating it.
+            let items = v.isTruthy ? try v.iterated() : []
             if let attribute = kwargs["attribute"] {
                 let fallback = kwargs["default"]
                 return .list(try items.map { item in
@@ -216,7 +219,7 @@ enum JinjaFilters {
                     test = t
                     testArgs = Array(rest)
                 }
-                return .list(try v.iterated().filter { item in
+                return .list(try (v.isTruthy ? v.iterated() : []).filter { item in
                     try test(try attributePath(item, path), testArgs) == keep
                 })
             }

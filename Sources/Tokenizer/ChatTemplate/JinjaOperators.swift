@@ -14,6 +14,10 @@ enum JinjaOperators {
             return .string(String(repeating: x, count: try repetitions(b.integerValue!, x.utf8.count)))
         case let ("*", .list(x), _) where b.integerValue != nil:
             return .list(Array(repeating: x, count: try repetitions(b.integerValue!, x.count)).flatMap { $0 })
+        case let ("*", _, .string(y)) where a.integerValue != nil:
+            return .string(String(repeating: y, count: try repetitions(a.integerValue!, y.utf8.count)))
+        case let ("*", _, .list(y)) where a.integerValue != nil:
+            return .list(Array(repeating: y, count: try repetitions(a.integerValue!, y.count)).flatMap { $0 })
         case let ("%", .string(x), _): return .string(try percentFormat(x, b))
         default: break
         }
@@ -107,6 +111,9 @@ enum JinjaOperators {
             default: throw JinjaFailure("unsupported format character '\(spec)'")
             }
         }
+        // A lone non-tuple right side that no specifier used is an error, as is any leftover tuple item; an empty
+        // tuple (`'100%%' % ()`) is fine.
+        if !args.isEmpty { throw JinjaFailure("not all arguments converted during string formatting") }
         return out
     }
 
@@ -134,8 +141,11 @@ enum JinjaOperators {
             return n.isEmpty || s.contains(n)
         case let .list(l): return l.contains { $0.pythonEquals(needle) }
         case let .dict(d):
-            if case let .string(k) = needle { return d[k] != nil }
-            return false
+            switch needle {
+            case let .string(k): return d[k] != nil
+            case .list, .dict, .namespace: throw JinjaFailure("unhashable type: '\(needle.typeName)'")
+            default: return false
+            }
         case let .namespace(ns):
             if case let .string(k) = needle { return ns.dict[k] != nil }
             return false

@@ -28,20 +28,10 @@ enum JinjaTests {
         t["true"] = { v, _ in if case .bool(true) = v { return true } else { return false } }
         t["false"] = { v, _ in if case .bool(false) = v { return true } else { return false } }
         t["callable"] = { v, _ in if case .function = v { return true } else { return false } }
-        t["even"] = { v, _ in
-            guard let i = v.integerValue else { throw JinjaFailure("test 'even' needs an integer, got \(v.typeName)") }
-            return i % 2 == 0
-        }
-        t["odd"] = { v, _ in
-            guard let i = v.integerValue else { throw JinjaFailure("test 'odd' needs an integer, got \(v.typeName)") }
-            return i % 2 != 0
-        }
-        t["divisibleby"] = { v, args in
-            guard let i = v.integerValue, let n = try argument(args, "divisibleby").integerValue, n != 0 else {
-                throw JinjaFailure("test 'divisibleby' needs integers")
-            }
-            return i % n == 0
-        }
+        // Jinja computes these with Python's `%`, so floats work too (2.5 is neither odd nor even).
+        t["even"] = { v, _ in try JinjaOperators.binary("%", v, .int(2)).pythonEquals(.int(0)) }
+        t["odd"] = { v, _ in try JinjaOperators.binary("%", v, .int(2)).pythonEquals(.int(1)) }
+        t["divisibleby"] = { v, args in try JinjaOperators.binary("%", v, try argument(args, "divisibleby")).pythonEquals(.int(0)) }
         let equal: Test = { v, args in v.pythonEquals(try argument(args, "equalto")) }
         t["equalto"] = equal
         t["eq"] = equal

@@ -66,10 +66,10 @@ public indirect enum JinjaValue {
         }
     }
 
-    /// Python's `repr(value)` (used inside list and dict reprs).
+    /// Python's `repr(value)` (used inside list and dict reprs, where Jinja's Undefined shows as "Undefined").
     public var pythonRepr: String {
         switch self {
-        case .undefined: return ""
+        case .undefined: return "Undefined"
         case .none: return "None"
         case let .bool(b): return b ? "True" : "False"
         case let .int(i): return String(i)
