@@ -91,6 +91,8 @@ enum JinjaFilters {
         }
         f["int"] = { v, args, kwargs, _ in
             let fallback = arg(args, kwargs, 0, "default") ?? .int(0)
+            // Python's int(Undefined) raises UndefinedError, which the filter does not catch.
+            if case let .undefined(hint) = v { throw JinjaFailure(hint) }
             switch v {
             case let .int(i): return .int(i)
             case let .bool(b): return .int(b ? 1 : 0)
@@ -105,6 +107,7 @@ enum JinjaFilters {
         }
         f["float"] = { v, args, kwargs, _ in
             let fallback = arg(args, kwargs, 0, "default") ?? .float(0)
+            if case let .undefined(hint) = v { throw JinjaFailure(hint) }
             switch v {
             case let .int(i): return .float(Double(i))
             case let .bool(b): return .float(b ? 1 : 0)
@@ -127,6 +130,10 @@ enum JinjaFilters {
             var seen: [JinjaValue] = [], out: [JinjaValue] = []
             for item in try v.iterated() {
                 let key = sortKey(try attributePath(item, attribute), caseSensitive: caseSensitive)
+                switch key {
+                case .list, .dict, .namespace: throw JinjaFailure("unhashable type: '\(key.typeName)'")
+                default: break
+                }
                 if !seen.contains(where: { $0.pythonEquals(key) }) { seen.append(key); out.append(item) }
             }
             return .list(out)

@@ -94,6 +94,9 @@ enum JinjaOperators {
     private static func percentFormat(_ format: String, _ values: JinjaValue) throws -> String {
         var args: [JinjaValue]
         if case let .list(l) = values { args = l } else { args = [values] }
+        // Python lets a mapping on the right go unused ('x' % {'a': 1} is 'x').
+        var isMapping = false
+        if case .dict = values { isMapping = true }
         var out = ""
         var chars = Array(format)[...]
         while let c = chars.popFirst() {
@@ -113,7 +116,7 @@ enum JinjaOperators {
         }
         // A lone non-tuple right side that no specifier used is an error, as is any leftover tuple item; an empty
         // tuple (`'100%%' % ()`) is fine.
-        if !args.isEmpty { throw JinjaFailure("not all arguments converted during string formatting") }
+        if !args.isEmpty, !isMapping { throw JinjaFailure("not all arguments converted during string formatting") }
         return out
     }
 
