@@ -3,8 +3,8 @@ private enum LoopControl: Error { case breakLoop, continueLoop }
 
 /// Runs a parsed template against a context, writing to `output`.
 ///
-/// Scoping follows Jinja: a `for` loop (and a macro call) gets its own frame, so `{% set %}` inside it does not leak
-/// out, while `if` shares the enclosing frame; `namespace()` objects are references and carry values out of loops.
+/// Scoping follows Jinja: each pass of a `for` loop (and each macro call) gets a fresh frame, so `{% set %}` inside
+/// it neither leaks out nor carries over to the next pass, while `if` shares the enclosing frame; `namespace()` objects are references and carry values out of loops.
 final class JinjaEvaluator {
     private var frames: [[String: JinjaValue]]
     private(set) var output = ""
@@ -87,6 +87,8 @@ final class JinjaEvaluator {
         }
         let n = items.count
         for (index, item) in items.enumerated() {
+            // Each pass starts from the enclosing scope again: a `set` in one iteration is not seen by the next.
+            frames[frames.count - 1] = [:]
             try bind(target, item, line: line)
             var loop = JinjaDict()
             loop["index"] = .int(index + 1)

@@ -1,6 +1,7 @@
 """Random expressions (fixed seed) over literals, context variables, operators, filters, tests and methods, each
 rendered as `{{ expr }}` by transformers' chat-template Jinja environment (`_compile_jinja_template`), written to
-jinja_random_cases.json for TokenizerTests/JinjaRandomTests. Lazy filters (map, select, unique, reverse) are always
+jinja_random_cases.json for TokenizerTests/JinjaRandomTests; plus random templates of text, output, comment,
+if, for and set tags with every whitespace-control variant (`{%-`, `{%+`, `-%}`, `+%}`, …). Lazy filters (map, select, unique, reverse) are always
 consumed with `| list`, as templates do, since a bare generator prints its memory address. A case where Jinja
 raised is kept as {"error": true}: ours must raise too (messages differ, so only the fact is compared).
 
@@ -62,6 +63,38 @@ def expr(rng, depth):
     return f"(not {expr(rng, depth - 1)})"
 
 
+TEXTS = ["", " ", "  ", "\n", " \n", "\n  ", "\t", "x", " y ", "\n\n", "z\n", "  w  \n  ", "\r\n", "\n\t "]
+
+
+def tag(rng, body):
+    return rng.choice(["{%", "{%-", "{%+"]) + " " + body + " " + rng.choice(["%}", "-%}", "+%}"])
+
+
+def statements(rng, depth):
+    """Random text, output, comment, if, for and set pieces, with every whitespace-control variant."""
+    out = []
+    for _ in range(rng.randint(1, 4)):
+        kind = rng.random()
+        if kind < 0.3 or depth <= 0:
+            out.append(rng.choice(TEXTS))
+        elif kind < 0.45:
+            out.append(rng.choice(["{{", "{{-"]) + " " + rng.choice(["x", "n", "loop.index", "xs | length", "'q'"])
+                       + " " + rng.choice(["}}", "-}}"]))
+        elif kind < 0.55:
+            out.append(rng.choice(["{#", "{#-"]) + " c " + rng.choice(["#}", "-#}", "+#}"]))
+        elif kind < 0.72:
+            body = tag(rng, "if " + rng.choice(["n > 3", "e", "x", "u is defined"])) + statements(rng, depth - 1)
+            if rng.random() < 0.5:
+                body += tag(rng, "else") + statements(rng, depth - 1)
+            out.append(body + tag(rng, "endif"))
+        elif kind < 0.88:
+            out.append(tag(rng, "for i in xs[:2]") + statements(rng, depth - 1) + tag(rng, "endfor"))
+        else:
+            out.append(tag(rng, "set n = n + 1"))
+        out.append(rng.choice(TEXTS))
+    return "".join(out)
+
+
 def render(env, source):
     try:
         # A fresh copy each time: Jinja's indent filter on a list extends it in place (`s += "\n"`).
@@ -81,10 +114,19 @@ def main():
         seen.add(source)
         rendered, error = render(env, source)
         cases.append({"template": source, "error": True} if error else {"template": source, "expected": rendered})
+    templates, seen = [], set()
+    while len(templates) < 800:
+        source = statements(rng, 3)
+        if source in seen:
+            continue
+        seen.add(source)
+        rendered, error = render(env, source)
+        templates.append({"template": source, "error": True} if error else {"template": source, "expected": rendered})
     with open(os.path.join(HERE, "jinja_random_cases.json"), "w", encoding="utf-8") as f:
-        json.dump({"context": CONTEXT, "cases": cases}, f, ensure_ascii=False, indent=0)
+        json.dump({"context": CONTEXT, "cases": cases, "templates": templates}, f, ensure_ascii=False, indent=0)
         f.write("\n")
-    print(len(cases), "cases,", sum("error" in c for c in cases), "raise")
+    print(len(cases), "cases,", sum("error" in c for c in cases), "raise;", len(templates), "templates,",
+          sum("error" in c for c in templates), "raise")
 
 
 if __name__ == "__main__":
