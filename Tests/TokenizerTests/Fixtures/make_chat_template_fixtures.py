@@ -25,6 +25,7 @@ SPECIALS = {
     "llama-3.2-instruct": ("<|begin_of_text|>", "<|eot_id|>"),
     "gemma-2-it": ("<bos>", "<eos>"),
     "mistral-instruct-v0.1": ("<s>", "</s>"),
+    "mistral-nemo-instruct-2407": ("<s>", "</s>"),
     "zephyr-tinyllama": ("<s>", "</s>"),
 }
 
@@ -110,6 +111,12 @@ def cases_for(name):
         extras_tools = {"tools": TOOLS, "date_string": "01 Dec 2026"}
     else:
         extras_tools = None
+    if name == "mistral-nemo-instruct-2407":
+        with_id = {**TOOL_CALL, "tool_calls": [{**TOOL_CALL["tool_calls"][0], "id": "call00042"}]}
+        conversations["tools"] = [SYSTEM, USER, with_id, {**TOOL_RESULT, "tool_call_id": "call00042"}, ASSISTANT, USER2]
+        extras_tools = {"tools": TOOLS}
+        conversations["bad_tool_id"] = [USER, {**TOOL_CALL, "tool_calls": [{**TOOL_CALL["tool_calls"][0], "id": "x"}]}]
+        conversations["not_alternating"] = [USER, USER2]
     if name.startswith("llama"):
         conversations["tool_round"] = [USER, TOOL_CALL, IPYTHON_RESULT]
         conversations["none_field"] = [USER, NONE_FIELD]
