@@ -51,9 +51,18 @@ enum JinjaFilters {
         f["length"] = length
         f["count"] = length
         f["tojson"] = { v, args, kwargs, _ in
-            let indent = arg(args, kwargs, 0, "indent")?.integerValue
-            let sortKeys = kwargs["sort_keys"]?.isTruthy ?? false
-            return .string(try JinjaJSON.dumps(v, indent: indent, sortKeys: sortKeys))
+            // transformers' signature: tojson(ensure_ascii=False, indent=None, separators=None, sort_keys=False).
+            let ensureASCII = arg(args, kwargs, 0, "ensure_ascii")?.isTruthy ?? false
+            let indent = arg(args, kwargs, 1, "indent")?.integerValue ?? kwargs["indent"]?.integerValue
+            var separators: (String, String)?
+            if let sep = arg(args, kwargs, 2, "separators"), !sep.pythonEquals(.none) {
+                guard case let .list(pair) = sep, pair.count == 2, case let .string(a) = pair[0], case let .string(b) = pair[1] else {
+                    throw JinjaFailure("tojson separators must be a pair of strings")
+                }
+                separators = (a, b)
+            }
+            let sortKeys = arg(args, kwargs, 3, "sort_keys")?.isTruthy ?? false
+            return .string(try JinjaJSON.dumps(v, indent: indent, sortKeys: sortKeys, separators: separators, ensureASCII: ensureASCII))
         }
         f["string"] = { v, _, _, _ in .string(text(v)) }
         let defaultFilter: Filter = { v, args, kwargs, _ in

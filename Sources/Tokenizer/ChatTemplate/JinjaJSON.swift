@@ -5,13 +5,27 @@ import Foundation
 /// indent). In: a small parser that keeps object key order (Foundation's does not), so messages and tools read
 /// from JSON render their keys in the order they were written.
 enum JinjaJSON {
-    static func dumps(_ v: JinjaValue, indent: Int?, sortKeys: Bool = false) throws -> String {
+    /// Python's `json.dumps`: `separators` default to `", "`/`": "` without an indent and `","`/`": "` with one;
+    /// `ensureASCII` escapes every non-ASCII character as `\uXXXX` (surrogate pairs above U+FFFF).
+    static func dumps(_ v: JinjaValue, indent: Int?, sortKeys: Bool = false, separators: (String, String)? = nil,
+                      ensureASCII: Bool = false) throws -> String {
         var out = ""
-        try write(v, indent: indent, sortKeys: sortKeys, level: 0, into: &out)
+        let style = Style(indent: indent, sortKeys: sortKeys,
+                          itemSeparator: separators?.0 ?? (indent == nil ? ", " : ","),
+                          keySeparator: separators?.1 ?? ": ", ensureASCII: ensureASCII)
+        try write(v, style, level: 0, into: &out)
         return out
     }
 
-    private static func write(_ v: JinjaValue, indent: Int?, sortKeys: Bool, level: Int, into out: inout String) throws {
+    private struct Style {
+        let indent: Int?
+        let sortKeys: Bool
+        let itemSeparator: String
+        let keySeparator: String
+        let ensureASCII: Bool
+    }
+
+    private static func write(_ v: JinjaValue, _ style: Style, level: Int, into out: inout String) throws {
         switch v {
         case .none: out += "null"
         case let .bool(b): out += b ? "true" : "false"
@@ -19,14 +33,14 @@ enum JinjaJSON {
         case let .float(d):
             if d.isNaN { out += "NaN" } else if d.isInfinite { out += d < 0 ? "-Infinity" : "Infinity" }
             else { out += JinjaValue.pythonFloatRepr(d) }
-        case let .string(s): out += quote(s)
+        case let .string(s): out += quote(s, ensureASCII: style.ensureASCII)
         case let .list(items):
-            try container(items.map { item in { (o: inout String) in try write(item, indent: indent, sortKeys: sortKeys, level: level + 1, into: &o) } },
-                          open: "[", close: "]", indent: indent, level: level, into: &out)
+            try container(items.map { item in { (o: inout String) in try write(item, style, level: level + 1, into: &o) } },
+                          open: "[", close: "]", style, level: level, into: &out)
         case let .dict(d):
-            try writeObject(d, indent: indent, sortKeys: sortKeys, level: level, into: &out)
+            try writeObject(d, style, level: level, into: &out)
         case let .namespace(ns):
-            try writeObject(ns.dict, indent: indent, sortKeys: sortKeys, level: level, into: &out)
+            try writeObject(ns.dict, style, level: level, into: &out)
         case .undefined:
             throw JinjaFailure("Object of type Undefined is not JSON serializable")
         case .function:
@@ -34,29 +48,29 @@ enum JinjaJSON {
         }
     }
 
-    private static func writeObject(_ d: JinjaDict, indent: Int?, sortKeys: Bool, level: Int, into out: inout String) throws {
+    private static func writeObject(_ d: JinjaDict, _ style: Style, level: Int, into out: inout String) throws {
         var entries = d.entries
-        if sortKeys { entries.sort { $0.key.unicodeScalars.lexicographicallyPrecedes($1.key.unicodeScalars) } }
+        if style.sortKeys { entries.sort { $0.key.unicodeScalars.lexicographicallyPrecedes($1.key.unicodeScalars) } }
         try container(entries.map { e in { (o: inout String) in
-            o += quote(e.key) + ": "
-            try write(e.value, indent: indent, sortKeys: sortKeys, level: level + 1, into: &o)
-        } }, open: "{", close: "}", indent: indent, level: level, into: &out)
+            o += quote(e.key, ensureASCII: style.ensureASCII) + style.keySeparator
+            try write(e.value, style, level: level + 1, into: &o)
+        } }, open: "{", close: "}", style, level: level, into: &out)
     }
 
-    private static func container(_ items: [(inout String) throws -> Void], open: String, close: String, indent: Int?,
+    private static func container(_ items: [(inout String) throws -> Void], open: String, close: String, _ style: Style,
                                   level: Int, into out: inout String) throws {
         out += open
         guard !items.isEmpty else { out += close; return }
-        if let indent {
+        if let indent = style.indent {
             let inner = "\n" + String(repeating: " ", count: indent * (level + 1))
             for (i, item) in items.enumerated() {
-                out += (i == 0 ? "" : ",") + inner
+                out += (i == 0 ? "" : style.itemSeparator) + inner
                 try item(&out)
             }
             out += "\n" + String(repeating: " ", count: indent * level) + close
         } else {
             for (i, item) in items.enumerated() {
-                if i > 0 { out += ", " }
+                if i > 0 { out += style.itemSeparator }
                 try item(&out)
             }
             out += close
@@ -64,7 +78,7 @@ enum JinjaJSON {
     }
 
     /// A JSON string as Python writes it with `ensure_ascii=False`: only `"`, `\` and control characters escaped.
-    static func quote(_ s: String) -> String {
+    static func quote(_ s: String, ensureASCII: Bool = false) -> String {
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -76,7 +90,13 @@ enum JinjaJSON {
             case "\u{08}": out += "\\b"
             case "\u{0C}": out += "\\f"
             default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+                if scalar.value < 0x20 || (ensureASCII && scalar.value == 0x7F) {
+                    out += String(format: "\\u%04x", scalar.value)
+                } else if ensureASCII && scalar.value > 0x7F {
+                    for unit in String(scalar).utf16 { out += String(format: "\\u%04x", unit) }
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
             }
         }
         return out + "\""

@@ -92,6 +92,9 @@ SNIPPETS = {
     "tojson": "{{ d | tojson }}|{{ {'é': 'ü ☕', 'q': 'say \"x\"\\n\\t', 'n': none, 'f': 1.0, 'l': [1, true, false]} | tojson }}|"
               "{{ xs | tojson(indent=2) }}|{{ {} | tojson }}|{{ [] | tojson(indent=2) }}|{{ 'x' | tojson }}|"
               "{{ d | tojson(indent=4) }}|{{ 0.5 | tojson }}|{{ '\\u0001' | tojson }}",
+    "tojson_options": "{{ {'é': '☕🐈', 'b': [1, 2]} | tojson(ensure_ascii=true) }}|{{ 'ü' | tojson(true) }}|"
+                      "{{ d | tojson(separators=(',', ':')) }}|{{ d | tojson(indent=2, separators=(';', ' = ')) }}|"
+                      "{{ {'z': 1, 'a': {'y': 2, 'b': 3}} | tojson(sort_keys=true) }}|{{ '\u007f' | tojson(ensure_ascii=true) }}",
     "indent_escape": "{{ 'a\\nb\\n\\nc' | indent(2) }}|{{ 'a\\nb' | indent(4, true) }}|{{ 'a\\n\\nb\\n' | indent(2, blank=true) }}|"
                      "{{ '<a href=\"x\">&\\'' | e }}|{{ '<b>' | safe }}|{{ '<b>' | escape }}",
     "string_methods": "{{ '  x  '.strip() }}|{{ 'xxhixx'.strip('x') }}|{{ '  x'.lstrip() }}|{{ 'x  '.rstrip() }}|"
