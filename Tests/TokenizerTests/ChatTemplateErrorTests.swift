@@ -29,6 +29,7 @@ final class ChatTemplateErrorTests: XCTestCase {
         assertSyntax("{{ x ]] }}", line: 1, column: 6, mentions: "expected '}}'")
         assertSyntax("x\n{{ a ? b }}", line: 2, column: 6, mentions: "unexpected character '?'")
         assertSyntax("{% set = 3 %}", line: 1, column: 8, mentions: "expected a name after 'set'")
+        assertSyntax("ok\n {% raw %}{{ x }}", line: 2, column: 2, mentions: "missing end of raw directive")
     }
 
     func testUnknownFilterAndTestAreNamedWhenTheTemplateIsParsed() {

@@ -81,6 +81,10 @@ struct JinjaLexer {
                 try lexExpression(closing: "}", openLine: tagLine, openColumn: tagColumn)
                 lineStarting = i > 0 && s[i - 1] == "\n"
             default:
+                if try lexRaw(openLine: tagLine, openColumn: tagColumn) {
+                    lineStarting = i > 0 && s[i - 1] == "\n"
+                    continue
+                }
                 tokens.append(JinjaToken(kind: .blockBegin, line: tagLine, column: tagColumn))
                 try lexExpression(closing: "%", openLine: tagLine, openColumn: tagColumn)
                 lineStarting = i > 0 && s[i - 1] == "\n"
@@ -88,6 +92,55 @@ struct JinjaLexer {
         }
         tokens.append(JinjaToken(kind: .end, line: line, column: column))
         return tokens
+    }
+
+    /// `{% raw %}…{% endraw %}`: the body is text, tags and all. As in Jinja, `-%}` after `raw` strips the
+    /// whitespace that follows (there is no trim_blocks newline removal there), and `{%- endraw` strips before.
+    private mutating func lexRaw(openLine: Int, openColumn: Int) throws -> Bool {
+        var j = i
+        while j < s.count, s[j].properties.isWhitespace { j += 1 }
+        guard j + 3 <= s.count, String(String.UnicodeScalarView(s[j..<(j + 3)])) == "raw" else { return false }
+        j += 3
+        while j < s.count, s[j].properties.isWhitespace { j += 1 }
+        var stripAfter = false
+        if j + 2 < s.count, s[j] == "-", s[j + 1] == "%", s[j + 2] == "}" { stripAfter = true; j += 3 }
+        else if j + 1 < s.count, s[j] == "%", s[j + 1] == "}" { j += 2 }
+        else { return false }
+        if stripAfter { while j < s.count, s[j].properties.isWhitespace { j += 1 } }
+        let bodyStart = j
+        // Find `{%[-+]? endraw [-+]?%}`.
+        var k = j
+        while true {
+            guard let open = find("{%", from: k) else {
+                throw ChatTemplateError.syntax(line: openLine, column: openColumn, message: "missing end of raw directive")
+            }
+            var m = open + 2
+            let sign: Unicode.Scalar? = m < s.count && (s[m] == "-" || s[m] == "+") ? s[m] : nil
+            if sign != nil { m += 1 }
+            while m < s.count, s[m].properties.isWhitespace { m += 1 }
+            if m + 6 <= s.count, String(String.UnicodeScalarView(s[m..<(m + 6)])) == "endraw" {
+                m += 6
+                while m < s.count, s[m].properties.isWhitespace { m += 1 }
+                let closeSign: Unicode.Scalar? = m < s.count && (s[m] == "-" || s[m] == "+") ? s[m] : nil
+                let closeAt = m + (closeSign == nil ? 0 : 1)
+                if closeAt + 1 < s.count, s[closeAt] == "%", s[closeAt + 1] == "}" {
+                    var bodyEnd = open
+                    if sign == "-" {
+                        while bodyEnd > bodyStart, s[bodyEnd - 1].properties.isWhitespace { bodyEnd -= 1 }
+                    } else if sign != "+", lstripBlocks {
+                        var lineStart = open
+                        while lineStart > bodyStart, s[lineStart - 1] != "\n" { lineStart -= 1 }
+                        if lineStart > bodyStart, s[lineStart..<open].allSatisfy({ $0.properties.isWhitespace }) { bodyEnd = lineStart }
+                    }
+                    advance(to: bodyStart)
+                    emitText(from: bodyStart, to: bodyEnd)
+                    advance(to: closeAt + 2)
+                    _ = trimAfterTag(signBefore: closeSign)
+                    return true
+                }
+            }
+            k = open + 2
+        }
     }
 
     private func nextTagStart(from start: Int) -> Int? {

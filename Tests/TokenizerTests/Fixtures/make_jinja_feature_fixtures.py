@@ -109,6 +109,8 @@ SNIPPETS = {
     "undefined": "[{{ u }}]{{ u | length }}{% for x in u %}x{% endfor %}{{ u is iterable }}{{ not u }}{{ u == u2 }}"
                  "{{ u | default(5) }}{{ 'x' if u else 'y' }}{{ u ~ 'z' }}",
     "percent_format": "{{ '%s-%d' % ('a', 3) }}|{{ '%s!' % 'x' }}|{{ '100%%' % () }}",
+    "raw_block": "a {% raw %}{{ not evaluated }} {% if %}{% endraw %} b\n  {% raw -%}  \n  x {{ y }}\n  {%- endraw %}\nc\n"
+                 "{% raw %}\n  kept\n  {% endraw %}\nd",
     "generation_tag": "{% generation %}gen {{ 1 }}{% endgeneration %}",
     "truthiness": "{% for v in [0, 1, '', 'a', [], [0], {}, {'a': 1}, none, 0.0, 0.1] %}{{ 'T' if v else 'F' }}{% endfor %}",
     "raise": "{% if xs | length > 3 %}{{ raise_exception('too many: ' ~ xs | length) }}{% endif %}",
