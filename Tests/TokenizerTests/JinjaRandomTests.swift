@@ -18,7 +18,7 @@ final class JinjaRandomTests: XCTestCase {
         XCTAssertGreaterThan(raised, 400)
     }
 
-    /// 800 random templates mixing text with output, comment, if, for and set tags under every whitespace-control
+    /// 600 random templates mixing text with output, comment, if, for and set tags under every whitespace-control
     /// variant: the trim_blocks/lstrip_blocks/`-`/`+` rules must give Jinja's exact bytes.
     func testRandomWhitespaceControlAgreesWithJinja() throws {
         let root = try JinjaValue.parseJSON(try Fixture.text("jinja_random_cases.json"), what: "jinja_random_cases.json")
@@ -26,10 +26,10 @@ final class JinjaRandomTests: XCTestCase {
         else { return XCTFail("bad fixture") }
         var context: [String: JinjaValue] = [:]
         for e in contextDict.entries { context[e.key] = e.value }
-        XCTAssertEqual(templates.count, 800)
+        XCTAssertEqual(templates.count, 600)
         let (rendered, _, mismatches) = try compare(templates, context)
         XCTAssertTrue(mismatches.isEmpty, "\(mismatches.count) mismatches:\n" + mismatches.prefix(40).joined(separator: "\n"))
-        XCTAssertGreaterThan(rendered, 650)
+        XCTAssertGreaterThan(rendered, 480)
     }
 
     private func compare(_ cases: [JinjaValue], _ context: [String: JinjaValue]) throws -> (Int, Int, [String]) {

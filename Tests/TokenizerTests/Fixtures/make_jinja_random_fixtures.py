@@ -115,7 +115,7 @@ def main():
         rendered, error = render(env, source)
         cases.append({"template": source, "error": True} if error else {"template": source, "expected": rendered})
     templates, seen = [], set()
-    while len(templates) < 800:
+    while len(templates) < 600:
         source = statements(rng, 3)
         if source in seen:
             continue
@@ -123,8 +123,11 @@ def main():
         rendered, error = render(env, source)
         templates.append({"template": source, "error": True} if error else {"template": source, "expected": rendered})
     with open(os.path.join(HERE, "jinja_random_cases.json"), "w", encoding="utf-8") as f:
-        json.dump({"context": CONTEXT, "cases": cases, "templates": templates}, f, ensure_ascii=False, indent=0)
-        f.write("\n")
+        # One case per line keeps the file small and its diffs readable.
+        def lines(items):
+            return ",\n".join(json.dumps(item, ensure_ascii=False) for item in items)
+        f.write('{"context": ' + json.dumps(CONTEXT, ensure_ascii=False) + ',\n"cases": [\n' + lines(cases)
+                + '\n],\n"templates": [\n' + lines(templates) + "\n]}\n")
     print(len(cases), "cases,", sum("error" in c for c in cases), "raise;", len(templates), "templates,",
           sum("error" in c for c in templates), "raise")
 
