@@ -40,6 +40,7 @@ final class ChatTemplateParityTests: XCTestCase {
             checked.insert(name)
         }
         XCTAssertEqual(checked, ["smollm2-instruct", "qwen2.5-instruct", "qwen3", "llama-3.1-instruct", "llama-3.2-instruct", "gemma-2-it",
-                                 "mistral-instruct-v0.1", "mistral-nemo-instruct-2407", "zephyr-tinyllama"])
+                                 "mistral-instruct-v0.1", "mistral-nemo-instruct-2407", "zephyr-tinyllama", "phi-3.5-mini-instruct",
+                                 "hermes-3-llama-3.1-tool-use"])
     }
 }

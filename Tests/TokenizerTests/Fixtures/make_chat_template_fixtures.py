@@ -27,6 +27,8 @@ SPECIALS = {
     "mistral-instruct-v0.1": ("<s>", "</s>"),
     "mistral-nemo-instruct-2407": ("<s>", "</s>"),
     "zephyr-tinyllama": ("<s>", "</s>"),
+    "phi-3.5-mini-instruct": ("<s>", "<|endoftext|>"),
+    "hermes-3-llama-3.1-tool-use": ("<|begin_of_text|>", "<|im_end|>"),
 }
 
 USER = {"role": "user", "content": "Hello, who are you?"}
@@ -103,7 +105,22 @@ def cases_for(name):
         conversations["reasoning_old_name"] = [USER, REASONING_OLD_NAME]
     if name.startswith("llama"):
         extras = [("dated", {"date_string": "01 Dec 2026"})]
-    if name in ("qwen3", "qwen2.5-instruct"):
+    if name == "hermes-3-llama-3.1-tool-use":
+        # Its tool_use template always lists tools; types exercise the recursive json_to_python_type macro.
+        hermes_tools = [{"type": "function", "function": {
+            "name": "search", "description": "Search the web ",
+            "parameters": {"type": "object", "properties": {
+                "query": {"type": "string", "description": " words "},
+                "limit": {"type": "integer", "description": "how many"},
+                "tags": {"type": "array", "items": {"type": "string"}, "description": "filters"},
+                "weights": {"type": "object", "additionalProperties": {"type": "number"}, "description": "boosts"},
+                "mode": {"type": ["string", "integer"], "description": "optional"}}},
+            "return": {"type": "object", "description": "the results"}}},
+            {"name": "noop", "description": "Does nothing", "parameters": {"type": "object", "properties": {}}}]
+        extras = [("", {"tools": hermes_tools})]
+        conversations["tools"] = [SYSTEM, USER, TOOL_CALL, TOOL_RESULT, {**TOOL_RESULT, "content": "second"}, ASSISTANT]
+        extras_tools = {"tools": hermes_tools}
+    elif name in ("qwen3", "qwen2.5-instruct"):
         conversations["tools"] = [SYSTEM, USER, TOOL_CALL, TOOL_RESULT]
         extras_tools = {"tools": TOOLS}
     elif name.startswith("llama"):
