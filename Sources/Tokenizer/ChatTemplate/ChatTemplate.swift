@@ -187,7 +187,7 @@ public final class ChatTemplate {
     private static func checkNames(_ e: JinjaExpr) throws {
         switch e.kind {
         case .literal, .name: break
-        case let .list(items): for i in items { try checkNames(i) }
+        case let .list(items), let .tuple(items): for i in items { try checkNames(i) }
         case let .dict(pairs): for (k, v) in pairs { try checkNames(k); try checkNames(v) }
         case let .attribute(b, _): try checkNames(b)
         case let .item(b, i): try checkNames(b); try checkNames(i)

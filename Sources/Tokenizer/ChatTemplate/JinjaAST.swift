@@ -4,6 +4,8 @@ final class JinjaExpr {
         case literal(JinjaValue)
         case name(String)
         case list([JinjaExpr])
+        /// `(a, b)`, `()`, and the right side of `set a, b = 1, 2`.
+        case tuple([JinjaExpr])
         /// A dict literal; keys are expressions that must evaluate to strings.
         case dict([(JinjaExpr, JinjaExpr)])
         /// `a.b` (Jinja tries the attribute, then the item).

@@ -24,7 +24,7 @@ enum JinjaAccess {
             return .undefined("'dict object' has no attribute '\(key)'")
         case let (.namespace(ns), .string(key)):
             return ns.dict[key] ?? .undefined("'Namespace' object has no attribute '\(key)'")
-        case let (.list(items), _):
+        case let (.list(items), _), let (.tuple(items), _):
             guard let i = index.integerValue else {
                 if case let .string(name) = index, let method = JinjaMethods.method(on: base, named: name) { return .function(method) }
                 return .undefined("'list object' has no attribute \(index.pythonRepr)")
@@ -73,6 +73,7 @@ enum JinjaAccess {
         }
         switch base {
         case let .list(items): return .list(try indices(items.count).map { items[$0] })
+        case let .tuple(items): return .tuple(try indices(items.count).map { items[$0] })
         case let .string(s):
             let chars = Array(s)
             return .string(String(try indices(chars.count).map { chars[$0] }))

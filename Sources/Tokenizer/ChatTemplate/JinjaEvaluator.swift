@@ -172,6 +172,7 @@ final class JinjaEvaluator {
         case let .literal(v): return v
         case let .name(n): return lookup(n)
         case let .list(items): return .list(try items.map(eval))
+        case let .tuple(items): return .tuple(try items.map(eval))
         case let .dict(pairs):
             var d = JinjaDict()
             for (k, v) in pairs {

@@ -43,7 +43,7 @@ enum JinjaFilters {
             switch v {
             case .undefined: return .int(0)
             case let .string(s): return .int(s.unicodeScalars.count)
-            case let .list(l): return .int(l.count)
+            case let .list(l), let .tuple(l): return .int(l.count)
             case let .dict(d): return .int(d.count)
             default: throw JinjaFailure("object of type '\(v.typeName)' has no len()")
             }
@@ -56,7 +56,7 @@ enum JinjaFilters {
             let indent = arg(args, kwargs, 1, "indent")?.integerValue ?? kwargs["indent"]?.integerValue
             var separators: (String, String)?
             if let sep = arg(args, kwargs, 2, "separators"), !sep.pythonEquals(.none) {
-                guard case let .list(pair) = sep, pair.count == 2, case let .string(a) = pair[0], case let .string(b) = pair[1] else {
+                guard case let .tuple(pair) = sep, pair.count == 2, case let .string(a) = pair[0], case let .string(b) = pair[1] else {
                     throw JinjaFailure("tojson separators must be a pair of strings")
                 }
                 separators = (a, b)
@@ -80,7 +80,7 @@ enum JinjaFilters {
         f["items"] = { v, _, _, _ in
             switch v {
             case .undefined: return .list([])
-            case let .dict(d): return .list(d.entries.map { .list([.string($0.key), $0.value]) })
+            case let .dict(d): return .list(d.entries.map { .tuple([.string($0.key), $0.value]) })
             default: throw JinjaFailure("can only get item pairs from a mapping, not \(v.typeName)")
             }
         }

@@ -34,7 +34,7 @@ enum JinjaJSON {
             if d.isNaN { out += "NaN" } else if d.isInfinite { out += d < 0 ? "-Infinity" : "Infinity" }
             else { out += JinjaValue.pythonFloatRepr(d) }
         case let .string(s): out += quote(s, ensureASCII: style.ensureASCII)
-        case let .list(items):
+        case let .list(items), let .tuple(items):
             try container(items.map { item in { (o: inout String) in try write(item, style, level: level + 1, into: &o) } },
                           open: "[", close: "]", style, level: level, into: &out)
         case let .dict(d):

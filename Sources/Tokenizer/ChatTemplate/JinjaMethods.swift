@@ -7,7 +7,7 @@ enum JinjaMethods {
         switch receiver {
         case let .string(s): return stringMethod(s, name)
         case let .dict(d): return dictMethod(d, name)
-        case let .list(l): return listMethod(l, name)
+        case let .list(l), let .tuple(l): return listMethod(l, name)
         default: return nil
         }
     }
@@ -38,7 +38,7 @@ enum JinjaMethods {
             return function(name) { args, _ in
                 guard let first = args.first else { throw JinjaFailure("\(name)() takes at least 1 argument") }
                 let candidates: [JinjaValue]
-                if case let .list(l) = first { candidates = l } else { candidates = [first] }
+                if case let .tuple(l) = first { candidates = l } else { candidates = [first] }
                 for c in candidates {
                     guard case let .string(p) = c else { throw JinjaFailure("\(name)() argument must be str") }
                     let hit = name == "startswith" ? s.unicodeScalars.starts(with: p.unicodeScalars)
@@ -230,7 +230,7 @@ enum JinjaMethods {
                 if case let .string(k) = key, let v = d[k] { return v }
                 return args.count > 1 ? args[1] : .none
             }
-        case "items": return function(name) { _, _ in .list(d.entries.map { .list([.string($0.key), $0.value]) }) }
+        case "items": return function(name) { _, _ in .list(d.entries.map { .tuple([.string($0.key), $0.value]) }) }
         case "keys": return function(name) { _, _ in .list(d.keys.map { .string($0) }) }
         case "values": return function(name) { _, _ in .list(d.entries.map(\.value)) }
         default: return nil

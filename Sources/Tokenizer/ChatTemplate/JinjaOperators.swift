@@ -10,6 +10,9 @@ enum JinjaOperators {
         switch (op, a, b) {
         case let ("+", .string(x), .string(y)): return .string(x + y)
         case let ("+", .list(x), .list(y)): return .list(x + y)
+        case let ("+", .tuple(x), .tuple(y)): return .tuple(x + y)
+        case let ("*", .tuple(x), _) where b.integerValue != nil:
+            return .tuple(Array(repeating: x, count: try repetitions(b.integerValue!, x.count)).flatMap { $0 })
         case let ("*", .string(x), _) where b.integerValue != nil:
             return .string(String(repeating: x, count: try repetitions(b.integerValue!, x.utf8.count)))
         case let ("*", .list(x), _) where b.integerValue != nil:
@@ -18,6 +21,8 @@ enum JinjaOperators {
             return .string(String(repeating: y, count: try repetitions(a.integerValue!, y.utf8.count)))
         case let ("*", _, .list(y)) where a.integerValue != nil:
             return .list(Array(repeating: y, count: try repetitions(a.integerValue!, y.count)).flatMap { $0 })
+        case let ("*", _, .tuple(y)) where a.integerValue != nil:
+            return .tuple(Array(repeating: y, count: try repetitions(a.integerValue!, y.count)).flatMap { $0 })
         case let ("%", .string(x), _): return .string(try percentFormat(x, b))
         default: break
         }
@@ -42,7 +47,10 @@ enum JinjaOperators {
                 if op == "%" { return .int(adjust ? r.partialValue + j : r.partialValue) }
                 return .int(adjust ? q.partialValue - 1 : q.partialValue)
             case "**":
-                if j < 0 { return .float(pow(Double(i), Double(j))) }
+                if j < 0 {
+                    guard i != 0 else { throw JinjaFailure("0.0 cannot be raised to a negative power") }
+                    return .float(pow(Double(i), Double(j)))
+                }
                 var result = 1, base = i, exponent = j
                 while exponent > 0 {
                     if exponent & 1 == 1 {
@@ -76,7 +84,9 @@ enum JinjaOperators {
                 guard y != 0 else { throw JinjaFailure("float modulo") }
                 let r = x.truncatingRemainder(dividingBy: y)
                 return .float(r != 0 && (r < 0) != (y < 0) ? r + y : r)
-            case "**": return .float(pow(x, y))
+            case "**":
+                guard x != 0 || y >= 0 else { throw JinjaFailure("0.0 cannot be raised to a negative power") }
+                return .float(pow(x, y))
             default: break
             }
         }
@@ -93,10 +103,10 @@ enum JinjaOperators {
     /// `'%s and %d' % (a, b)` with `%s`, `%d`, `%i`, `%r` and `%%`.
     private static func percentFormat(_ format: String, _ values: JinjaValue) throws -> String {
         var args: [JinjaValue]
-        if case let .list(l) = values { args = l } else { args = [values] }
-        // Python lets a mapping on the right go unused ('x' % {'a': 1} is 'x').
+        if case let .tuple(l) = values { args = l } else { args = [values] }
+        // Python lets a right side with __getitem__ (a dict, a list) go unused: 'x' % {'a': 1} is 'x'.
         var isMapping = false
-        if case .dict = values { isMapping = true }
+        switch values { case .dict, .list: isMapping = true; default: break }
         var out = ""
         var chars = Array(format)[...]
         while let c = chars.popFirst() {
@@ -142,7 +152,7 @@ enum JinjaOperators {
                 throw JinjaFailure("'in <string>' requires string as left operand, not \(needle.typeName)")
             }
             return n.isEmpty || s.contains(n)
-        case let .list(l): return l.contains { $0.pythonEquals(needle) }
+        case let .list(l), let .tuple(l): return l.contains { $0.pythonEquals(needle) }
         case let .dict(d):
             switch needle {
             case let .string(k): return d[k] != nil

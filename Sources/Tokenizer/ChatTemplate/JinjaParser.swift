@@ -160,7 +160,7 @@ struct JinjaParser {
         if case .op(",") = tokens[p].kind {
             var items = [value]
             while accept(.op(",")) { items.append(try parseExpression()) }
-            value = JinjaExpr(.list(items), line: value.line)
+            value = JinjaExpr(.tuple(items), line: value.line)
         }
         try expect(.blockEnd, "expected '%}' after the set tag")
         return .set(target, value, line: opened.line)
@@ -321,7 +321,7 @@ struct JinjaParser {
         case let .integer(i): return JinjaExpr(.literal(.int(i)), line: t.line)
         case let .float(d): return JinjaExpr(.literal(.float(d)), line: t.line)
         case .op("("):
-            if accept(.op(")")) { return JinjaExpr(.list([]), line: t.line) }
+            if accept(.op(")")) { return JinjaExpr(.tuple([]), line: t.line) }
             let first = try parseExpression()
             if accept(.op(",")) {
                 var items = [first]
@@ -329,7 +329,7 @@ struct JinjaParser {
                     items.append(try parseExpression())
                     if !accept(.op(",")) { try expect(.op(")"), "expected ')'"); break }
                 }
-                return JinjaExpr(.list(items), line: t.line)
+                return JinjaExpr(.tuple(items), line: t.line)
             }
             try expect(.op(")"), "expected ')'")
             return first

@@ -16,10 +16,10 @@ enum JinjaTests {
         t["string"] = { v, _ in if case .string = v { return true } else { return false } }
         t["mapping"] = { v, _ in if case .dict = v { return true } else { return false } }
         t["iterable"] = { v, _ in
-            switch v { case .undefined, .string, .list, .dict: return true; default: return false }
+            switch v { case .undefined, .string, .list, .tuple, .dict: return true; default: return false }
         }
         t["sequence"] = { v, _ in
-            switch v { case .undefined, .string, .list, .dict: return true; default: return false }
+            switch v { case .undefined, .string, .list, .tuple, .dict: return true; default: return false }
         }
         t["number"] = { v, _ in v.numericValue != nil }
         t["integer"] = { v, _ in if case .int = v { return true } else { return false } }

@@ -15,8 +15,10 @@ public indirect enum JinjaValue {
     case float(Double)
     /// Python's `str`.
     case string(String)
-    /// A Python list (also stands in for tuples such as the pairs of `dict.items()`).
+    /// A Python list.
     case list([JinjaValue])
+    /// A Python tuple: `(a, b)` literals, the pairs of `dict.items()`; prints as `(a, b)` and never equals a list.
+    case tuple([JinjaValue])
     /// A Python dict with string keys, in insertion order (order shows in `tojson` and iteration).
     case dict(JinjaDict)
     /// `namespace(...)`: the one mutable object a template can make (`{% set ns.x = … %}`).
@@ -32,7 +34,7 @@ public indirect enum JinjaValue {
         case let .int(i): return i != 0
         case let .float(d): return d != 0
         case let .string(s): return !s.isEmpty
-        case let .list(l): return !l.isEmpty
+        case let .list(l), let .tuple(l): return !l.isEmpty
         case let .dict(d): return !d.isEmpty
         case .namespace, .function: return true
         }
@@ -51,6 +53,7 @@ public indirect enum JinjaValue {
         case .float: return "float"
         case .string: return "str"
         case .list: return "list"
+        case .tuple: return "tuple"
         case .dict: return "dict"
         case .namespace: return "Namespace"
         case .function: return "function"
@@ -76,6 +79,8 @@ public indirect enum JinjaValue {
         case let .float(d): return JinjaValue.pythonFloatRepr(d)
         case let .string(s): return JinjaValue.pythonStringRepr(s)
         case let .list(items): return "[" + items.map(\.pythonRepr).joined(separator: ", ") + "]"
+        case let .tuple(items):
+            return "(" + items.map(\.pythonRepr).joined(separator: ", ") + (items.count == 1 ? ",)" : ")")
         case let .dict(d):
             return "{" + d.entries.map { JinjaValue.pythonStringRepr($0.key) + ": " + $0.value.pythonRepr }
                 .joined(separator: ", ") + "}"
@@ -175,7 +180,8 @@ extension JinjaValue {
         switch (self, other) {
         case (.undefined, .undefined), (.none, .none): return true
         case let (.string(a), .string(b)): return a == b
-        case let (.list(a), .list(b)): return a.count == b.count && zip(a, b).allSatisfy { $0.pythonEquals($1) }
+        case let (.list(a), .list(b)), let (.tuple(a), .tuple(b)):
+            return a.count == b.count && zip(a, b).allSatisfy { $0.pythonEquals($1) }
         case let (.dict(a), .dict(b)):
             return a.count == b.count && a.entries.allSatisfy { e in b[e.key].map { e.value.pythonEquals($0) } ?? false }
         case let (.namespace(a), .namespace(b)): return a === b
@@ -208,7 +214,7 @@ extension JinjaValue {
     func pythonLess(_ other: JinjaValue) throws -> Bool {
         switch (self, other) {
         case let (.string(a), .string(b)): return a.unicodeScalars.lexicographicallyPrecedes(b.unicodeScalars)
-        case let (.list(a), .list(b)):
+        case let (.list(a), .list(b)), let (.tuple(a), .tuple(b)):
             for (x, y) in zip(a, b) where !x.pythonEquals(y) { return try x.pythonLess(y) }
             return a.count < b.count
         default:
@@ -222,7 +228,7 @@ extension JinjaValue {
     func iterated() throws -> [JinjaValue] {
         switch self {
         case .undefined: return []
-        case let .list(l): return l
+        case let .list(l), let .tuple(l): return l
         case let .dict(d): return d.keys.map { .string($0) }
         case let .string(s): return s.map { .string(String($0)) }
         default: throw JinjaFailure("'\(typeName)' object is not iterable")

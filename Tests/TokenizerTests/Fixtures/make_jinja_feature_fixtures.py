@@ -108,6 +108,9 @@ SNIPPETS = {
                     "{{ d.values() | list | length }}|{% for k in d %}{{ k }}{% endfor %}|{{ d | length }}",
     "undefined": "[{{ u }}]{{ u | length }}{% for x in u %}x{% endfor %}{{ u is iterable }}{{ not u }}{{ u == u2 }}"
                  "{{ u | default(5) }}{{ 'x' if u else 'y' }}{{ u ~ 'z' }}",
+    "tuples": "{{ (1, 2) }}|{{ ('a',) }}|{{ () }}|{{ d.items() | list }}|{{ d | items | list }}|{{ (1, 2) == [1, 2] }}|"
+              "{{ (1, 2) + (3,) }}|{{ (1, 2)[::-1] }}|{{ 2 in (1, 2) }}|{{ (1, 'x') | tojson }}|{{ '%s+%s' % (1, 2) }}|"
+              "{{ '%s' % [1, 2] }}|{{ 'x' % [1] }}|{% set a, b = 1, 2 %}{{ (a, b) }}|{{ (2, 1) < (2, 3) }}",
     "percent_format": "{{ '%s-%d' % ('a', 3) }}|{{ '%s!' % 'x' }}|{{ '100%%' % () }}",
     "raw_block": "a {% raw %}{{ not evaluated }} {% if %}{% endraw %} b\n  {% raw -%}  \n  x {{ y }}\n  {%- endraw %}\nc\n"
                  "{% raw %}\n  kept\n  {% endraw %}\nd",

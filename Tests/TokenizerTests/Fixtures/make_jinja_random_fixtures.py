@@ -21,11 +21,11 @@ CONTEXT = {"xs": [3, 1, 2], "d": {"a": 1, "b": "two"}, "x": "Val", "n": 7, "f": 
            "m": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}
 
 ATOMS = ["0", "1", "2", "-3", "7", "10", "0.5", "2.25", "-1.5", "'a'", "'Ab c'", "''", "'x,y'", "[1, 2]", "[]",
-         "['b', 'a']", "none", "true", "false", "xs", "d", "x", "n", "f", "e", "s", "m", "u", "{'k': 1}"]
+         "['b', 'a']", "none", "true", "false", "xs", "d", "x", "n", "f", "e", "s", "m", "u", "{'k': 1}", "(1, 2)", "('a',)", "()"]
 BINARY = ["+", "-", "*", "/", "//", "%", "~", "==", "!=", "<", ">", "<=", ">=", "and", "or", "in", "not in", "**"]
 FILTERS = ["length", "string", "upper", "lower", "trim", "first", "last", "list", "reverse | list", "sort", "unique | list",
            "join(',')", "tojson", "abs", "int", "float", "default('z')", "d('z', true)", "capitalize", "title",
-           "count", "replace('a', 'o')", "map(attribute='role') | list", "selectattr('role', 'equalto', 'user') | list",
+           "count", "replace('a', 'o')", "items | list", "map(attribute='role') | list", "selectattr('role', 'equalto', 'user') | list",
            "tojson(indent=1)", "indent(2)", "e"]
 TESTS = ["defined", "undefined", "none", "string", "number", "integer", "odd", "even", "iterable", "mapping",
          "sequence", "boolean", "true", "false", "divisibleby 2", "equalto 1", "float"]
