@@ -198,7 +198,7 @@ public final class ChatTemplate {
             guard JinjaFilters.table[name] != nil else { throw ChatTemplateError.unknownFilter(name: name, line: e.line) }
             try checkNames(v); for a in args { try checkNames(a) }; for (_, x) in kwargs { try checkNames(x) }
         case let .test(v, name, args, _):
-            guard JinjaTests.table[name] != nil else { throw ChatTemplateError.unknownTest(name: name, line: e.line) }
+            guard JinjaIsTests.table[name] != nil else { throw ChatTemplateError.unknownTest(name: name, line: e.line) }
             try checkNames(v); for a in args { try checkNames(a) }
         case let .unary(_, x), let .not(x): try checkNames(x)
         case let .binary(_, l, r), let .and(l, r), let .or(l, r): try checkNames(l); try checkNames(r)

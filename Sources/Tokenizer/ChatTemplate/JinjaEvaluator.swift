@@ -205,7 +205,7 @@ final class JinjaEvaluator {
         case let .test(value, name, args, negated):
             let v = try eval(value)
             let a = try args.map(eval)
-            guard let test = JinjaTests.table[name] else { throw ChatTemplateError.unknownTest(name: name, line: e.line) }
+            guard let test = JinjaIsTests.table[name] else { throw ChatTemplateError.unknownTest(name: name, line: e.line) }
             return .bool(try test(v, a) != negated)
         case let .unary(op, operand):
             let v = try eval(operand)

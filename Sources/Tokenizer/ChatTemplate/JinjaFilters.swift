@@ -226,10 +226,10 @@ enum JinjaFilters {
                     guard let a = rest.popFirst() else { throw JinjaFailure("selectattr needs an attribute name") }
                     path = a
                 }
-                var test: JinjaTests.Test = { x, _ in x.isTruthy }
+                var test: JinjaIsTests.Test = { x, _ in x.isTruthy }
                 var testArgs: [JinjaValue] = []
                 if let name = rest.popFirst() {
-                    guard let t = JinjaTests.table[name.pythonString] else {
+                    guard let t = JinjaIsTests.table[name.pythonString] else {
                         throw JinjaFailure("no test named '\(name.pythonString)'")
                     }
                     test = t

@@ -5,6 +5,8 @@ import Foundation
 enum JinjaOperators {
     static func binary(_ op: String, _ a: JinjaValue, _ b: JinjaValue) throws -> JinjaValue {
         if op == "~" { return .string(a.pythonString + b.pythonString) }
+        // Python runs `str % x` itself, and Undefined passes as a (lenient) mapping there.
+        if op == "%", case let .string(x) = a { return .string(try percentFormat(x, b)) }
         if case let .undefined(hint) = a { throw JinjaFailure(hint) }
         if case let .undefined(hint) = b { throw JinjaFailure(hint) }
         switch (op, a, b) {
@@ -106,7 +108,7 @@ enum JinjaOperators {
         if case let .tuple(l) = values { args = l } else { args = [values] }
         // Python lets a right side with __getitem__ (a dict, a list) go unused: 'x' % {'a': 1} is 'x'.
         var isMapping = false
-        switch values { case .dict, .list: isMapping = true; default: break }
+        switch values { case .dict, .list, .undefined: isMapping = true; default: break }
         var out = ""
         var chars = Array(format)[...]
         while let c = chars.popFirst() {

@@ -1,6 +1,6 @@
 /// Jinja's tests (`x is defined`, `n is divisibleby 3`, …) with the semantics of Jinja's `tests.py` on Python
 /// values: `number` includes bools, `integer` excludes them, `true`/`false` are identity checks on bools.
-enum JinjaTests {
+enum JinjaIsTests {
     typealias Test = (_ value: JinjaValue, _ args: [JinjaValue]) throws -> Bool
 
     private static func argument(_ args: [JinjaValue], _ name: String) throws -> JinjaValue {
