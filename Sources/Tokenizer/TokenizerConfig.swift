@@ -35,13 +35,34 @@ public struct TokenizerConfig {
         (withTools ? chatTemplates["tool_use"] : nil) ?? chatTemplate
     }
 
-    /// Reads and parses `tokenizer_config.json` at `path`.
-    public init(contentsOfFile path: String) throws {
-        let data = try AtomicFile.read(path)
-        guard let text = String(data: data, encoding: .utf8) else {
+    /// Reads a model folder the way transformers' `from_pretrained` does: `tokenizer_config.json`, then
+    /// `chat_template.jinja` (which replaces the config's default template) and `additional_chat_templates/NAME.jinja`
+    /// (named templates), the files transformers 5 writes instead of an inline `chat_template`.
+    public init(modelFolder folder: String) throws {
+        let url = URL(fileURLWithPath: folder)
+        try self.init(contentsOfFile: url.appendingPathComponent("tokenizer_config.json").path)
+        let main = url.appendingPathComponent("chat_template.jinja")
+        if FileManager.default.fileExists(atPath: main.path) {
+            chatTemplates["default"] = try Self.readText(main.path)
+        }
+        let extra = url.appendingPathComponent("additional_chat_templates")
+        if let names = try? FileManager.default.contentsOfDirectory(atPath: extra.path) {
+            for name in names.sorted() where name.hasSuffix(".jinja") {
+                chatTemplates[String(name.dropLast(".jinja".count))] = try Self.readText(extra.appendingPathComponent(name).path)
+            }
+        }
+    }
+
+    private static func readText(_ path: String) throws -> String {
+        guard let text = String(data: try AtomicFile.read(path), encoding: .utf8) else {
             throw TokenizerError.malformed(path: path, field: "(file)", reason: "is not UTF-8 text")
         }
-        try self.init(json: text, path: path)
+        return text
+    }
+
+    /// Reads and parses `tokenizer_config.json` at `path`.
+    public init(contentsOfFile path: String) throws {
+        try self.init(json: try Self.readText(path), path: path)
     }
 
     /// Parses the JSON text of a `tokenizer_config.json`; `path` names the file in errors.

@@ -4,8 +4,9 @@ import Tokenizer
 
 extension TokenizerCommand {
     /// `tinyalign tokenizer render`: prints exactly the text a chat model sees for a conversation, from the model
-    /// folder's chat template (`chat_template.jinja` when present, as transformers prefers, else
-    /// `tokenizer_config.json`'s `chat_template`) and its special tokens.
+    /// folder's chat template (read as transformers reads it: `chat_template.jinja` and `additional_chat_templates/`
+    /// over `tokenizer_config.json`'s `chat_template`; "tool_use" when the conversation has tools) and its special
+    /// tokens.
     struct Render: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print what a chat model sees: its chat template applied to a conversation (like apply_chat_template).")
@@ -23,7 +24,7 @@ extension TokenizerCommand {
             try CommandSupport.oneLine {
                 let configPath = (model as NSString).appendingPathComponent("tokenizer_config.json")
                 guard FileManager.default.fileExists(atPath: configPath) else { throw CLIError("\(configPath): file not found") }
-                let config = try TokenizerConfig(contentsOfFile: configPath)
+                let config = try TokenizerConfig(modelFolder: model)
                 guard let text = try? String(contentsOfFile: messages, encoding: .utf8) else {
                     throw CLIError("\(messages): cannot read the messages file")
                 }
@@ -44,18 +45,15 @@ extension TokenizerCommand {
                     let name = String(variable[..<eq]), value = String(variable[variable.index(after: eq)...])
                     extra[name] = (try? JinjaValue.parseJSON(value, what: "--var \(name)")) ?? .string(value)
                 }
-                let jinjaPath = (model as NSString).appendingPathComponent("chat_template.jinja")
                 let source: String
-                if template == nil, let text = try? String(contentsOfFile: jinjaPath, encoding: .utf8) {
-                    source = text
-                } else if let name = template {
+                if let name = template {
                     guard let named = config.chatTemplates[name] else {
-                        throw CLIError("\(configPath): no chat template named '\(name)' (have: \(config.chatTemplates.keys.sorted().joined(separator: ", ")))")
+                        throw CLIError("\(model): no chat template named '\(name)' (have: \(config.chatTemplates.keys.sorted().joined(separator: ", ")))")
                     }
                     source = named
                 } else {
                     guard let chosen = config.chatTemplate(withTools: tools != nil) else {
-                        throw CLIError("\(configPath): the config has no default chat_template")
+                        throw CLIError("\(model): no default chat template (tokenizer_config.json or chat_template.jinja)")
                     }
                     source = chosen
                 }

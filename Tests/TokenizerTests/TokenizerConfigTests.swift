@@ -9,8 +9,8 @@ final class TokenizerConfigTests: XCTestCase {
         guard case let .dict(all) = try JinjaValue.parseJSON(try Fixture.text("tokenizer_configs/expected.json")) else {
             return XCTFail("bad fixture")
         }
-        XCTAssertEqual(all.count, 3)
-        for entry in all.entries {
+        XCTAssertEqual(all.count, 4)
+        for entry in all.entries where entry.key != "saved-by-transformers" {
             guard case let .dict(want) = entry.value else { return XCTFail("bad fixture entry") }
             let config = try TokenizerConfig(contentsOfFile: Fixture.path("tokenizer_configs/" + entry.key))
             func text(_ key: String) -> String? { if case let .string(s)? = want[key] { return s } else { return nil } }
@@ -40,6 +40,23 @@ final class TokenizerConfigTests: XCTestCase {
                 XCTAssertEqual(token.normalized, t["normalized"]?.isTruthy)
             }
         }
+    }
+
+    func testModelFolderSavedByTransformers5() throws {
+        guard case let .dict(all) = try JinjaValue.parseJSON(try Fixture.text("tokenizer_configs/expected.json")),
+              case let .dict(want)? = all["saved-by-transformers"], case let .dict(templates)? = want["chat_templates"]
+        else { return XCTFail("bad fixture") }
+        let config = try TokenizerConfig(modelFolder: Fixture.path("tokenizer_configs/saved-by-transformers"))
+        XCTAssertEqual(config.bosToken, want["bos_token"]?.pythonString)
+        XCTAssertEqual(config.eosToken, want["eos_token"]?.pythonString)
+        guard case let .int(maxLength)? = want["model_max_length"] else { return XCTFail("model_max_length") }
+        XCTAssertEqual(config.modelMaxLength, maxLength)
+        XCTAssertEqual(config.chatTemplates, Dictionary(uniqueKeysWithValues: templates.entries.map { ($0.key, $0.value.pythonString) }))
+        XCTAssertEqual(config.chatTemplate(withTools: true), templates["tool_use"]?.pythonString)
+        XCTAssertEqual(config.chatTemplate(withTools: false), templates["default"]?.pythonString)
+        let rendered = try config.makeChatTemplate(withTools: true)!.render(
+            messages: [ChatMessage(role: "user", content: "q")], tools: .list([.string("t")]))
+        XCTAssertEqual(rendered, #"["t"]|q"#)
     }
 
     func testFlagsNamedTemplatesAndRendering() throws {

@@ -35,5 +35,14 @@ final class TokenizerRenderCLITests: XCTestCase {
         let raised = try TinyAlignBinary.run(["tokenizer", "render", "--model", dir.path, "--messages", messages.path])
         XCTAssertNotEqual(raised.status, 0)
         XCTAssertTrue(raised.err.contains("System role not supported"), raised.err)
+
+        // A folder saved by transformers 5: the tool_use template is picked when the conversation has tools.
+        let saved = Fixture.path("tokenizer_configs/saved-by-transformers")
+        try Data(#"{"messages": [{"role": "user", "content": "q"}], "tools": [{"name": "f"}]}"#.utf8).write(to: messages)
+        let tools = try TinyAlignBinary.run(["tokenizer", "render", "--model", saved, "--messages", messages.path])
+        XCTAssertEqual(tools.status, 0, tools.err)
+        XCTAssertEqual(tools.out, #"[{"name": "f"}]|q"#)
+        let named = try TinyAlignBinary.run(["tokenizer", "render", "--model", saved, "--messages", messages.path, "--template", "nope"])
+        XCTAssertTrue(named.err.contains("no chat template named 'nope' (have: default, tool_use)"), named.err)
     }
 }

@@ -11,15 +11,38 @@ import shutil
 import tempfile
 
 from tokenizers import Tokenizer, models
-from transformers import AutoTokenizer
+from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tokenizer_configs")
 
 
+def save_v5_folder():
+    """A folder as transformers 5 saves it: templates in chat_template.jinja and additional_chat_templates/."""
+    out = os.path.join(HERE, "saved-by-transformers")
+    shutil.rmtree(out, ignore_errors=True)
+    backend = Tokenizer(models.WordLevel(vocab={"<unk>": 0, "<s>": 1, "</s>": 2}, unk_token="<unk>"))
+    tok = PreTrainedTokenizerFast(tokenizer_object=backend, bos_token="<s>", eos_token="</s>", unk_token="<unk>",
+                                  model_max_length=4096)
+    tok.chat_template = {"default": "{% for m in messages %}[{{ m.role }}] {{ m.content }}{{ eos_token }}{% endfor %}",
+                         "tool_use": "{{ tools | tojson }}|{% for m in messages %}{{ m.content }}{% endfor %}"}
+    tok.save_pretrained(out)
+    # Keep only what TinyAlign reads; tokenizer.json is rebuilt below only to load the folder back.
+    os.remove(os.path.join(out, "tokenizer.json"))
+    folder = tempfile.mkdtemp()
+    try:
+        shutil.copytree(out, folder, dirs_exist_ok=True)
+        backend.save(os.path.join(folder, "tokenizer.json"))
+        loaded = AutoTokenizer.from_pretrained(folder)
+        return {"bos_token": loaded.bos_token, "eos_token": loaded.eos_token, "model_max_length": loaded.model_max_length,
+                "chat_templates": loaded.chat_template}
+    finally:
+        shutil.rmtree(folder)
+
+
 def main():
-    expected = {}
+    expected = {"saved-by-transformers": save_v5_folder()}
     for file in sorted(os.listdir(HERE)):
-        if not file.endswith(".json") or file == "expected.json":
+        if not file.endswith(".json") or file == "expected.json" or os.path.isdir(os.path.join(HERE, file)):
             continue
         with open(os.path.join(HERE, file), encoding="utf-8") as f:
             config = json.load(f)
