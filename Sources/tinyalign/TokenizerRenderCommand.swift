@@ -57,7 +57,8 @@ extension TokenizerCommand {
                     }
                     source = chosen
                 }
-                let chat = try ChatTemplate(source: source)
+                let chat: ChatTemplate
+                do { chat = try ChatTemplate(source: source) } catch { throw CLIError("\(model): \(error)") }
                 let rendered = try chat.render(messages: conversation, addGenerationPrompt: addGenerationPrompt,
                                                bosToken: config.bosToken, eosToken: config.eosToken, tools: tools, extra: extra)
                 FileHandle.standardOutput.write(Data(rendered.utf8))

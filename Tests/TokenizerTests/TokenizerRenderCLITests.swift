@@ -36,6 +36,12 @@ final class TokenizerRenderCLITests: XCTestCase {
         XCTAssertNotEqual(raised.status, 0)
         XCTAssertTrue(raised.err.contains("System role not supported"), raised.err)
 
+        try Data("hi\n{{ x".utf8).write(to: dir.appendingPathComponent("chat_template.jinja"))
+        let broken = try TinyAlignBinary.run(["tokenizer", "render", "--model", dir.path, "--messages", messages.path])
+        XCTAssertNotEqual(broken.status, 0)
+        XCTAssertTrue(broken.err.contains("\(dir.path): chat template line 2, column 1: tag is never closed"), broken.err)
+        XCTAssertEqual(broken.err.split(separator: "\n").count, 1, broken.err)
+
         // A folder saved by transformers 5: the tool_use template is picked when the conversation has tools.
         let saved = Fixture.path("tokenizer_configs/saved-by-transformers")
         try Data(#"{"messages": [{"role": "user", "content": "q"}], "tools": [{"name": "f"}]}"#.utf8).write(to: messages)

@@ -233,7 +233,7 @@ extension JinjaValue {
         case let v as [String: Any?]:
             self = .dict(JinjaDict(try v.keys.sorted().map { ($0, try JinjaValue(any: v[$0]!)) }))
         default:
-            throw ChatTemplateError.render(line: 0, message: "cannot pass a value of type \(type(of: any)) to a template")
+            throw ChatTemplateError.invalidInput("cannot pass a value of type \(type(of: any)) to a template")
         }
     }
 

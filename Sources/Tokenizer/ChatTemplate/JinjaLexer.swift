@@ -222,7 +222,7 @@ struct JinjaLexer {
             if c == "'" || c == "\"" {
                 let text = try lexString(quote: c)
                 tokens.append(JinjaToken(kind: .string(text), line: tokLine, column: tokColumn))
-            } else if c.properties.numericType != nil, ("0"..."9").contains(c) {
+            } else if ("0"..."9").contains(c) {
                 tokens.append(JinjaToken(kind: lexNumber(), line: tokLine, column: tokColumn))
             } else if c == "_" || c.properties.isAlphabetic {
                 var j = i
