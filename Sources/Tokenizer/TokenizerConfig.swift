@@ -166,6 +166,16 @@ public struct TokenizerConfig {
         }
     }
 
+    /// The special tokens as transformers hands them to a template (`bos_token`, `eos_token`, `unk_token`,
+    /// `pad_token`, each only when set), for `ChatTemplate.render`'s `extra`.
+    public var templateVariables: [String: JinjaValue] {
+        var v: [String: JinjaValue] = [:]
+        for (key, token) in [("bos_token", bosToken), ("eos_token", eosToken), ("unk_token", unkToken), ("pad_token", padToken)] {
+            if let token { v[key] = .string(token) }
+        }
+        return v
+    }
+
     /// The parsed chat template (`named`, else the one for `withTools`), or nil when the config has none.
     public func makeChatTemplate(named name: String? = nil, withTools: Bool = false) throws -> ChatTemplate? {
         guard let source = name.map({ chatTemplates[$0] }) ?? chatTemplate(withTools: withTools) else { return nil }

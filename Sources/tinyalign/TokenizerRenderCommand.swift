@@ -15,6 +15,8 @@ extension TokenizerCommand {
         @Option(help: "A JSON file: an array of {role, content, …} messages, or {\"messages\": […], \"tools\": […]}.")
         var messages: String
         @Flag(help: "End with the assistant header, ready for the model to answer.") var addGenerationPrompt = false
+        @Flag(help: "Leave the last message open for the model to continue (transformers' continue_final_message).")
+        var continueFinalMessage = false
         @Option(help: "Use the named template of a list-form chat_template (e.g. tool_use).") var template: String?
         @Option(name: .customLong("var"), parsing: .singleValue,
                 help: "An extra template variable as name=JSON, e.g. --var enable_thinking=false (repeatable).")
@@ -29,7 +31,7 @@ extension TokenizerCommand {
                     throw CLIError("\(messages): cannot read the messages file")
                 }
                 var conversation: [JinjaValue]
-                var extra: [String: JinjaValue] = [:]
+                var extra = config.templateVariables
                 var tools: JinjaValue?
                 switch try JinjaValue.parseJSON(text, what: messages) {
                 case let .list(list): conversation = list
@@ -60,7 +62,8 @@ extension TokenizerCommand {
                 let chat: ChatTemplate
                 do { chat = try ChatTemplate(source: source) } catch { throw CLIError("\(model): \(error)") }
                 let rendered = try chat.render(messages: conversation, addGenerationPrompt: addGenerationPrompt,
-                                               bosToken: config.bosToken, eosToken: config.eosToken, tools: tools, extra: extra)
+                                               continueFinalMessage: continueFinalMessage, bosToken: config.bosToken,
+                                               eosToken: config.eosToken, tools: tools, extra: extra)
                 FileHandle.standardOutput.write(Data(rendered.utf8))
             }
         }

@@ -61,4 +61,24 @@ final class ChatTemplateAPITests: XCTestCase {
         XCTAssertEqual(try t.render(messages: [message]),
                        #"{"thinking": "r", "role": "assistant", "content": "a", "reasoning": "r", "reasoning_content": "r"}"#)
     }
+
+    func testContinueFinalMessageRefusals() throws {
+        let t = try ChatTemplate(source: "{% for m in messages %}{{ m.content }}{% endfor %}")
+        let open = [ChatMessage(role: "user", content: "q"), ChatMessage(role: "assistant", content: "The answer ")]
+        XCTAssertEqual(try t.render(messages: open, continueFinalMessage: true), "qThe answer ")
+        XCTAssertThrowsError(try t.render(messages: open, addGenerationPrompt: true, continueFinalMessage: true)) { error in
+            XCTAssertEqual(error as? ChatTemplateError, .invalidInput("continueFinalMessage and addGenerationPrompt cannot both be set"))
+        }
+        let dropsIt = try ChatTemplate(source: "{% for m in messages %}{{ m.content[:3] }}{% endfor %}")
+        XCTAssertThrowsError(try dropsIt.render(messages: open, continueFinalMessage: true)) { error in
+            XCTAssertTrue("\(error)".contains("does not appear in the rendered chat"), "\(error)")
+        }
+        let blocks = try JinjaValue.parseJSON(#"[{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "Say "}]}]"#)
+        guard case let .list(conversation) = blocks else { return XCTFail() }
+        let typed = try ChatTemplate(source: "{% for b in messages[0].content %}{{ b.text }}{% endfor %}<end>")
+        XCTAssertEqual(try typed.render(messages: conversation, continueFinalMessage: true), "Say ")
+        // tools and documents are always defined, as in transformers.
+        XCTAssertEqual(try ChatTemplate(source: "{{ tools is defined }} {{ tools }} {{ documents }}").render(messages: open),
+                       "True None None")
+    }
 }

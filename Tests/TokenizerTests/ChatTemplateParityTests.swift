@@ -3,8 +3,8 @@ import Tokenizer
 import XCTest
 
 /// Every committed real chat template, over every case, renders exactly what transformers' `apply_chat_template`
-/// rendered (Fixtures/chat_template_cases.json, made by Fixtures/make_chat_template_fixtures.py); a case where
-/// transformers raised must raise the same message.
+/// rendered (Fixtures/chat_template_cases.json, made by Fixtures/make_chat_template_fixtures.py), including
+/// `continue_final_message`; a case where transformers raised must raise the same message.
 final class ChatTemplateParityTests: XCTestCase {
     func testEveryTemplateMatchesTransformersByteForByte() throws {
         let root = try JinjaValue.parseJSON(try Fixture.text("chat_template_cases.json"), what: "chat_template_cases.json")
@@ -24,6 +24,7 @@ final class ChatTemplateParityTests: XCTestCase {
             func token(_ key: String) -> String? { if case let .string(s)? = c[key] { return s } else { return nil } }
             let render = {
                 try templates[name]!.render(messages: conversation, addGenerationPrompt: c["add_generation_prompt"]?.isTruthy ?? false,
+                                            continueFinalMessage: c["continue_final_message"]?.isTruthy ?? false,
                                             bosToken: token("bos_token"), eosToken: token("eos_token"), tools: extra["tools"],
                                             extra: variables)
             }

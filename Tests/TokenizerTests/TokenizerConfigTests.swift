@@ -63,6 +63,7 @@ final class TokenizerConfigTests: XCTestCase {
         let llama = try TokenizerConfig(contentsOfFile: Fixture.path("tokenizer_configs/llama-style.json"))
         XCTAssertEqual(llama.addBosToken, true)
         XCTAssertEqual(llama.addEosToken, false)
+        XCTAssertEqual(llama.templateVariables.mapValues(\.pythonString), ["bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"])
         let rendered = try llama.makeChatTemplate()!.render(
             messages: [ChatMessage(role: "user", content: "hi"), ChatMessage(role: "assistant", content: "yo")],
             bosToken: llama.bosToken, eosToken: llama.eosToken)

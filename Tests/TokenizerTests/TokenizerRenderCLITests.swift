@@ -17,6 +17,11 @@ final class TokenizerRenderCLITests: XCTestCase {
         XCTAssertEqual(plain.status, 0, plain.err)
         XCTAssertEqual(plain.out, "<s>[INST] hi [/INST]yo</s>")
 
+        let prefill = try TinyAlignBinary.run(["tokenizer", "render", "--model", dir.path, "--messages", messages.path,
+                                               "--continue-final-message"])
+        XCTAssertEqual(prefill.status, 0, prefill.err)
+        XCTAssertEqual(prefill.out, "<s>[INST] hi [/INST]yo")
+
         // A chat_template.jinja beside the config wins, as in transformers; --var sets extra variables.
         try Data(try Fixture.text("chat_templates/qwen3.jinja").utf8).write(to: dir.appendingPathComponent("chat_template.jinja"))
         try Data(#"{"messages": [{"role": "user", "content": "hi"}]}"#.utf8).write(to: messages)

@@ -44,40 +44,102 @@ public final class ChatTemplate {
     /// Renders a conversation given as Foundation dictionaries (e.g. from `JSONSerialization`); see
     /// `render(messages: [JinjaValue] …)`. `[String: Any]` has no key order, so keys are sorted; build `JinjaValue`s
     /// (e.g. with `JinjaValue.parseJSON`) when a template prints whole messages with `tojson`.
-    public func render(messages: [[String: Any]], addGenerationPrompt: Bool = false, bosToken: String? = nil,
-                       eosToken: String? = nil, tools: [[String: Any]]? = nil, extra: [String: Any] = [:]) throws -> String {
+    public func render(messages: [[String: Any]], addGenerationPrompt: Bool = false, continueFinalMessage: Bool = false,
+                       bosToken: String? = nil, eosToken: String? = nil, tools: [[String: Any]]? = nil,
+                       extra: [String: Any] = [:]) throws -> String {
         try render(messages: try messages.map { try JinjaValue(any: $0) }, addGenerationPrompt: addGenerationPrompt,
-                   bosToken: bosToken, eosToken: eosToken, tools: try tools.map { try JinjaValue(any: $0) },
+                   continueFinalMessage: continueFinalMessage, bosToken: bosToken, eosToken: eosToken,
+                   tools: try tools.map { try JinjaValue(any: $0) },
                    extra: try extra.mapValues { try JinjaValue(any: $0) })
     }
 
     /// Renders typed messages; see `render(messages: [JinjaValue] …)`.
-    public func render(messages: [ChatMessage], addGenerationPrompt: Bool = false, bosToken: String? = nil,
-                       eosToken: String? = nil, tools: JinjaValue? = nil, extra: [String: JinjaValue] = [:]) throws -> String {
-        try render(messages: messages.map(\.value), addGenerationPrompt: addGenerationPrompt, bosToken: bosToken,
-                   eosToken: eosToken, tools: tools, extra: extra)
+    public func render(messages: [ChatMessage], addGenerationPrompt: Bool = false, continueFinalMessage: Bool = false,
+                       bosToken: String? = nil, eosToken: String? = nil, tools: JinjaValue? = nil,
+                       extra: [String: JinjaValue] = [:]) throws -> String {
+        try render(messages: messages.map(\.value), addGenerationPrompt: addGenerationPrompt,
+                   continueFinalMessage: continueFinalMessage, bosToken: bosToken, eosToken: eosToken, tools: tools, extra: extra)
     }
 
     /// Renders a conversation the way `apply_chat_template(messages, tools=…, add_generation_prompt=…, **extra)`
     /// does: an empty conversation is refused, keys whose value is None are dropped from each message, and a
     /// message's reasoning given as `reasoning_content`, `thinking` or `reasoning` is copied to `thinking` and
-    /// `reasoning_content` (transformers 5 does both so templates find it under the name they read). A nil
-    /// `bosToken`/`eosToken` leaves that variable undefined, as for a tokenizer without that token; `extra` adds or
-    /// overrides variables (`enable_thinking`, `date_string`, …).
-    public func render(messages: [JinjaValue], addGenerationPrompt: Bool = false, bosToken: String? = nil,
-                       eosToken: String? = nil, tools: JinjaValue? = nil, extra: [String: JinjaValue] = [:]) throws -> String {
+    /// `reasoning_content` (transformers 5 does both so templates find it under the name they read); `tools` and
+    /// `documents` are always defined (None when not given). A nil `bosToken`/`eosToken` leaves that variable
+    /// undefined, as for a tokenizer without that token; `extra` adds or overrides variables (`enable_thinking`,
+    /// `date_string`, other special tokens, …).
+    ///
+    /// `continueFinalMessage` (transformers' `continue_final_message`) leaves the last message open, so a model
+    /// continues it: the output stops where that message's text ends, before the template's end-of-turn markup.
+    public func render(messages: [JinjaValue], addGenerationPrompt: Bool = false, continueFinalMessage: Bool = false,
+                       bosToken: String? = nil, eosToken: String? = nil, tools: JinjaValue? = nil,
+                       extra: [String: JinjaValue] = [:]) throws -> String {
         guard !messages.isEmpty else {
             throw ChatTemplateError.invalidInput("cannot apply a chat template to an empty conversation")
         }
-        var context = extra
-        context["messages"] = .list(try messages.enumerated().map { i, m in
+        var chat = try messages.enumerated().map { i, m -> JinjaDict in
             guard case let .dict(d) = m else {
                 throw ChatTemplateError.invalidInput("message \(i) must be a dict, not \(m.typeName)")
             }
-            return .dict(ChatTemplate.normalized(d))
-        })
-        if let tools { context["tools"] = tools }
-        return try render(context: context, addGenerationPrompt: addGenerationPrompt, bosToken: bosToken, eosToken: eosToken)
+            return ChatTemplate.normalized(d)
+        }
+        var finalText = ""
+        if continueFinalMessage {
+            guard !addGenerationPrompt else {
+                throw ChatTemplateError.invalidInput("continueFinalMessage and addGenerationPrompt cannot both be set")
+            }
+            guard source.contains("content") else {
+                throw ChatTemplateError.invalidInput("continueFinalMessage: the template never reads a message's content")
+            }
+            finalText = try ChatTemplate.tagFinalMessage(&chat[chat.count - 1])
+        }
+        var context = extra
+        context["messages"] = .list(chat.map { .dict($0) })
+        context["tools"] = tools ?? JinjaValue.none
+        if context["documents"] == nil { context["documents"] = JinjaValue.none }
+        let rendered = try render(context: context, addGenerationPrompt: addGenerationPrompt, bosToken: bosToken, eosToken: eosToken)
+        return continueFinalMessage ? try ChatTemplate.cutAtTag(rendered, finalText: finalText) : rendered
+    }
+
+    /// The marker transformers appends to the message being continued, to find where its text ends.
+    private static let continueTag = "CONTINUE_FINAL_MESSAGE_TAG "
+
+    /// Appends the marker to the final message's `content` (or, for a list of content blocks, to the last block
+    /// with a `text`), returning the text it had.
+    private static func tagFinalMessage(_ message: inout JinjaDict) throws -> String {
+        switch message["content"] {
+        case let .string(text)?:
+            message["content"] = .string(text + continueTag)
+            return text
+        case let .list(blocks)?:
+            for i in blocks.indices.reversed() {
+                if case var .dict(block) = blocks[i], case let .string(text)? = block["text"] {
+                    block["text"] = .string(text + continueTag)
+                    var updated = blocks
+                    updated[i] = .dict(block)
+                    message["content"] = .list(updated)
+                    return text
+                }
+            }
+            throw ChatTemplateError.invalidInput("continueFinalMessage: the final message has no text block to continue")
+        default:
+            throw ChatTemplateError.invalidInput("continueFinalMessage: the final message has no content to continue")
+        }
+    }
+
+    /// Cuts the rendering at the marker, as transformers does: exactly there when the template kept the marker's
+    /// trailing space, else there with trailing whitespace removed (the template trimmed the message).
+    private static func cutAtTag(_ rendered: String, finalText: String) throws -> String {
+        let marker = JinjaMethods.strip(continueTag, chars: nil)
+        let finalStripped = JinjaMethods.strip(finalText, chars: nil)
+        guard rendered.contains(marker), finalStripped.isEmpty || rendered.contains(finalStripped),
+              let at = rendered.range(of: marker, options: .backwards) else {
+            throw ChatTemplateError.invalidInput(
+                "continueFinalMessage: the final message does not appear in the rendered chat (the template changes it)")
+        }
+        let head = String(rendered[..<at.lowerBound])
+        if rendered[at.lowerBound...].hasPrefix(continueTag) { return head }
+        return JinjaMethods.strip(head, chars: nil, leading: false, trailing: true)
     }
 
     /// transformers' message clean-up before rendering: None values dropped, reasoning aliased.

@@ -86,9 +86,10 @@ def tokenizer_for(bos, eos, template):
     return PreTrainedTokenizerFast(**kwargs)
 
 
-def render(tok, messages, add_generation_prompt, extra):
+def render(tok, messages, add_generation_prompt, extra, continue_final_message=False):
     try:
-        text = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=add_generation_prompt, **extra)
+        text = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=add_generation_prompt,
+                                       continue_final_message=continue_final_message, **extra)
         return {"expected": text}
     except Exception as error:  # the template's own raise_exception, or a Jinja error
         return {"error": str(error)}
@@ -152,6 +153,13 @@ def cases_for(name):
             for agp in (False, True):
                 case_name = "-".join(p for p in (conv_name, extra_name, "gen" if agp else "nogen") if p)
                 out.append({"name": case_name, "messages": messages, "add_generation_prompt": agp, "extra": extra})
+    # continue_final_message: the last (assistant) message is left open for the model to continue.
+    prefill = {"role": "assistant", "content": "The answer is "}
+    extra = extras_tools if name.startswith("hermes") else ({"date_string": "01 Dec 2026"} if name.startswith("llama") else {})
+    out.append({"name": "continue", "messages": [USER, prefill], "add_generation_prompt": False, "extra": extra,
+                "continue_final_message": True})
+    out.append({"name": "continue_multi", "messages": [USER, ASSISTANT, USER2, prefill], "add_generation_prompt": False,
+                "extra": extra, "continue_final_message": True})
     return out
 
 
@@ -167,7 +175,8 @@ def main():
         tok = tokenizer_for(bos, eos, template)
         for case in cases_for(name):
             case = {"template": name, "bos_token": bos, "eos_token": eos, **case}
-            case.update(render(tok, case["messages"], case["add_generation_prompt"], case["extra"]))
+            case.update(render(tok, case["messages"], case["add_generation_prompt"], case["extra"],
+                               case.get("continue_final_message", False)))
             results.append(case)
     with open(os.path.join(HERE, "chat_template_cases.json"), "w", encoding="utf-8") as f:
         json.dump({"cases": results}, f, ensure_ascii=False, indent=1)
