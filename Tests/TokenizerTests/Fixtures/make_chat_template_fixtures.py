@@ -2,11 +2,21 @@
 `apply_chat_template` (the real code path: a PreTrainedTokenizerFast built offline with `chat_template` set) and
 writes chat_template_cases.json, which TokenizerTests/ChatTemplateParityTests compare against byte for byte.
 
-    pip install transformers jinja2 tokenizers
+    (installs transformers, jinja2 and tokenizers at the versions below when missing)
     python3 make_chat_template_fixtures.py
 
 A case whose rendering raises (e.g. Gemma's "System role not supported") records the error message instead.
 """
+import importlib.util
+import subprocess
+import sys
+
+# The versions these fixtures were made with; missing ones are installed first.
+REQUIREMENTS = {"transformers": "transformers==5.24.0", "jinja2": "jinja2==3.1.6", "tokenizers": "tokenizers==0.23.3"}
+_missing = [spec for module, spec in REQUIREMENTS.items() if importlib.util.find_spec(module) is None]
+if _missing:
+    subprocess.check_call([sys.executable, "-m", "pip", "install", *_missing])
+
 import json
 import os
 

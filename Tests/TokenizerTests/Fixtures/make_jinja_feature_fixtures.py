@@ -3,9 +3,19 @@
 ImmutableSandboxedEnvironment, trim_blocks, lstrip_blocks, loopcontrols, its tojson, raise_exception, namespace),
 and writes jinja_feature_cases.json for TokenizerTests/JinjaFeatureTests.
 
-    pip install transformers jinja2
+    (installs transformers, jinja2 and tokenizers at the versions below when missing)
     python3 make_jinja_feature_fixtures.py
 """
+import importlib.util
+import subprocess
+import sys
+
+# The versions these fixtures were made with; missing ones are installed first.
+REQUIREMENTS = {"transformers": "transformers==5.24.0", "jinja2": "jinja2==3.1.6", "tokenizers": "tokenizers==0.23.3"}
+_missing = [spec for module, spec in REQUIREMENTS.items() if importlib.util.find_spec(module) is None]
+if _missing:
+    subprocess.check_call([sys.executable, "-m", "pip", "install", *_missing])
+
 import json
 import os
 

@@ -5,9 +5,19 @@ if, for and set tags with every whitespace-control variant (`{%-`, `{%+`, `-%}`,
 consumed with `| list`, as templates do, since a bare generator prints its memory address. A case where Jinja
 raised is kept as {"error": true}: ours must raise too (messages differ, so only the fact is compared).
 
-    pip install transformers jinja2
+    (installs transformers, jinja2 and tokenizers at the versions below when missing)
     python3 make_jinja_random_fixtures.py
 """
+import importlib.util
+import subprocess
+import sys
+
+# The versions these fixtures were made with; missing ones are installed first.
+REQUIREMENTS = {"transformers": "transformers==5.24.0", "jinja2": "jinja2==3.1.6", "tokenizers": "tokenizers==0.23.3"}
+_missing = [spec for module, spec in REQUIREMENTS.items() if importlib.util.find_spec(module) is None]
+if _missing:
+    subprocess.check_call([sys.executable, "-m", "pip", "install", *_missing])
+
 import copy
 import json
 import os

@@ -2,9 +2,19 @@
 `AutoTokenizer.from_pretrained`, next to a small tokenizer.json made here with `tokenizers`, and records what
 transformers reads from it into tokenizer_configs/expected.json for TokenizerTests/TokenizerConfigTests.
 
-    pip install transformers tokenizers
+    (installs transformers, jinja2 and tokenizers at the versions below when missing)
     python3 make_tokenizer_config_fixtures.py
 """
+import importlib.util
+import subprocess
+import sys
+
+# The versions these fixtures were made with; missing ones are installed first.
+REQUIREMENTS = {"transformers": "transformers==5.24.0", "jinja2": "jinja2==3.1.6", "tokenizers": "tokenizers==0.23.3"}
+_missing = [spec for module, spec in REQUIREMENTS.items() if importlib.util.find_spec(module) is None]
+if _missing:
+    subprocess.check_call([sys.executable, "-m", "pip", "install", *_missing])
+
 import json
 import os
 import shutil
