@@ -36,7 +36,8 @@ enum JinjaAccess {
                 if case let .string(name) = index, let method = JinjaMethods.method(on: base, named: name) { return .function(method) }
                 return .undefined("'str object' has no attribute \(index.pythonRepr)")
             }
-            let chars = Array(s)
+            // Python indexes code points, not grapheme clusters.
+            let chars = Array(s.unicodeScalars)
             let j = i < 0 ? chars.count + i : i
             return (0..<chars.count).contains(j) ? .string(String(chars[j])) : .undefined("'str object' has no attribute \(i)")
         default:
@@ -75,8 +76,10 @@ enum JinjaAccess {
         case let .list(items): return .list(try indices(items.count).map { items[$0] })
         case let .tuple(items): return .tuple(try indices(items.count).map { items[$0] })
         case let .string(s):
-            let chars = Array(s)
-            return .string(String(try indices(chars.count).map { chars[$0] }))
+            let chars = Array(s.unicodeScalars)
+            var out = String.UnicodeScalarView()
+            out.append(contentsOf: try indices(chars.count).map { chars[$0] })
+            return .string(String(out))
         case let .undefined(hint): throw JinjaFailure(hint)
         // Jinja compiles a slice to a plain Python subscript (no lenient lookup), so this is a TypeError there too.
         default: throw JinjaFailure("'\(base.typeName)' object is not subscriptable")

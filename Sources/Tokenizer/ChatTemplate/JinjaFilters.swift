@@ -88,7 +88,11 @@ enum JinjaFilters {
         f["last"] = { v, _, _, _ in try v.iterated().last ?? .undefined("no last item, sequence was empty") }
         f["list"] = { v, _, _, _ in .list(try v.iterated()) }
         f["reverse"] = { v, _, _, _ in
-            if case let .string(s) = v { return .string(String(s.reversed())) }
+            if case let .string(s) = v {
+                var out = String.UnicodeScalarView()
+                out.append(contentsOf: s.unicodeScalars.reversed())
+                return .string(String(out))
+            }
             return .list(try v.iterated().reversed())
         }
         f["replace"] = { v, args, kwargs, _ in

@@ -224,13 +224,14 @@ extension JinjaValue {
         }
     }
 
-    /// The items a `for` loop or a filter walks: list items, dict keys, string characters; Undefined is empty.
+    /// The items a `for` loop or a filter walks: list items, dict keys, a string's code points (as Python);
+    /// Undefined is empty.
     func iterated() throws -> [JinjaValue] {
         switch self {
         case .undefined: return []
         case let .list(l), let .tuple(l): return l
         case let .dict(d): return d.keys.map { .string($0) }
-        case let .string(s): return s.map { .string(String($0)) }
+        case let .string(s): return s.unicodeScalars.map { .string(String($0)) }
         default: throw JinjaFailure("'\(typeName)' object is not iterable")
         }
     }

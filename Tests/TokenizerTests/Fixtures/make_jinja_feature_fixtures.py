@@ -63,6 +63,9 @@ SNIPPETS = {
                 "{{ none }}|{{ None }}|{{ false }}|{{ [1, 'a', none, true, 2.0] }}|{{ {'k': 'v', 'n': 1} }}|{{ 'a' 'b' }}",
     "string_reprs": "{{ [\"it's\", 'say \"hi\"', 'both \\' \"', 'nl\\n', 'back\\\\slash', 'é☕'] }}",
     "unicode_escapes": "{{ '\\u00e9\\x41\\n' }}",
+    "code_points": "{{ 'e\\u0301x'[1] == '\\u0301' }}|{{ '👍🏽' | length }}|{{ 'ab👍🏽'[::-1] == '🏽👍ba' }}|"
+                   "{{ 'e\\u0301' | list | length }}|{{ 'e\\u0301x'[1:] | length }}|{{ 'e\\u0301' | reverse | list | length }}|"
+                   "{% for c in 'e\\u0301' %}[{{ c | length }}]{% endfor %}|{{ 'é👍' | first }}|{{ 'é👍' | last | length }}",
     "access": "{{ d.a }} {{ d['b'] }} {{ xs[0] }} {{ xs[-1] }} {{ xs.1 }} [{{ d.missing }}] {{ d.nested.x }} "
               "{{ {'a': {'b': [10, 20]}}['a']['b'][1] }} [{{ xs[10] }}]",
     "slicing": "{{ xs[1:] }} {{ xs[:2] }} {{ xs[::-1] }} {{ xs[::2] }} {{ 'hello'[1:3] }} {{ 'hello'[::-1] }} "
