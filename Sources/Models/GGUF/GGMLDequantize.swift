@@ -1,3 +1,5 @@
+import TensorCore
+
 /// Dequantisation of ggml's block formats to Float32, operation for operation as gguf-py's
 /// `gguf.quants.dequantize` (NumPy, float32 arithmetic, no fused multiply-add), so results are bit-identical.
 ///

@@ -1,3 +1,5 @@
+import TensorCore
+
 /// Float32 → stored bytes for the types the writer produces (F32, F16, BF16, Q8_0), operation for operation as
 /// gguf-py's `gguf.quants.quantize`, so a tensor TinyAlign writes has the same bytes gguf-py would write.
 enum GGMLQuantize {

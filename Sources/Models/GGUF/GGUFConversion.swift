@@ -42,12 +42,14 @@ public enum GGUFConversion {
         return out
     }
 
-    /// Converts a GGUF file into a Hugging Face folder (written atomically); returns the notes.
+    /// Converts a GGUF file into a Hugging Face folder (written atomically) whose `model.safetensors` holds
+    /// `dtype` tensors (F32, or F16/BF16 rounded to nearest even); returns the notes.
     @discardableResult
-    public static func ggufToHuggingFace(_ gguf: URL, folder: URL) throws -> Notes {
+    public static func ggufToHuggingFace(_ gguf: URL, folder: URL, dtype: SafeTensorsDType = .f32) throws -> Notes {
         let file = try GGUFFile(contentsOf: gguf)
         var notes: Notes = []
-        let config = try GGUFConfigMapping.huggingFaceConfig(of: file)
+        var config = try GGUFConfigMapping.huggingFaceConfig(of: file)
+        config["torch_dtype"] = ["F32": "float32", "F16": "float16", "BF16": "bfloat16"][dtype.rawValue]
         let tensors = try huggingFaceTensors(of: file, notes: &notes)
         let tokenizer = try GGUFTokenizerMapping.huggingFaceFiles(of: file, notes: &notes)
         var generation: [String: Any] = ["_from_model_config": true]
@@ -55,7 +57,7 @@ public enum GGUFConversion {
         try AtomicFolder.write(to: folder) { staging in
             try JSONText.data(config).write(to: staging.appendingPathComponent("config.json"))
             try JSONText.data(generation).write(to: staging.appendingPathComponent("generation_config.json"))
-            try SafeTensors.write(tensors, to: staging.appendingPathComponent("model.safetensors"))
+            try SafeTensors.write(tensors, dtype: dtype, to: staging.appendingPathComponent("model.safetensors"))
             if let tokenizer {
                 try JSONText.data(tokenizer.tokenizer).write(to: staging.appendingPathComponent("tokenizer.json"))
                 try JSONText.data(tokenizer.config).write(to: staging.appendingPathComponent("tokenizer_config.json"))

@@ -1,9 +1,10 @@
-/// IEEE binary16 and bfloat16 conversions by bit manipulation, matching NumPy's (and so gguf-py's) results:
-/// half → float is exact; float → half rounds to nearest, ties to even, overflows to ±inf, keeps NaN a NaN.
-enum HalfPrecision {
+/// IEEE binary16 and bfloat16 conversions by bit manipulation (portable where `Float16` is unavailable), matching
+/// NumPy's (and so gguf-py's and PyTorch's) results: half → float is exact; float → half rounds to nearest, ties
+/// to even, overflows to ±inf, keeps NaN a NaN. Used by the safetensors writer and the GGUF reader and writer.
+public enum HalfPrecision {
     /// Exact binary16 → binary32 (subnormal halves become normal floats).
     @inline(__always)
-    static func float(fromHalf h: UInt16) -> Float {
+    public static func float(fromHalf h: UInt16) -> Float {
         let sign = UInt32(h >> 15) << 31
         let exponent = UInt32(h >> 10) & 0x1f
         let mantissa = UInt32(h) & 0x3ff
@@ -19,7 +20,7 @@ enum HalfPrecision {
     }
 
     /// binary32 → binary16, round to nearest even (NumPy's `npy_floatbits_to_halfbits`).
-    static func half(from f: Float) -> UInt16 {
+    public static func half(from f: Float) -> UInt16 {
         let x = f.bitPattern
         let sign = UInt16((x >> 16) & 0x8000)
         let exponent = Int((x >> 23) & 0xff)
@@ -54,11 +55,11 @@ enum HalfPrecision {
 
     /// bfloat16 → binary32 (exact: the upper half of the bits).
     @inline(__always)
-    static func float(fromBFloat b: UInt16) -> Float { Float(bitPattern: UInt32(b) << 16) }
+    public static func float(fromBFloat b: UInt16) -> Float { Float(bitPattern: UInt32(b) << 16) }
 
-    /// binary32 → bfloat16 as gguf-py's `BF16.quantize_blocks` (ggml's `ggml_compute_fp32_to_bf16`): NaNs forced
-    /// quiet, otherwise round to nearest even.
-    static func bfloat(from f: Float) -> UInt16 {
+    /// binary32 → bfloat16 as gguf-py's `BF16.quantize_blocks` (ggml's `ggml_compute_fp32_to_bf16`) and PyTorch's
+    /// `.to(torch.bfloat16)`: NaNs forced quiet, otherwise round to nearest even.
+    public static func bfloat(from f: Float) -> UInt16 {
         let n = f.bitPattern
         if n & 0x7fff_ffff > 0x7f80_0000 { return UInt16(truncatingIfNeeded: ((n & 0xffff_0000) | (64 << 16)) >> 16) }
         return UInt16(truncatingIfNeeded: (UInt64(n) + UInt64(0x7fff + ((n >> 16) & 1))) >> 16)
