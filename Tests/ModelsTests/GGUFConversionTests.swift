@@ -246,6 +246,36 @@ final class GGUFConversionTests: XCTestCase {
         XCTAssertEqual(outConfig["model_type"] as? String, "llama")
     }
 
+    /// Llama 3.1/3.2's rope_scaling becomes llama.cpp's rope_freqs tensor and comes back from it. Reference values
+    /// from NumPy (float32 inverse frequencies, the divisor formula of convert_hf_to_gguf.py) for head_dim 64,
+    /// theta 500000, factor 32.
+    func testLlama3RopeScalingRoundTripsThroughRopeFreqs() throws {
+        var (config, tensors) = tinyModel("llama", tied: false)
+        config["rope_theta"] = 500000.0
+        config["rope_scaling"] = ["rope_type": "llama3", "factor": 32.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                                  "original_max_position_embeddings": 8192]
+        let hf = dir.appendingPathComponent("l3")
+        try FileManager.default.createDirectory(at: hf, withIntermediateDirectories: true)
+        try JSONSerialization.data(withJSONObject: config).write(to: hf.appendingPathComponent("config.json"))
+        try SafeTensors.write(tensors, to: hf.appendingPathComponent("model.safetensors"))
+        let url = dir.appendingPathComponent("l3.gguf")
+        try GGUFConversion.huggingFaceToGGUF(hf, gguf: url, type: .f32)
+        let f = try GGUFFile(contentsOf: url)
+        XCTAssertEqual(f.tensors.first?.name, "rope_freqs.weight")
+        XCTAssertEqual(try f.tensor("rope_freqs.weight").scalars, Llama3RopeScaling(factor: 32).factors(theta: 500000, headDim: 8))
+        let numpy: [Float] = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1.6513291597366333, 3.292262554168701,
+                              9.666729927062988] + [Float](repeating: 32, count: 14)
+        assertClose(Llama3RopeScaling(factor: 32).factors(theta: 500000, headDim: 64), numpy, rtol: 1e-6, atol: 0)
+        let back = dir.appendingPathComponent("l3-out")
+        let notes = try GGUFConversion.ggufToHuggingFace(url, folder: back)
+        XCTAssertEqual(notes.first, "rope_freqs.weight read back as rope_scaling llama3 (factor 32.0, Llama 3.1 band edges)")
+        let out = try json(back.appendingPathComponent("config.json"))
+        XCTAssertTrue(Self.sameJSON(out["rope_scaling"], config["rope_scaling"]!), "\(out["rope_scaling"] ?? "none")")
+        let outTensors = try SafeTensors.read(contentsOf: back.appendingPathComponent("model.safetensors")).tensors
+        XCTAssertEqual(Set(outTensors.keys), Set(tensors.keys))
+        XCTAssertNil(Llama3RopeScaling.recover(from: [1, 2, 3, 4], theta: 500000, headDim: 8))
+    }
+
     func testBadInputsAreNamed() throws {
         let (config, tensors) = tinyModel("llama", tied: false)
         var c = config

@@ -66,13 +66,29 @@ public enum GGUFConfigMapping {
             if let id = file.metadata["tokenizer.ggml.\(key)"]?.int { c[hf] = id }
         }
         if arch == .llama { c["attention_bias"] = file.info("blk.0.attn_q.bias") != nil }
-        if let type = value("rope.scaling.type")?.string, type != "none" {
+        if arch == .llama, let info = file.info("rope_freqs.weight") {
+            let values = try file.tensor(info).scalars
+            if let scaling = Llama3RopeScaling.recover(from: values, theta: c["rope_theta"] as! Double, headDim: c["head_dim"] as! Int) {
+                c["rope_scaling"] = scaling.huggingFace
+            }
+        } else if let type = value("rope.scaling.type")?.string, type != "none" {
             var s: [String: Any] = ["rope_type": type]
             if let f = value("rope.scaling.factor").flatMap(decimal) { s["factor"] = f }
             if let n = try int("rope.scaling.original_context_length") { s["original_max_position_embeddings"] = n }
             c["rope_scaling"] = s
         }
         return c
+    }
+
+    /// The Llama 3 scaling of a config.json, if its `rope_scaling` has `rope_type` "llama3".
+    static func llama3Scaling(config: [String: Any], path: String) throws -> Llama3RopeScaling? {
+        guard let s = try JSONFields(dict: config, path: path).object("rope_scaling") else { return nil }
+        let rs = JSONFields(dict: s, path: path + " rope_scaling")
+        guard try (rs.string("rope_type") ?? rs.string("type")) == "llama3" else { return nil }
+        guard let factor = try rs.double("factor") else { throw GGUFError.invalidArgument("\(path): rope_scaling llama3 has no factor") }
+        return Llama3RopeScaling(factor: factor, lowFreqFactor: try rs.double("low_freq_factor") ?? 1,
+                                 highFreqFactor: try rs.double("high_freq_factor") ?? 4,
+                                 originalContextLength: try rs.int("original_max_position_embeddings") ?? 8192)
     }
 
     /// The GGUF metadata for a Hugging Face config, in the order `convert_hf_to_gguf.py` writes it;
@@ -122,10 +138,9 @@ public enum GGUFConfigMapping {
                 if let n = try rs.int("original_max_position_embeddings") {
                     m.append(("\(a).rope.scaling.original_context_length", try u32(n, "rope_scaling.original_max_position_embeddings")))
                 }
-            case "default": break
+            case "default", "llama3": break  // llama3: no keys; GGUFConversion adds the rope_freqs tensor
             default:
-                // Llama 3's "llama3" scaling lives in a generated rope_freqs tensor in llama.cpp; not produced here.
-                throw GGUFError.invalidArgument("\(path): rope_scaling type '\(type)' is not supported (linear, yarn)")
+                throw GGUFError.invalidArgument("\(path): rope_scaling type '\(type)' is not supported (linear, yarn, llama3)")
             }
         }
         m.append(("general.file_type", .uint32(UInt32(fileType))))

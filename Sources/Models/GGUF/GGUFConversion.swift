@@ -22,7 +22,11 @@ public enum GGUFConversion {
         var out: [String: Tensor] = [:]
         for info in file.tensors {
             if GGUFTensorNames.generatedOnly.contains(info.name) {
-                notes.append("skipped \(info.name): llama.cpp generates it from rope_scaling; it has no Hugging Face tensor")
+                if info.name == "rope_freqs.weight", config["rope_scaling"] != nil {
+                    notes.append("rope_freqs.weight read back as rope_scaling llama3 (factor \((config["rope_scaling"] as! [String: Any])["factor"]!), Llama 3.1 band edges)")
+                } else {
+                    notes.append("skipped \(info.name): it matches no rope_scaling this converter knows; config.json has none")
+                }
                 continue
             }
             guard let name = GGUFTensorNames.huggingFace(info.name) else {
@@ -93,6 +97,12 @@ public enum GGUFConversion {
             }
             if arch.storesNormPlusOne && isNorm(g) { t = shifted(t, by: 1) }
             out.append((orderKey(g), g, t))
+        }
+        if arch == .llama, let scaling = try GGUFConfigMapping.llama3Scaling(config: config, path: path) {
+            let hidden = try f.requiredInt("hidden_size")
+            let headDim = try f.int("head_dim") ?? hidden / heads
+            let values = scaling.factors(theta: try f.double("rope_theta") ?? 10000, headDim: headDim)
+            out.append(((-2, 0), "rope_freqs.weight", Tensor(shape: [values.count], values)))
         }
         if !tied && tensors["lm_head.weight"] == nil {
             throw GGUFError.invalidArgument("\(path): tie_word_embeddings is false but there is no lm_head.weight")
@@ -178,7 +188,7 @@ public enum GGUFConversion {
         return out
     }
 
-    /// Sort key: token_embd first, then blocks in order (parts in table order), then output_norm, output.
+    /// Sort key: (rope_freqs, added as -2,) token_embd first, then blocks in order (parts in table order), then output_norm, output.
     static func orderKey(_ name: String) -> (Int, Int) {
         if name.hasPrefix("token_embd") { return (-1, 0) }
         if name.hasPrefix("output_norm") { return (Int.max, 0) }
