@@ -83,6 +83,39 @@ final class GGUFConversionTests: XCTestCase {
         XCTAssertEqual(added.map { $0["content"] as! String }, ["<|endoftext|>", "<|end|>"])
     }
 
+    /// A SentencePiece vocabulary (gguf-py `tiny_spm.gguf`) becomes the byte-fallback BPE tokenizer.json that
+    /// transformers makes of the same vocabulary: same vocabulary, same merges in the same order, same pipeline.
+    func testSentencePieceVocabularyBecomesTransformersBPE() throws {
+        let file = try GGUFFile(contentsOf: Fixtures.url("gguf/tiny_spm.gguf"))
+        var notes: [String] = []
+        let files = try XCTUnwrap(try GGUFTokenizerMapping.huggingFaceFiles(of: file, notes: &notes))
+        XCTAssertEqual(notes, [])
+        let ours = try JSONSerialization.jsonObject(with: JSONSerialization.data(withJSONObject: files.tokenizer)) as! [String: Any]
+        let reference = try json(Fixtures.url("gguf/tiny_spm_tokenizer.json"))
+        let (om, rm) = (ours["model"] as! [String: Any], reference["model"] as! [String: Any])
+        XCTAssertEqual(om["vocab"] as? [String: Int], rm["vocab"] as? [String: Int])
+        XCTAssertEqual((om["vocab"] as? [String: Int])?.count, 400)
+        let merges = { (m: [String: Any]) in (m["merges"] as! [[String]]).map { $0.joined(separator: " ") } }
+        XCTAssertEqual(merges(om), merges(rm))
+        XCTAssertEqual(merges(rm).count, 100)
+        for key in ["byte_fallback", "fuse_unk", "ignore_merges"] { XCTAssertEqual(om[key] as? Bool, rm[key] as? Bool, key) }
+        for key in ["pre_tokenizer", "decoder", "normalizer"] {
+            XCTAssertTrue(Self.sameJSON(ours[key], reference[key]!) || (ours[key] is NSNull && reference[key] is NSNull), key)
+        }
+        XCTAssertTrue(Self.sameJSON(ours["added_tokens"], reference["added_tokens"]!))
+        XCTAssertEqual(files.config["bos_token"] as? String, "<s>")
+        XCTAssertEqual(files.config["add_bos_token"] as? Bool, true)
+        // BOS is added by the post-processor, as tokenizer.ggml.add_bos_token says.
+        let single = (ours["post_processor"] as! [String: Any])["single"] as! [[String: Any]]
+        XCTAssertEqual((single.first?["SpecialToken"] as? [String: Any])?["id"] as? String, "<s>")
+        // The committed copy, whose encodings check_tinyalign_gguf.py compares with transformers' in HF tokenizers.
+        let text = try JSONText.data(files.tokenizer)
+        if ProcessInfo.processInfo.environment["TINYALIGN_WRITE_GGUF_FIXTURES"] == "1" {
+            try text.write(to: GGUFWriterTests.sourceFixture("tinyalign_spm_tokenizer.json"))
+        }
+        XCTAssertEqual(text, try Data(contentsOf: Fixtures.url("gguf/tinyalign_spm_tokenizer.json")))
+    }
+
     /// HF folder → GGUF F32 reproduces gguf-py's file tensor for tensor (same names, dims, permuted bytes) and the
     /// config keys; and → HF again gives back the original tensors.
     func testHuggingFaceToGGUFReproducesTheGGUFPyFile() throws {

@@ -9,8 +9,7 @@ import Foundation
 /// ByteLevel regex; "llama-bpe" and "qwen2": a Split on their published regex, then ByteLevel without regex);
 /// `{bos,eos,unknown,padding}_token_id` and `add_bos_token`/`add_eos_token` ↔ tokenizer_config.json's
 /// `bos_token`, … and `add_bos_token`, …; `tokenizer.chat_template` ↔ `chat_template`.
-/// SentencePiece vocabularies (`tokenizer.ggml.model` "llama") are not converted: the weights still are, and the
-/// conversion says so in its notes.
+/// SentencePiece vocabularies (`tokenizer.ggml.model` "llama") go through `GGUFSentencePieceMapping`.
 public enum GGUFTokenizerMapping {
     /// Llama 3's pre-tokenizer regex (its tokenizer.json's Split pattern; llama.cpp's "llama-bpe").
     public static let llama3Pattern = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
@@ -38,8 +37,9 @@ public enum GGUFTokenizerMapping {
             notes.append("no tokenizer.ggml.model: no tokenizer files written")
             return nil
         }
+        if model == "llama" { return try GGUFSentencePieceMapping.huggingFaceFiles(of: file) }
         guard model == "gpt2" else {
-            notes.append("tokenizer.ggml.model '\(model)' (not byte-level BPE) is not converted: no tokenizer files written")
+            notes.append("tokenizer.ggml.model '\(model)' (neither byte-level BPE nor SentencePiece) is not converted: no tokenizer files written")
             return nil
         }
         guard let tokens = meta["tokenizer.ggml.tokens"]?.strings else {

@@ -56,9 +56,10 @@ struct JSONFields {
     }
 }
 
-/// JSON text as Hugging Face writes it: keys sorted, two-space indentation, `/` unescaped.
-enum JSONText {
-    static func data(_ object: Any) throws -> Data {
+/// JSON text for the converted files: keys sorted (so output is deterministic), indented, `/` unescaped.
+public enum JSONText {
+    /// The UTF-8 JSON text of a `JSONSerialization`-compatible object.
+    public static func data(_ object: Any) throws -> Data {
         try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     }
 }

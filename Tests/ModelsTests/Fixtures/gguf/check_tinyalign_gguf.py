@@ -9,6 +9,9 @@ Run from this folder (never in CI):  pip install gguf numpy && python3 check_tin
                                   llama.* / tokenizer.* metadata as tiny_llama.gguf (gguf-py's); every 2-D tensor equals
                                   gguf.quants.quantize of gguf-py's F32 tensor (so the Q/K rows are permuted the same
                                   way), F16 where rows are not whole Q8_0 blocks, 1-D tensors F32 and identical.
+  tinyalign_spm_tokenizer.json    TinyAlign's tokenizer.json for the SentencePiece vocabulary of tiny_spm.gguf: HF
+                                  `tokenizers` loads it and encodes the strings of tiny_spm_encodings.json to the ids
+                                  transformers' own conversion gives, and decodes them back to the same text.
 """
 import numpy as np
 from gguf import GGMLQuantizationType as T, GGUFReader
@@ -82,6 +85,18 @@ for key in ("llama.block_count", "llama.embedding_length", "llama.feed_forward_l
             "tokenizer.ggml.merges", "tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id", "tokenizer.chat_template"):
     check(field(ours, key) == field(theirs, key), f"tiny llama metadata {key}")
 check(field(ours, "general.file_type")[0] == 7, "general.file_type 7 (mostly Q8_0)")
+
+import json
+
+from tokenizers import Tokenizer
+
+ours_tok = Tokenizer.from_file("tinyalign_spm_tokenizer.json")
+ref_tok = Tokenizer.from_file("tiny_spm_tokenizer.json")
+for text, ids in json.load(open("tiny_spm_encodings.json")).items():
+    got = ours_tok.encode(text, add_special_tokens=False).ids
+    check(got == ids, f"spm encode {text!r}")
+    check(ours_tok.decode(ids) == ref_tok.decode(ids), f"spm decode {text!r}")
+check(ours_tok.encode("hi").ids[0] == 1, "spm: BOS <s> added by the post-processor")
 
 print(f"{len(failures)} failed" if failures else "all checks passed")
 raise SystemExit(1 if failures else 0)

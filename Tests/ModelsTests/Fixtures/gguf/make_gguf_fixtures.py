@@ -13,6 +13,12 @@ Run from this folder (never in CI):  pip install gguf numpy safetensors tokenize
   tiny_llama_config.json    the config.json those tensors belong to.
   tiny_llama_tokenizer.json the HF tokenizer the GGUF vocabulary came from, and tiny_llama_encodings.json, the ids
                             HF `tokenizers` gives for a few strings.
+  tiny_spm.gguf             a SentencePiece BPE vocabulary (byte fallback, 400 pieces, trained with `sentencepiece`)
+                            stored as convert_hf_to_gguf.py's _create_vocab_sentencepiece stores one (tokens, scores,
+                            token types; tokenizer.ggml.model "llama").
+  tiny_spm_tokenizer.json   the tokenizer.json `transformers` (5.x, LlamaTokenizerFast, legacy) makes of that
+                            vocabulary, and tiny_spm_encodings.json, its ids for a few strings (no special tokens).
+  (also needs: pip install sentencepiece transformers)
 """
 import json
 
@@ -234,6 +240,55 @@ def write_tiny_llama():
     w.close()
 
 
+def write_tiny_spm():
+    import os
+    import tempfile
+
+    import sentencepiece as spm
+    from tokenizers.models import BPE
+    from transformers import LlamaTokenizerFast
+    from transformers.convert_slow_tokenizer import SentencePieceExtractor
+
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = os.path.join(tmp, "corpus.txt")
+        with open(corpus, "w") as fh:
+            fh.write("\n".join((TEXTS + ["the cat sat on the mat", "people opinions survey answers"]) * 30))
+        spm.SentencePieceTrainer.train(input=corpus, model_prefix=os.path.join(tmp, "sp"), vocab_size=400, model_type="bpe",
+                                       byte_fallback=True, character_coverage=1.0, unk_id=0, bos_id=1, eos_id=2, pad_id=-1,
+                                       num_threads=1, minloglevel=2)
+        model = os.path.join(tmp, "sp.model")
+        sp = spm.SentencePieceProcessor(model_file=model)
+        tokens, scores, types = [], [], []
+        for i in range(sp.get_piece_size()):
+            tokens.append(sp.id_to_piece(i))
+            scores.append(sp.get_score(i))
+            types.append(2 if sp.is_unknown(i) else 3 if sp.is_control(i) else 5 if sp.is_unused(i) else 6 if sp.is_byte(i) else 1)
+        kw = SentencePieceExtractor(model).extract(BPE)
+    tok = LlamaTokenizerFast(vocab=kw["vocab"], merges=kw["merges"], legacy=True)
+    tok.backend_tokenizer.save("tiny_spm_tokenizer.json")
+    enc = {t: tok(t, add_special_tokens=False).input_ids for t in TEXTS + ["zebra ĳ 日本 <0x41>"]}
+    with open("tiny_spm_encodings.json", "w") as fh:
+        json.dump(enc, fh, indent=1, ensure_ascii=False)
+
+    w = GGUFWriter("tiny_spm.gguf", arch="llama")
+    w.add_context_length(256)
+    w.add_tokenizer_model("llama")
+    w.add_tokenizer_pre("default")
+    w.add_token_list(tokens)
+    w.add_token_scores(scores)
+    w.add_token_types(types)
+    w.add_bos_token_id(1)
+    w.add_eos_token_id(2)
+    w.add_unk_token_id(0)
+    w.add_add_bos_token(True)
+    w.add_add_eos_token(False)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
 if __name__ == "__main__":
     write_types()
     write_tiny_llama()
+    write_tiny_spm()
