@@ -116,6 +116,35 @@ final class GGUFConversionTests: XCTestCase {
         XCTAssertEqual(text, try Data(contentsOf: Fixtures.url("gguf/tinyalign_spm_tokenizer.json")))
     }
 
+    /// tokenizer.json (byte-fallback BPE) → SentencePiece GGUF metadata → tokenizer.json again: the same tokens
+    /// and token types as gguf-py's file and the same tokenizer.json.
+    func testSentencePieceTokenizerRoundTrips() throws {
+        let original = try GGUFFile(contentsOf: Fixtures.url("gguf/tiny_spm.gguf"))
+        var notes: [String] = []
+        let files = try XCTUnwrap(try GGUFTokenizerMapping.huggingFaceFiles(of: original, notes: &notes))
+        let meta = try GGUFTokenizerMapping.ggufMetadata(tokenizer: files.tokenizer, tokenizerConfig: files.config,
+                                                         config: [:], path: "tokenizer.json", notes: &notes)
+        XCTAssertEqual(notes, [])
+        let byKey = Dictionary(meta, uniquingKeysWith: { a, _ in a })
+        for key in ["tokenizer.ggml.model", "tokenizer.ggml.tokens", "tokenizer.ggml.token_type", "tokenizer.ggml.bos_token_id",
+                    "tokenizer.ggml.eos_token_id", "tokenizer.ggml.unknown_token_id", "tokenizer.ggml.add_bos_token",
+                    "tokenizer.ggml.add_eos_token"] {
+            XCTAssertNotNil(byKey[key], key)
+            XCTAssertEqual(byKey[key], original.metadata[key], key)
+        }
+        XCTAssertEqual(byKey["tokenizer.ggml.add_space_prefix"], .bool(true))
+        XCTAssertEqual(byKey["tokenizer.ggml.scores"]?.array?[300], .float32(-300))
+        var w = try GGUFWriter()
+        try w.set("general.architecture", .string("llama"))
+        try w.set("llama.context_length", .uint32(256))
+        for (k, v) in meta { try w.set(k, v) }
+        let url = dir.appendingPathComponent("spm.gguf")
+        try w.write(to: url)
+        let again = try XCTUnwrap(try GGUFTokenizerMapping.huggingFaceFiles(of: GGUFFile(contentsOf: url), notes: &notes))
+        XCTAssertEqual(try JSONText.data(again.tokenizer), try JSONText.data(files.tokenizer))
+        XCTAssertEqual(try JSONText.data(again.config), try JSONText.data(files.config))
+    }
+
     /// HF folder → GGUF F32 reproduces gguf-py's file tensor for tensor (same names, dims, permuted bytes) and the
     /// config keys; and → HF again gives back the original tensors.
     func testHuggingFaceToGGUFReproducesTheGGUFPyFile() throws {

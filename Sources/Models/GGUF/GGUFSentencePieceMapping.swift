@@ -94,6 +94,61 @@ public enum GGUFSentencePieceMapping {
         return GGUFTokenizerMapping.HuggingFaceFiles(tokenizer: tokenizer, config: config)
     }
 
+    /// The `tokenizer.*` metadata (model "llama") for a byte-fallback BPE tokenizer.json. tokenizer.json keeps no
+    /// SentencePiece scores, so each ordinary piece gets −id (SentencePiece's BPE convention: earlier pieces merge
+    /// first), byte pieces `<0xXX>` and added tokens 0. Types: 2 the unknown token, 3 other special added tokens,
+    /// 4 non-special added tokens, 6 byte pieces, 5 `[PAD{id}]` fillers, 1 the rest.
+    public static func ggufMetadata(tokenizer: [String: Any], tokenizerConfig: [String: Any]?, config: [String: Any],
+                                    path: String) throws -> [(String, GGUFValue)] {
+        let model = tokenizer["model"] as? [String: Any] ?? [:]
+        guard let vocab = model["vocab"] as? [String: Any] else {
+            throw GGUFError.invalidArgument("\(path): model.vocab is missing or not an object")
+        }
+        var byID: [Int: String] = [:], special: [Int: Bool] = [:]
+        for (token, raw) in vocab {
+            guard let id = try JSONFields(dict: ["id": raw], path: path).int("id"), id >= 0, id < 10_000_000 else {
+                throw GGUFError.invalidArgument("\(path): model.vocab[\(token)] is not a token id")
+            }
+            byID[id] = token
+        }
+        for (i, a) in ((tokenizer["added_tokens"] as? [[String: Any]]) ?? []).enumerated() {
+            let f = JSONFields(dict: a, path: path)
+            guard let id = try f.int("id"), id >= 0, id < 10_000_000, let content = try f.string("content") else {
+                throw GGUFError.invalidArgument("\(path): added_tokens[\(i)] has no id or content")
+            }
+            byID[id] = content
+            special[id] = try f.bool("special") ?? false
+        }
+        let unk = model["unk_token"] as? String ?? (tokenizerConfig?["unk_token"] as? String)
+        let count = (byID.keys.max() ?? -1) + 1
+        var tokens: [GGUFValue] = [], scores: [GGUFValue] = [], types: [GGUFValue] = []
+        for id in 0..<count {
+            guard let t = byID[id] else {
+                tokens.append(.string("[PAD\(id)]")); scores.append(.float32(0)); types.append(.int32(5))
+                continue
+            }
+            tokens.append(.string(t))
+            let isByte = t.count == 6 && t.hasPrefix("<0x") && t.hasSuffix(">") && UInt8(t.dropFirst(3).prefix(2), radix: 16) != nil
+            let type: Int32 = t == unk ? 2 : special[id].map { $0 ? 3 : 4 } ?? (isByte ? 6 : 1)
+            types.append(.int32(type))
+            scores.append(.float32(type == 1 ? -Float(id) : 0))
+        }
+        let pre = tokenizer["pre_tokenizer"] as? [String: Any]
+        let prepends = (pre?["type"] as? String == "Metaspace" && pre?["prepend_scheme"] as? String != "never")
+            || "\(tokenizer["normalizer"] ?? "")".contains("Prepend")
+        var m: [(String, GGUFValue)] = [
+            ("tokenizer.ggml.model", .string("llama")),
+            ("tokenizer.ggml.pre", .string("default")),
+            ("tokenizer.ggml.tokens", .array(elementType: .string, tokens)),
+            ("tokenizer.ggml.scores", .array(elementType: .float32, scores)),
+            ("tokenizer.ggml.token_type", .array(elementType: .int32, types)),
+            ("tokenizer.ggml.add_space_prefix", .bool(prepends)),
+        ]
+        m += try GGUFTokenizerMapping.specialMetadata(byID: byID, count: count, tokenizer: tokenizer,
+                                                      tokenizerConfig: tokenizerConfig, config: config)
+        return m
+    }
+
     /// BPE merges implied by a SentencePiece vocabulary (see the type's documentation for the order).
     public static func generateMerges(tokens: [String], vocab: [String: Int]) -> [(String, String)] {
         var merges: [(id: Int, leftLength: Int, rightLength: Int, left: String, right: String)] = []

@@ -185,8 +185,8 @@ public enum GGUFTokenizerMapping {
             return []
         }
         if model["byte_fallback"] as? Bool == true {
-            notes.append("\(path): a byte-fallback (SentencePiece-style) BPE is not converted: no tokenizer metadata written")
-            return []
+            return try GGUFSentencePieceMapping.ggufMetadata(tokenizer: tokenizer, tokenizerConfig: tokenizerConfig,
+                                                             config: config, path: path)
         }
         guard let pre = preName(tokenizer["pre_tokenizer"]) else {
             notes.append("\(path): pre-tokenizer not recognised (GPT-2, Llama 3 or Qwen2 style): no tokenizer metadata written")
@@ -239,6 +239,16 @@ public enum GGUFTokenizerMapping {
             ("tokenizer.ggml.token_type", .array(elementType: .int32, types)),
             ("tokenizer.ggml.merges", .array(elementType: .string, merges)),
         ]
+        m += try specialMetadata(byID: byID, count: count, tokenizer: tokenizer, tokenizerConfig: tokenizerConfig, config: config)
+        return m
+    }
+
+    /// `tokenizer.ggml.{bos,eos,unknown,padding}_token_id`, `add_bos_token`/`add_eos_token` and
+    /// `tokenizer.chat_template` from tokenizer_config.json (token strings, or `{content}` objects), falling back
+    /// to config.json's ids and, for add_bos/add_eos, to whether the post-processor adds BOS/EOS.
+    static func specialMetadata(byID: [Int: String], count: Int, tokenizer: [String: Any], tokenizerConfig: [String: Any]?,
+                                config: [String: Any]) throws -> [(String, GGUFValue)] {
+        var m: [(String, GGUFValue)] = []
         let ids = Dictionary(byID.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
         let tc = JSONFields(dict: tokenizerConfig ?? [:], path: "tokenizer_config.json")
         let cf = JSONFields(dict: config, path: "config.json")
@@ -246,15 +256,20 @@ public enum GGUFTokenizerMapping {
             if let s = tokenizerConfig?[key] as? String { return s }
             return (tokenizerConfig?[key] as? [String: Any])?["content"] as? String
         }
+        var found: [String: Int] = [:]
         for (key, hfToken, hfID) in [("bos_token_id", "bos_token", "bos_token_id"), ("eos_token_id", "eos_token", "eos_token_id"),
                                      ("unknown_token_id", "unk_token", "unk_token_id"), ("padding_token_id", "pad_token", "pad_token_id")] {
             let named = tokenString(hfToken).flatMap { ids[$0] }
             if let id = try named ?? cf.firstInt(hfID), id >= 0, id < count {
                 m.append(("tokenizer.ggml.\(key)", .uint32(UInt32(id))))
+                found[key] = id
             }
         }
-        if let b = try tc.bool("add_bos_token") { m.append(("tokenizer.ggml.add_bos_token", .bool(b))) }
-        if let e = try tc.bool("add_eos_token") { m.append(("tokenizer.ggml.add_eos_token", .bool(e))) }
+        let added = postProcessorSpecials(tokenizer["post_processor"])
+        let addBOS = try tc.bool("add_bos_token") ?? found["bos_token_id"].map { byID[$0].map(added.contains) ?? false }
+        let addEOS = try tc.bool("add_eos_token") ?? found["eos_token_id"].map { byID[$0].map(added.contains) ?? false }
+        if let b = addBOS { m.append(("tokenizer.ggml.add_bos_token", .bool(b))) }
+        if let e = addEOS { m.append(("tokenizer.ggml.add_eos_token", .bool(e))) }
         if let t = tokenizerConfig?["chat_template"] as? String {
             m.append(("tokenizer.chat_template", .string(t)))
         } else if let list = tokenizerConfig?["chat_template"] as? [[String: Any]],
@@ -262,6 +277,16 @@ public enum GGUFTokenizerMapping {
             m.append(("tokenizer.chat_template", .string(t)))
         }
         return m
+    }
+
+    /// The special tokens a TemplateProcessing post-processor (alone or in a Sequence) puts around a single text.
+    static func postProcessorSpecials(_ pp: Any?) -> Set<String> {
+        guard let p = pp as? [String: Any] else { return [] }
+        if p["type"] as? String == "Sequence" {
+            return ((p["processors"] as? [Any]) ?? []).reduce(into: Set<String>()) { $0.formUnion(postProcessorSpecials($1)) }
+        }
+        guard p["type"] as? String == "TemplateProcessing", let single = p["single"] as? [[String: Any]] else { return [] }
+        return Set(single.compactMap { ($0["SpecialToken"] as? [String: Any])?["id"] as? String })
     }
 
     /// llama.cpp's `tokenizer.ggml.pre` name for a tokenizer.json pre-tokenizer, or nil if not one we know.
