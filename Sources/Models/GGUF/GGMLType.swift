@@ -2,10 +2,15 @@
 /// `blockSize` elements are stored in `typeSize` bytes). Every type ggml defines is known so that a file
 /// holding, say, IQ2_XS tensors still opens; `isDequantizable` says which ones this package can turn into Float32.
 public enum GGMLType: UInt32, Sendable, CaseIterable {
+    /// Plain floats and the legacy 32-element block quantisations.
     case f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q5_0 = 6, q5_1 = 7, q8_0 = 8, q8_1 = 9
+    /// The K-quants (256-element super-blocks).
     case q2_K = 10, q3_K = 11, q4_K = 12, q5_K = 13, q6_K = 14, q8_K = 15
+    /// The importance-matrix quantisations.
     case iq2_xxs = 16, iq2_xs = 17, iq3_xxs = 18, iq1_s = 19, iq4_nl = 20, iq3_s = 21, iq2_s = 22, iq4_xs = 23
+    /// Integers, float64, bfloat16 and the ternary types.
     case i8 = 24, i16 = 25, i32 = 26, i64 = 27, f64 = 28, iq1_m = 29, bf16 = 30, tq1_0 = 34, tq2_0 = 35
+    /// Microscaling FP4 (32-element blocks with an E8M0 scale).
     case mxfp4 = 39
 
     /// Elements in the super-block of the K-quants.

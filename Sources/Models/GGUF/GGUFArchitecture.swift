@@ -1,6 +1,7 @@
 /// The Llama-family architectures the GGUF ↔ Hugging Face mapping knows, with the facts that differ between
 /// them in llama.cpp's `convert_hf_to_gguf.py`.
 public enum GGUFArchitecture: String, CaseIterable, Sendable {
+    /// `general.architecture` values (mistral is stored as llama).
     case llama, qwen2, qwen3, gemma
 
     /// The architecture a Hugging Face `model_type` converts to. Mistral is converted as `llama` (llama.cpp's

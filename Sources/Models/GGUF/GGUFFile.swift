@@ -71,9 +71,11 @@ public struct GGUFFile: @unchecked Sendable {
     /// The info of the tensor called `name`, or nil.
     public func info(_ name: String) -> GGUFTensorInfo? { index[name].map { tensors[$0] } }
 
-    /// Runs `body` on the raw stored bytes of `info` (blocks as in the file, no conversion).
+    /// Runs `body` on the raw stored bytes of `info` (blocks as in the file, no conversion). `info` must be one
+    /// of this file's `tensors` (whose bounds the reader checked); another file's info is a programming error.
     public func withRawBytes<R>(of info: GGUFTensorInfo, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try bytes.withUnsafeBytes { all in
+        precondition(index[info.name].map { tensors[$0] == info } ?? false, "tensor info '\(info.name)' is not from \(path)")
+        return try bytes.withUnsafeBytes { all in
             try body(UnsafeRawBufferPointer(rebasing: all[(dataOffset + info.offset)..<(dataOffset + info.offset + info.byteCount)]))
         }
     }

@@ -23,7 +23,7 @@ public struct GGUFTensorInfo: Equatable, Sendable {
     public var shape: [Int] { dims.reversed() }
 
     /// Checks the geometry: at most 4 dims, none negative, a product that does not overflow, an innermost dim
-    /// that is a whole number of blocks. `where` names the tensor in the error.
+    /// that is a whole number of blocks. `path` names the file in the error.
     public init(name: String, dims: [Int], type: GGMLType, offset: Int, path: String = "gguf") throws {
         guard dims.count <= Self.maxDims else {
             throw GGUFError.malformed(path: path, "tensor '\(name)' has \(dims.count) dims, more than \(Self.maxDims)")

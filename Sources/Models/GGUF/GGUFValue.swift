@@ -1,6 +1,8 @@
 /// The type codes of GGUF metadata values, as stored (a little-endian `uint32`) before each value.
 public enum GGUFValueType: UInt32, Sendable, CaseIterable {
+    /// Fixed-width scalars (bool is one byte, 0 or 1).
     case uint8 = 0, int8 = 1, uint16 = 2, int16 = 3, uint32 = 4, int32 = 5, float32 = 6, bool = 7
+    /// A `uint64` byte length and UTF-8 bytes; an element type, a `uint64` count and the elements; 64-bit scalars.
     case string = 8, array = 9, uint64 = 10, int64 = 11, float64 = 12
 
     /// The fewest bytes one value of this type takes in a file (a string: its 8-byte length; an array: its
@@ -19,7 +21,9 @@ public enum GGUFValueType: UInt32, Sendable, CaseIterable {
 
 /// One GGUF metadata value. Integers keep their stored width so a file read and written back is unchanged.
 public indirect enum GGUFValue: Equatable, Sendable {
+    /// Integers of each stored width.
     case uint8(UInt8), int8(Int8), uint16(UInt16), int16(Int16), uint32(UInt32), int32(Int32)
+    /// 64-bit integers, floats, bools and strings.
     case uint64(UInt64), int64(Int64), float32(Float), float64(Double), bool(Bool), string(String)
     /// A homogeneous array; `elementType` is kept so an empty array keeps its type (arrays may nest).
     case array(elementType: GGUFValueType, [GGUFValue])

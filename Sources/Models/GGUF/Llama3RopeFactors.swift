@@ -6,9 +6,13 @@ import Foundation
 /// λ = 2π / f, the divisor is 1 when λ < L / high, `factor` when λ > L / low, and otherwise
 /// 1 / ((1 − s) / factor + s) with s = (L / λ − low) / (high − low); L is `original_max_position_embeddings`.
 public struct Llama3RopeScaling: Equatable, Sendable {
+    /// `factor`: the divisor of the lowest frequencies.
     public var factor: Double
+    /// `low_freq_factor`: wavelengths above L / low are divided by `factor`.
     public var lowFreqFactor: Double
+    /// `high_freq_factor`: wavelengths below L / high are kept.
     public var highFreqFactor: Double
+    /// `original_max_position_embeddings` (L).
     public var originalContextLength: Int
 
     /// Memberwise; the defaults are those of every Llama 3.1 / 3.2 release.
