@@ -338,6 +338,27 @@ final class GGUFConversionTests: XCTestCase {
         XCTAssertNil(Llama3RopeScaling.recover(from: [1, 2, 3, 4], theta: 500000, headDim: 8))
     }
 
+    func testTensorNameTableBothWays() {
+        XCTAssertEqual(GGUFTensorNames.huggingFace("token_embd.weight"), "model.embed_tokens.weight")
+        XCTAssertEqual(GGUFTensorNames.huggingFace("output.weight"), "lm_head.weight")
+        XCTAssertEqual(GGUFTensorNames.huggingFace("output_norm.weight"), "model.norm.weight")
+        XCTAssertEqual(GGUFTensorNames.huggingFace("blk.17.attn_output.weight"), "model.layers.17.self_attn.o_proj.weight")
+        XCTAssertEqual(GGUFTensorNames.huggingFace("blk.3.attn_v.bias"), "model.layers.3.self_attn.v_proj.bias")
+        XCTAssertEqual(GGUFTensorNames.huggingFace("blk.0.ffn_norm.weight"), "model.layers.0.post_attention_layernorm.weight")
+        XCTAssertEqual(GGUFTensorNames.gguf("model.layers.2.mlp.down_proj.weight"), "blk.2.ffn_down.weight")
+        XCTAssertEqual(GGUFTensorNames.gguf("model.layers.5.self_attn.k_norm.weight"), "blk.5.attn_k_norm.weight")
+        for n in 0..<3 {
+            for (g, _) in GGUFTensorNames.block {
+                let name = "blk.\(n).\(g).weight"
+                XCTAssertEqual(GGUFTensorNames.huggingFace(name).flatMap(GGUFTensorNames.gguf), name)
+            }
+        }
+        for bad in ["blk.0.ffn_gate_exps.weight", "blk.x.attn_q.weight", "token_embd", "rope_freqs.weight", "blk.-1.attn_q.weight"] {
+            XCTAssertNil(GGUFTensorNames.huggingFace(bad), bad)
+        }
+        XCTAssertNil(GGUFTensorNames.gguf("model.layers.0.block_sparse_moe.gate.weight"))
+    }
+
     func testBadInputsAreNamed() throws {
         let (config, tensors) = tinyModel("llama", tied: false)
         var c = config
@@ -354,6 +375,25 @@ final class GGUFConversionTests: XCTestCase {
         noHead["lm_head.weight"] = nil
         XCTAssertThrowsError(try GGUFConversion.ggufTensors(noHead, config: config, path: "c.json")) { e in
             XCTAssertEqual("\(e)", "gguf: c.json: tie_word_embeddings is false but there is no lm_head.weight")
+        }
+        var moe = try GGUFWriter()
+        for (k, v) in [("general.architecture", GGUFValue.string("llama")), ("llama.embedding_length", .uint32(32)),
+                       ("llama.attention.head_count", .uint32(4)), ("llama.feed_forward_length", .uint32(64)),
+                       ("llama.block_count", .uint32(1))] { try moe.set(k, v) }
+        try moe.add("blk.0.ffn_gate_exps.weight", Tensor(shape: [2, 32], repeating: 0), as: .f32)
+        let moeURL = dir.appendingPathComponent("moe.gguf")
+        try moe.write(to: moeURL)
+        XCTAssertThrowsError(try GGUFConversion.ggufToHuggingFace(moeURL, folder: dir.appendingPathComponent("m"))) { e in
+            XCTAssertEqual("\(e)", "\(moeURL.path): unsupported GGUF: tensor 'blk.0.ffn_gate_exps.weight' has no Hugging Face name for architecture llama")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("m").path))
+        var missing = try GGUFWriter()
+        try missing.set("general.architecture", .string("qwen2"))
+        try missing.set("qwen2.embedding_length", .uint32(32))
+        let missingURL = dir.appendingPathComponent("missing.gguf")
+        try missing.write(to: missingURL)
+        XCTAssertThrowsError(try GGUFConversion.ggufToHuggingFace(missingURL, folder: dir.appendingPathComponent("q"))) { e in
+            XCTAssertEqual("\(e)", "\(missingURL.path): malformed GGUF: missing metadata qwen2.attention.head_count")
         }
         var w = try GGUFWriter()
         try w.set("general.architecture", .string("mamba"))

@@ -50,18 +50,24 @@ public struct GGUFWriter {
         guard GGMLQuantize.writable.contains(type) else {
             throw GGUFError.invalidArgument("tensor '\(name)': cannot write type \(type.name) (F32, F16, BF16 or Q8_0)")
         }
-        let info = try GGUFTensorInfo(name: name, dims: tensor.shape.reversed(), type: type, offset: nextOffset)
-        try append(Entry(info: info, payload: .values(tensor)))
+        try append(Entry(info: try info(name, dims: tensor.shape.reversed(), type: type), payload: .values(tensor)))
     }
 
     /// Adds a tensor whose ggml blocks are already encoded (e.g. a quantised tensor copied unchanged).
     /// `dims` are ggml dims, innermost first.
     public mutating func addRaw(_ name: String, dims: [Int], type: GGMLType, bytes: [UInt8]) throws {
-        let info = try GGUFTensorInfo(name: name, dims: dims, type: type, offset: nextOffset)
+        let info = try info(name, dims: dims, type: type)
         guard bytes.count == info.byteCount else {
             throw GGUFError.invalidArgument("tensor '\(name)': \(bytes.count) bytes given, \(type.name) dims \(dims) need \(info.byteCount)")
         }
         try append(Entry(info: info, payload: .raw(bytes)))
+    }
+
+    /// The info of the next tensor; geometry faults are the caller's, so they come back as `invalidArgument`.
+    private func info(_ name: String, dims: [Int], type: GGMLType) throws -> GGUFTensorInfo {
+        do { return try GGUFTensorInfo(name: name, dims: dims, type: type, offset: nextOffset) } catch let GGUFError.malformed(_, message) {
+            throw GGUFError.invalidArgument(message)
+        }
     }
 
     private mutating func append(_ e: Entry) throws {
