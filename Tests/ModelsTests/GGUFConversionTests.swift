@@ -109,7 +109,7 @@ final class GGUFConversionTests: XCTestCase {
         let single = (ours["post_processor"] as! [String: Any])["single"] as! [[String: Any]]
         XCTAssertEqual((single.first?["SpecialToken"] as? [String: Any])?["id"] as? String, "<s>")
         // The committed copy, whose encodings check_tinyalign_gguf.py compares with transformers' in HF tokenizers.
-        let text = try JSONText.data(files.tokenizer)
+        let text = try GGUFJSONText.data(files.tokenizer)
         if ProcessInfo.processInfo.environment["TINYALIGN_WRITE_GGUF_FIXTURES"] == "1" {
             try text.write(to: GGUFWriterTests.sourceFixture("tinyalign_spm_tokenizer.json"))
         }
@@ -141,8 +141,8 @@ final class GGUFConversionTests: XCTestCase {
         let url = dir.appendingPathComponent("spm.gguf")
         try w.write(to: url)
         let again = try XCTUnwrap(try GGUFTokenizerMapping.huggingFaceFiles(of: GGUFFile(contentsOf: url), notes: &notes))
-        XCTAssertEqual(try JSONText.data(again.tokenizer), try JSONText.data(files.tokenizer))
-        XCTAssertEqual(try JSONText.data(again.config), try JSONText.data(files.config))
+        XCTAssertEqual(try GGUFJSONText.data(again.tokenizer), try GGUFJSONText.data(files.tokenizer))
+        XCTAssertEqual(try GGUFJSONText.data(again.config), try GGUFJSONText.data(files.config))
     }
 
     /// HF folder → GGUF F32 reproduces gguf-py's file tensor for tensor (same names, dims, permuted bytes) and the

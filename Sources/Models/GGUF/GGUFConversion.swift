@@ -59,12 +59,12 @@ public enum GGUFConversion {
         var generation: [String: Any] = ["_from_model_config": true]
         for key in ["bos_token_id", "eos_token_id", "pad_token_id"] { generation[key] = config[key] }
         try AtomicFolder.write(to: folder) { staging in
-            try JSONText.data(config).write(to: staging.appendingPathComponent("config.json"))
-            try JSONText.data(generation).write(to: staging.appendingPathComponent("generation_config.json"))
+            try GGUFJSONText.data(config).write(to: staging.appendingPathComponent("config.json"))
+            try GGUFJSONText.data(generation).write(to: staging.appendingPathComponent("generation_config.json"))
             try SafeTensors.write(tensors, dtype: dtype, to: staging.appendingPathComponent("model.safetensors"))
             if let tokenizer {
-                try JSONText.data(tokenizer.tokenizer).write(to: staging.appendingPathComponent("tokenizer.json"))
-                try JSONText.data(tokenizer.config).write(to: staging.appendingPathComponent("tokenizer_config.json"))
+                try GGUFJSONText.data(tokenizer.tokenizer).write(to: staging.appendingPathComponent("tokenizer.json"))
+                try GGUFJSONText.data(tokenizer.config).write(to: staging.appendingPathComponent("tokenizer_config.json"))
             }
         }
         return notes

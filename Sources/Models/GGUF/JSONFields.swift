@@ -57,7 +57,7 @@ struct JSONFields {
 }
 
 /// JSON text for the converted files: keys sorted (so output is deterministic), indented, `/` unescaped.
-public enum JSONText {
+public enum GGUFJSONText {
     /// The UTF-8 JSON text of a `JSONSerialization`-compatible object.
     public static func data(_ object: Any) throws -> Data {
         try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
