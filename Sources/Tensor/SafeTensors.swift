@@ -67,46 +67,16 @@ public enum SafeTensorsDType: String, CaseIterable, Sendable {
     }
 
     /// Writes `count` floats as little-endian elements of this dtype at `destination`, rounding to nearest even
-    /// as PyTorch's casts do (NaN stays NaN, overflow becomes ±∞).
+    /// as PyTorch's casts do (see `HalfPrecision`).
     func encode(_ source: UnsafePointer<Float>, count: Int, into destination: UnsafeMutableRawPointer) {
         switch self {
         case .f32:
             destination.copyMemory(from: source, byteCount: count * 4)
         case .f16:
-            for i in 0..<count { destination.storeBytes(of: Self.halfBits(source[i]).littleEndian, toByteOffset: 2 * i, as: UInt16.self) }
+            for i in 0..<count { destination.storeBytes(of: HalfPrecision.half(from: source[i]).littleEndian, toByteOffset: 2 * i, as: UInt16.self) }
         case .bf16:
-            for i in 0..<count {
-                let bits = source[i].bitPattern
-                let rounded: UInt16
-                if source[i].isNaN { rounded = UInt16(bits >> 16) | 0x40 } else {
-                    rounded = UInt16((bits &+ 0x7fff &+ ((bits >> 16) & 1)) >> 16)
-                }
-                destination.storeBytes(of: rounded.littleEndian, toByteOffset: 2 * i, as: UInt16.self)
-            }
+            for i in 0..<count { destination.storeBytes(of: HalfPrecision.bfloat(from: source[i]).littleEndian, toByteOffset: 2 * i, as: UInt16.self) }
         }
-    }
-
-    /// binary32 → binary16 bits, round to nearest even, subnormals included.
-    static func halfBits(_ f: Float) -> UInt16 {
-        let bits = f.bitPattern
-        let sign = UInt16((bits >> 16) & 0x8000)
-        let exponent = Int((bits >> 23) & 0xff), mantissa = bits & 0x7f_ffff
-        if exponent == 0xff { return sign | 0x7c00 | (mantissa != 0 ? 0x200 : 0) }
-        let e = exponent - 127 + 15
-        if e >= 0x1f { return sign | 0x7c00 }
-        if e <= 0 {
-            // Subnormal half (or zero): shift the full mantissa (with its hidden bit) into place, rounding.
-            if e < -10 { return sign }
-            let full = mantissa | 0x80_0000
-            let shift = UInt32(14 - e)
-            let half = full >> shift, rest = full & ((1 << shift) - 1), midpoint = UInt32(1) << (shift - 1)
-            let up = rest > midpoint || (rest == midpoint && half & 1 == 1)
-            return sign | UInt16(half + (up ? 1 : 0))
-        }
-        var h = UInt32(e) << 10 | (mantissa >> 13)
-        let rest = mantissa & 0x1fff
-        if rest > 0x1000 || (rest == 0x1000 && h & 1 == 1) { h += 1 }   // may carry into the exponent: still right
-        return sign | UInt16(h)
     }
 
     /// Converts `count` little-endian elements starting at `source` (any alignment) into `destination`.

@@ -21,6 +21,7 @@ struct TinyAlign: ParsableCommand {
             ReportCommand.self,
             GPOCommand.self,
             Bench.self,
+            ConvertCommand.self,
         ]
     )
 }
