@@ -19,7 +19,7 @@ public struct TokenDataset {
 
     /// Tokenises a text file once and caches the ids beside it (`.tinyalign-cache/`), keyed by the sizes and
     /// hashes of the text and the tokenizer, so later runs skip the encoding.
-    public static func load(text url: URL, tokenizer: BPETokenizer, tokenizerFile: URL) throws -> [Int32] {
+    public static func load(text url: URL, tokenizer: any TextTokenizer, tokenizerFile: URL) throws -> [Int32] {
         guard let text = try? Data(contentsOf: url) else { throw DatasetError.invalidInput("\(url.path): cannot read the data file") }
         let tokData = (try? Data(contentsOf: tokenizerFile)) ?? Data()
         let key = String(format: "%016llx", Fingerprint.of(text) ^ (Fingerprint.of(tokData) &* 31))

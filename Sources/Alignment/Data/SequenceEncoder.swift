@@ -31,7 +31,7 @@ public struct EncodedSequence: Equatable, Sendable {
 /// are dropped.
 public struct SequenceEncoder {
     /// The tokenizer.
-    public let tokenizer: BPETokenizer
+    public let tokenizer: any TextTokenizer
     /// End-of-sequence id appended to every response.
     public let eos: Int32
     /// Longest sequence the model takes.
@@ -42,7 +42,7 @@ public struct SequenceEncoder {
     public let minimumPromptTokens = 1
 
     /// An encoder for a model with `context` positions.
-    public init(tokenizer: BPETokenizer, eos: Int32, context: Int, truncate: Bool = true) {
+    public init(tokenizer: any TextTokenizer, eos: Int32, context: Int, truncate: Bool = true) {
         self.tokenizer = tokenizer
         self.eos = eos
         self.context = context
