@@ -48,11 +48,45 @@ public enum Checkpoint {
 
     /// Loads the model of a checkpoint folder, whatever its family, checking every tensor's presence and shape
     /// against the config. Tensors the family does not use (see `parameterName(forStoredTensor:)`) are ignored.
+    ///
+    /// The config is trusted only after the weights agree with it: the family's expected shapes (computed from
+    /// the validated config alone) are compared with the safetensors header (mapped, not decoded) before the
+    /// model is built, so a config claiming 10⁵ layers fails on its first missing tensor without allocating.
     public static func load(from directory: URL) throws -> any CausalLanguageModel {
         let url = directory.appendingPathComponent("config.json")
-        let model = try ModelRegistry.make(configJSON: configData(in: directory), path: url.path)
+        let config = try configData(in: directory)
+        let type = try ModelRegistry.modelType(ofConfig: config, path: url.path)
+        if let family = ModelRegistry.family(for: type) {
+            let expected: [(String, [Int])]?
+            do { expected = try family.expectedTensorShapes(configJSON: config) } catch let e as ModelError {
+                throw ModelError.badCheckpoint(path: url.path, "\(e)")
+            } catch {
+                throw ModelError.badCheckpoint(path: url.path, "not a valid \(type) config: \(error)")
+            }
+            if let expected { try checkShapes(expected, in: directory) }
+        }
+        let model = try ModelRegistry.make(configJSON: config, path: url.path)
         try loadWeights(into: model, from: directory)
         return model
+    }
+
+    /// Compares the stored tensors' shapes (header only) with `expected`, parameter names as the family
+    /// stores them, through the same name mapping `loadWeights` uses.
+    static func checkShapes(_ expected: [(String, [Int])], in directory: URL) throws {
+        let url = directory.appendingPathComponent("model.safetensors")
+        let stored = try SafeTensorsArchive(contentsOf: url).shapes
+        var byName: [String: [Int]] = [:]
+        for (name, shape) in stored {
+            // Without a model to ask, GPT-2's mapping: with or without the `transformer.` prefix.
+            byName[name] = shape
+            if !name.hasPrefix("transformer.") { byName["transformer." + name] = shape }
+        }
+        for (name, shape) in expected {
+            guard let have = byName[name] else { throw ModelError.badCheckpoint(path: url.path, "missing tensor \(name)") }
+            guard have == shape else {
+                throw ModelError.badCheckpoint(path: url.path, "tensor \(name) has shape \(have), config needs \(shape)")
+            }
+        }
     }
 
     /// Loads a checkpoint folder that must hold a model of family `M`.
@@ -66,19 +100,23 @@ public enum Checkpoint {
     /// Fills every parameter of `model` from the folder's `model.safetensors`.
     public static func loadWeights(into model: any CausalLanguageModel, from directory: URL) throws {
         let url = directory.appendingPathComponent("model.safetensors")
-        let file = try SafeTensors.read(contentsOf: url)
-        var byName: [String: Tensor] = [:]
-        for (name, t) in file.tensors {
-            if let parameter = model.parameterName(forStoredTensor: name) { byName[parameter] = t }
+        let archive = try SafeTensorsArchive(contentsOf: url)
+        var byName: [String: String] = [:]
+        for name in archive.shapes.keys {
+            if let parameter = model.parameterName(forStoredTensor: name) { byName[parameter] = name }
         }
+        let shapes = archive.shapes
+        // Every name and shape first, then the data: a mismatch allocates nothing.
         for (name, parameter) in model.namedParameters {
-            guard let t = byName[name] else {
+            guard let stored = byName[name], let shape = shapes[stored] else {
                 throw ModelError.badCheckpoint(path: url.path, "missing tensor \(name)")
             }
-            guard t.shape == parameter.shape else {
-                throw ModelError.badCheckpoint(path: url.path, "tensor \(name) has shape \(t.shape), config needs \(parameter.shape)")
+            guard shape == parameter.shape else {
+                throw ModelError.badCheckpoint(path: url.path, "tensor \(name) has shape \(shape), config needs \(parameter.shape)")
             }
-            parameter.assign(t)
+        }
+        for (name, parameter) in model.namedParameters {
+            if let stored = byName[name], let t = archive.tensor(stored) { parameter.assign(t) }
         }
     }
 
