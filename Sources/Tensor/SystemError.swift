@@ -8,8 +8,10 @@ public enum SystemError {
     public static func reason(_ error: Error) -> String {
         let ns = error as NSError
         if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
+        // On Linux the underlying error may be a Swift `POSIXError` value rather than an `NSError` object.
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? Error {
+            let u = underlying as NSError
+            if u.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(u.code))) }
         }
         if ns.domain == NSCocoaErrorDomain {
             switch ns.code {
@@ -22,6 +24,11 @@ public enum SystemError {
             case NSFileReadInapplicableStringEncodingError: return "the file is not valid UTF-8"
             default: break
             }
+        }
+        if isFoundationError(error) {
+            let text = ns.localizedFailureReason ?? ns.localizedDescription
+            return text.isEmpty || text.contains("(null)") || text.contains("Error Domain=")
+                ? "system error \(ns.code)" : text.split(whereSeparator: \.isNewline).joined(separator: " ")
         }
         let text = String(describing: error)
         return String(text.split(separator: "\n", omittingEmptySubsequences: true).first ?? "unknown error")

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import TensorCore
 
 /// An exclusive `flock` on `<out>/.lock` for as long as a run uses its folder, so that a second run into the
 /// same folder is refused (naming the holder's PID) instead of interleaving `metrics.jsonl` and checkpoints.
@@ -22,7 +23,9 @@ public final class RunLock {
     /// Takes the lock on `<folder>/.lock`, creating the folder; throws `TrainingError.locked` when another
     /// process holds it.
     public init(folder: URL) throws {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+            throw TrainingError.invalidInput("\(folder.path): cannot create the run folder: \(SystemError.reason(error))")
+        }
         url = folder.appendingPathComponent(".lock")
         key = folder.standardizedFileURL.resolvingSymlinksInPath().path
         Self.guardLock.lock()

@@ -79,3 +79,23 @@ final class SafeTensorsBoundsTests: XCTestCase {
         XCTAssertEqual(try SafeTensors.read(contentsOf: url).tensors["a"]?.scalars, [1, 2, 3, 4])
     }
 }
+
+/// Foundation's errors become one short line naming the path and the reason.
+final class SystemErrorTests: XCTestCase {
+    func testFoundationErrorsBecomeOneLine() throws {
+        let blocked = URL(fileURLWithPath: "/dev/null/x")
+        do { try FileManager.default.createDirectory(at: blocked, withIntermediateDirectories: true); XCTFail("created") } catch {
+            XCTAssertEqual(SystemError.oneLine(error), "/dev/null/x: Not a directory")
+        }
+        do { _ = try Data(contentsOf: URL(fileURLWithPath: "/nonexistent/file")); XCTFail("read") } catch {
+            let line = SystemError.oneLine(error)
+            XCTAssertTrue(line.hasPrefix("/nonexistent/file: "), line)
+            XCTAssertFalse(line.contains("Error Domain") || line.contains("\n"), line)
+        }
+        let nan = ["x": Double.nan]
+        do { _ = try JSONSerialization.data(withJSONObject: nan); XCTFail("wrote NaN") } catch {
+            let line = SystemError.oneLine(error)
+            XCTAssertFalse(line.contains("Error Domain") || line.contains("UserInfo") || line.contains("\n"), line)
+        }
+    }
+}
