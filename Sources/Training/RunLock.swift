@@ -24,7 +24,7 @@ public final class RunLock {
     /// process holds it.
     public init(folder: URL) throws {
         do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
-            throw TrainingError.invalidInput("\(folder.path): cannot create the run folder: \(SystemError.reason(error))")
+            throw TrainingError.runFolder("\(folder.path): cannot create the run folder: \(SystemError.reason(error))")
         }
         url = folder.appendingPathComponent(".lock")
         key = folder.standardizedFileURL.resolvingSymlinksInPath().path
@@ -36,7 +36,7 @@ public final class RunLock {
         }
         let fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw TrainingError.invalidInput("\(url.path): cannot open the run lock: \(String(cString: strerror(errno)))")
+            throw TrainingError.runFolder("\(url.path): cannot open the run lock: \(String(cString: strerror(errno)))")
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let reason = errno
@@ -47,7 +47,7 @@ public final class RunLock {
             if reason == EWOULDBLOCK {
                 throw TrainingError.locked("\(folder.path) is in use by another run (PID \(holder)); wait for it or choose another --out")
             }
-            throw TrainingError.invalidInput("\(url.path): cannot lock: \(String(cString: strerror(reason)))")
+            throw TrainingError.runFolder("\(url.path): cannot lock: \(String(cString: strerror(reason)))")
         }
         let pid = Array("\(ProcessInfo.processInfo.processIdentifier)\n".utf8)
         _ = ftruncate(fd, 0)

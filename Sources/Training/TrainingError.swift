@@ -8,6 +8,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case invalidInput(String)
     /// The run folder is held by another live run (`RunLock`).
     case locked(String)
+    /// The run folder cannot be created, locked or written (names the path and the reason).
+    case runFolder(String)
 
     /// The one-line message shown to a user.
     public var description: String {
@@ -16,6 +18,7 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
         case let .cannotResume(s): return "cannot resume: \(s)"
         case let .invalidInput(s): return "invalid input: \(s)"
         case let .locked(s): return s
+        case let .runFolder(s): return s
         }
     }
 }
