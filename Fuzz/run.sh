@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds every fuzz target with libFuzzer and AddressSanitizer, then runs each for FUZZ_SECONDS (default 60)
-# from its committed seed corpus. Fails on any crash, sanitizer report, timeout or out-of-memory; the input that
+# from its committed seed corpus. Fails on any crash, sanitizer report, timeout or out-of-memory; the input that FUZZ_TARGETS picks a subset.
 # failed is left in Fuzz/.work/artifacts/ to be turned into a regression test. Prints executions per target.
 set -euo pipefail
 cd "$(dirname "$0")"
 SECONDS_PER_TARGET="${FUZZ_SECONDS:-60}"
-TARGETS="FuzzSafeTensors FuzzConfig FuzzPreferenceJSONL FuzzRankingJSONL FuzzCSV FuzzPythonLiteral FuzzGlobalOpinionQA"
+TARGETS="${FUZZ_TARGETS:-FuzzSafeTensors FuzzConfig FuzzPreferenceJSONL FuzzRankingJSONL FuzzCSV FuzzPythonLiteral FuzzGlobalOpinionQA}"
 # -use-ld=lld: the system's gold cannot link the instrumented objects. SwiftPM renames each executable's main,
 # so the targets call LLVMFuzzerRunDriver themselves (Sources/FuzzSupport).
 swift build -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld -Xcc -fsanitize=fuzzer-no-link,address
