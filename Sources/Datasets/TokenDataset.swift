@@ -20,7 +20,7 @@ public struct TokenDataset {
     /// Tokenises a text file once and caches the ids in `CacheFolder.resolve(cacheDirectory)` (never beside the
     /// data, which may be read-only), keyed by the hashes of the text and the tokenizer, so later runs skip the
     /// encoding. A cache that cannot be written is skipped.
-    public static func load(text url: URL, tokenizer: BPETokenizer, tokenizerFile: URL, cacheDirectory: URL? = nil) throws -> [Int32] {
+    public static func load(text url: URL, tokenizer: any TextTokenizer, tokenizerFile: URL, cacheDirectory: URL? = nil) throws -> [Int32] {
         let text: Data
         do { text = try Data(contentsOf: url, options: [.mappedIfSafe]) } catch {
             throw DatasetError.invalidInput("\(url.path): cannot read the data file (\(SystemError.reason(error)))")

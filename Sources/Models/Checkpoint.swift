@@ -4,25 +4,45 @@ import TensorCore
 
 /// A checkpoint folder in the Hugging Face layout: `config.json` (its `model_type` picks the family from
 /// `ModelRegistry`), `model.safetensors` under the family's Hugging Face tensor names and, when given,
-/// `tokenizer.json`. A GPT-2 folder loads in `GPT2LMHeadModel` and back.
+/// `tokenizer.json`. A GPT-2 folder loads in `GPT2LMHeadModel` and back. Weights may also come sharded
+/// (`model.safetensors.index.json` + `model-0000N-of-0000M.safetensors`), in F32, F16 or BF16; they are
+/// computed in F32.
 public enum Checkpoint {
+    /// The index of a sharded checkpoint, mapping tensor names to shard files.
+    public static let shardIndexFile = "model.safetensors.index.json"
+    /// Decoding defaults that travel with a model folder.
+    public static let generationConfigFile = "generation_config.json"
+
     /// Writes `model` (and optional extra files, e.g. `tokenizer.json`, `trainer_state.json`, and extra
     /// safetensors files such as `optimizer.safetensors`) to `directory`.
     /// The folder is assembled under a temporary name beside it and renamed into place, so a crash never leaves
     /// a half-written checkpoint; an existing folder of that name is replaced.
+    ///
+    /// The weights are written in `saveDType`, by default the dtype the model's checkpoint was read in (see
+    /// `CheckpointProvenance`; F32 otherwise); a model that came with a `generation_config.json` writes it back.
     public static func save(_ model: any CausalLanguageModel, to directory: URL, extraFiles: [String: Data] = [:],
-                            tensorFiles: [String: [String: Tensor]] = [:]) throws {
+                            tensorFiles: [String: [String: Tensor]] = [:], saveDType: SafeTensorsDType? = nil) throws {
         try AtomicFolder.write(to: directory) { staging in
-            try write(model, into: staging, extraFiles: extraFiles)
+            try write(model, into: staging, extraFiles: extraFiles, saveDType: saveDType)
             for (name, file) in tensorFiles { try SafeTensors.write(file, to: staging.appendingPathComponent(name)) }
         }
     }
 
-    /// Writes config.json, model.safetensors and `extraFiles` into an existing (staging) folder.
-    public static func write(_ model: any CausalLanguageModel, into folder: URL, extraFiles: [String: Data] = [:]) throws {
+    /// Writes config.json, model.safetensors (in `saveDType`, by default the dtype the model was read in),
+    /// `generation_config.json` when the model came with one, and `extraFiles` into an existing (staging) folder.
+    public static func write(_ model: any CausalLanguageModel, into folder: URL, extraFiles: [String: Data] = [:],
+                             saveDType: SafeTensorsDType? = nil) throws {
+        let provenance = model as? CheckpointProvenance
+        let dtype = saveDType ?? provenance?.storageDType ?? .f32
+        let previous = provenance?.storageDType
+        provenance?.storageDType = dtype
+        defer { if let previous { provenance?.storageDType = previous } }
         try model.configJSON().write(to: folder.appendingPathComponent("config.json"))
         let tensors = Dictionary(uniqueKeysWithValues: model.namedParameters.map { ($0.0, $0.1.value) })
-        try SafeTensors.write(tensors, to: folder.appendingPathComponent("model.safetensors"))
+        try SafeTensors.write(tensors, dtype: dtype, to: folder.appendingPathComponent("model.safetensors"))
+        if let generation = provenance?.generationConfig {
+            try generation.write(to: folder.appendingPathComponent(generationConfigFile))
+        }
         for (name, data) in extraFiles { try data.write(to: folder.appendingPathComponent(name)) }
     }
 
@@ -73,10 +93,9 @@ public enum Checkpoint {
     /// Compares the stored tensors' shapes (header only) with `expected`, parameter names as the family
     /// stores them, through the same name mapping `loadWeights` uses.
     static func checkShapes(_ expected: [(String, [Int])], in directory: URL) throws {
-        let url = directory.appendingPathComponent("model.safetensors")
-        let stored = try SafeTensorsArchive(contentsOf: url).shapes
+        let (url, archives) = try weightArchives(in: directory)
         var byName: [String: [Int]] = [:]
-        for (name, shape) in stored {
+        for (name, shape) in archives.flatMap({ $0.shapes }) {
             // Without a model to ask, GPT-2's mapping: with or without the `transformer.` prefix.
             byName[name] = shape
             if !name.hasPrefix("transformer.") { byName["transformer." + name] = shape }
@@ -97,31 +116,87 @@ public enum Checkpoint {
         return model
     }
 
-    /// Fills every parameter of `model` from the folder's `model.safetensors`.
+    /// Fills every parameter of `model` from the folder's `model.safetensors`, or from the shards its
+    /// `model.safetensors.index.json` lists. A model conforming to `CheckpointProvenance` remembers the stored
+    /// dtype and the folder's `generation_config.json`.
     public static func loadWeights(into model: any CausalLanguageModel, from directory: URL) throws {
-        let url = directory.appendingPathComponent("model.safetensors")
-        let archive = try SafeTensorsArchive(contentsOf: url)
-        var byName: [String: String] = [:]
-        for name in archive.shapes.keys {
-            if let parameter = model.parameterName(forStoredTensor: name) { byName[parameter] = name }
+        let (url, archives) = try weightArchives(in: directory)
+        // parameter name → where it is stored; every name and shape is checked before any tensor is decoded.
+        var byName: [String: (archive: SafeTensorsArchive, name: String, shape: [Int])] = [:]
+        var dtypeCounts: [SafeTensorsDType: Int] = [:]
+        for archive in archives {
+            let dtypes = archive.dtypes
+            for (name, shape) in archive.shapes {
+                guard let parameter = model.parameterName(forStoredTensor: name) else { continue }
+                byName[parameter] = (archive, name, shape)
+                if let dtype = dtypes[name] { dtypeCounts[dtype, default: 0] += shape.reduce(1, *) }
+            }
         }
-        let shapes = archive.shapes
-        // Every name and shape first, then the data: a mismatch allocates nothing.
+        if let provenance = model as? CheckpointProvenance {
+            if let dominant = dtypeCounts.max(by: { $0.value < $1.value })?.key { provenance.storageDType = dominant }
+            provenance.generationConfig = try? Data(contentsOf: directory.appendingPathComponent(generationConfigFile))
+        }
         for (name, parameter) in model.namedParameters {
-            guard let stored = byName[name], let shape = shapes[stored] else {
+            guard let stored = byName[name] else {
                 throw ModelError.badCheckpoint(path: url.path, "missing tensor \(name)")
             }
-            guard shape == parameter.shape else {
-                throw ModelError.badCheckpoint(path: url.path, "tensor \(name) has shape \(shape), config needs \(parameter.shape)")
+            guard stored.shape == parameter.shape else {
+                throw ModelError.badCheckpoint(path: url.path, "tensor \(name) has shape \(stored.shape), config needs \(parameter.shape)")
             }
         }
         for (name, parameter) in model.namedParameters {
-            if let stored = byName[name], let t = archive.tensor(stored) { parameter.assign(t) }
+            if let stored = byName[name], let t = stored.archive.tensor(stored.name) { parameter.assign(t) }
         }
+    }
+
+    /// The folder's weight files, mapped and header-validated but not decoded: `model.safetensors`, or the shards
+    /// its `model.safetensors.index.json` lists; `url` names the one to blame in messages.
+    static func weightArchives(in directory: URL) throws -> (url: URL, archives: [SafeTensorsArchive]) {
+        let single = directory.appendingPathComponent("model.safetensors")
+        let index = directory.appendingPathComponent(shardIndexFile)
+        guard !FileManager.default.fileExists(atPath: single.path), FileManager.default.fileExists(atPath: index.path) else {
+            return (single, [try SafeTensorsArchive(contentsOf: single)])
+        }
+        var archives: [SafeTensorsArchive] = []
+        for shard in try shardNames(index: index) {
+            let shardURL = directory.appendingPathComponent(shard)
+            guard FileManager.default.fileExists(atPath: shardURL.path) else {
+                throw ModelError.badCheckpoint(path: index.path, "shard \(shard) is listed but missing")
+            }
+            archives.append(try SafeTensorsArchive(contentsOf: shardURL))
+        }
+        return (index, archives)
+    }
+
+    /// The shard files of a `model.safetensors.index.json`, in order of first appearance.
+    static func shardNames(index: URL) throws -> [String] {
+        guard let data = try? Data(contentsOf: index),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ModelError.badCheckpoint(path: index.path, "not a JSON object")
+        }
+        guard let map = object["weight_map"] as? [String: Any] else {
+            throw ModelError.badCheckpoint(path: index.path, "weight_map is missing or not an object")
+        }
+        var seen = Set<String>(), order: [String] = []
+        for key in map.keys.sorted() {
+            guard let file = map[key] as? String, !file.isEmpty, !file.contains("/"), !file.hasPrefix(".") else {
+                throw ModelError.badCheckpoint(path: index.path, "weight_map entry \(key) is not a file name in the folder")
+            }
+            if seen.insert(file).inserted { order.append(file) }
+        }
+        return order.sorted()
     }
 
     /// The tensors of a safetensors file in the folder (default the weights), by name.
     public static func loadTensors(from directory: URL, file: String = "model.safetensors") throws -> [String: Tensor] {
         try SafeTensors.read(contentsOf: directory.appendingPathComponent(file)).tensors
     }
+}
+
+/// A model that remembers where its weights came from, so a save writes them back the same way.
+public protocol CheckpointProvenance: AnyObject {
+    /// The element type of the loaded weights (F32 for a fresh model); `Checkpoint.save` keeps it by default.
+    var storageDType: SafeTensorsDType { get set }
+    /// The loaded folder's `generation_config.json`, if any.
+    var generationConfig: Data? { get set }
 }

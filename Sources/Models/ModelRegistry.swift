@@ -6,7 +6,7 @@ import Foundation
 /// or an outside package can `register` its own family without editing this file.
 public enum ModelRegistry {
     /// The families that ship with TinyAlign.
-    static let builtIn: [any CausalLanguageModel.Type] = [GPT.self]
+    static let builtIn: [any CausalLanguageModel.Type] = [GPT.self, Llama.self]
 
     nonisolated(unsafe) private static var extra: [any CausalLanguageModel.Type] = []
 

@@ -1,4 +1,5 @@
 import Foundation
+import Tokenizer
 import Models
 import Training
 import Datasets
@@ -82,7 +83,10 @@ public struct AggregateJob {
 
     /// Whether two checkpoints tokenise identically.
     static func sameTokenizer(_ a: ModelBundle, _ b: ModelBundle) -> Bool {
-        a.tokenizerJSON == b.tokenizerJSON || (a.tokenizer.vocab == b.tokenizer.vocab && a.tokenizer.merges == b.tokenizer.merges)
+        if a.tokenizerJSON == b.tokenizerJSON { return true }
+        // Re-serialised copies of one tokenizer (e.g. different key order) still tokenise the same way.
+        guard let x = a.tokenizer as? BPETokenizer, let y = b.tokenizer as? BPETokenizer else { return false }
+        return x.vocab == y.vocab && x.merges == y.merges
     }
 }
 

@@ -13,11 +13,15 @@ public struct ModelBundle {
     /// The model.
     public let model: any CausalLanguageModel
     /// The folder's tokenizer.
-    public let tokenizer: BPETokenizer
+    public let tokenizer: any TextTokenizer
     /// The raw tokenizer.json, copied into every checkpoint written from this model.
     public let tokenizerJSON: Data
-    /// End-of-sequence id (the tokenizer's `<|endoftext|>`, else the config's eos_token_id).
+    /// End-of-sequence id: tokenizer_config.json's `eos_token`, else the tokenizer's `<|endoftext|>`, else the
+    /// config's eos_token_id.
     public let eos: Int32
+    /// tokenizer_config.json, when the folder has one (special tokens, chat template).
+    public let tokenizerConfig: TokenizerConfig?
+    private let tokenizerConfigJSON: Data?
 
     /// Opens `directory` (config.json, model.safetensors, tokenizer.json).
     public init(_ directory: URL) throws {
@@ -28,8 +32,25 @@ public struct ModelBundle {
             throw AlignmentError.badData(file: tokURL.path, line: 0, "missing tokenizer.json in the checkpoint folder")
         }
         tokenizerJSON = data
-        tokenizer = try BPETokenizer(tokenizerJSONData: data, path: tokURL.path)
-        eos = Int32(tokenizer.id(for: "<|endoftext|>") ?? Int(model.configEOSTokenId ?? 0))
+        tokenizer = try TokenizerLoader.load(json: data, path: tokURL.path)
+        // tokenizer_config.json names the end-of-sequence token of Llama-family folders; TinyAlign's own GPT-2
+        // folders have none and use <|endoftext|>.
+        let configURL = directory.appendingPathComponent("tokenizer_config.json")
+        if FileManager.default.fileExists(atPath: configURL.path) {
+            tokenizerConfigJSON = try Data(contentsOf: configURL)
+            tokenizerConfig = try TokenizerConfig(contentsOfFile: configURL.path)
+        } else {
+            tokenizerConfigJSON = nil
+            tokenizerConfig = nil
+        }
+        if let name = tokenizerConfig?.eosToken {
+            guard let id = tokenizer.id(for: name) else {
+                throw AlignmentError.badData(file: configURL.path, line: 0, "eos_token \"\(name)\" is not in the vocabulary of tokenizer.json")
+            }
+            eos = Int32(id)
+        } else {
+            eos = Int32(tokenizer.id(for: "<|endoftext|>") ?? Int(model.configEOSTokenId ?? 0))
+        }
         guard tokenizer.vocabularySize <= model.vocabularySize else {
             throw AlignmentError.badData(file: tokURL.path, line: 0,
                                          "tokenizer has \(tokenizer.vocabularySize) tokens but the model only \(model.vocabularySize)")
@@ -37,7 +58,11 @@ public struct ModelBundle {
     }
 
     /// The tokenizer files copied into every checkpoint written from this model.
-    public var extraFiles: [String: Data] { ["tokenizer.json": tokenizerJSON] }
+    public var extraFiles: [String: Data] {
+        var files = ["tokenizer.json": tokenizerJSON]
+        if let tokenizerConfigJSON { files["tokenizer_config.json"] = tokenizerConfigJSON }
+        return files
+    }
 
     /// An encoder for this model's context.
     public func encoder(truncate: Bool = true) -> SequenceEncoder {

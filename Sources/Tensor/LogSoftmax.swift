@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 extension Tensor {
@@ -14,10 +15,16 @@ extension Tensor {
 
     /// The row maximum m and log Σ exp(x[j] − m), so that log Σ exp(x) = m + logSum. Callers subtract the two
     /// parts separately: x − m is exact, while x − (m + logSum) would lose digits to rounding when |x| is large.
-    /// `scratch` (n floats) holds the exponentials, so that computing and summing them are two vectorisable loops.
+    /// `scratch` (n floats) holds the exponentials, so that computing and summing them are two vectorisable loops;
+    /// the AVX-512 kernel, where enabled, sums them in registers instead.
     @inline(__always)
     static func maxAndLogSumExp(_ x: UnsafePointer<Float>, _ n: Int,
                                 scratch: UnsafeMutablePointer<Float>) -> (max: Float, logSum: Float) {
+        if VectorKernels.avx512Enabled {
+            var m: Float = 0, sum: Float = 0
+            ck_max_sum_exp_avx512(x, n, &m, &sum)
+            return (m, Foundation.log(sum))
+        }
         let m = FusedMath.max(x, n)
         for j in 0..<n { scratch[j] = FusedMath.exp(x[j] - m) }
         return (m, Foundation.log(FusedMath.sum(scratch, n)))

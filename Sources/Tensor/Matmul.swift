@@ -1,6 +1,8 @@
+import CKernels
 import COpenBLAS
 
-/// Matrix products, all through `cblas_sgemm`.
+/// Matrix products: our packed AVX-512 / AVX2 SGEMM (CKernels `ck_sgemm`) or OpenBLAS's `cblas_sgemm`, per
+/// product by `backend` and the rule in `usesOwnGemm(m:n:k:)`.
 public enum BLAS {
     /// C[M,N] = alpha · op(A) · op(B) + beta · C on raw row-major buffers, where op(A) is [M,K] and op(B) is [K,N].
     /// `transA` means A is stored [K,M]; `transB` means B is stored [N,K].
@@ -8,22 +10,82 @@ public enum BLAS {
     public static func gemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
                             m: Int, n: Int, k: Int, transA: Bool = false, transB: Bool = false,
                             alpha: Float = 1, beta: Float = 0) {
-        cblas_sgemm(CblasRowMajor,
-                    transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha,
-                    a, Int32(transA ? m : k), b, Int32(transB ? k : n), beta, c, Int32(n))
+        gemm(a, lda: transA ? m : k, b, ldb: transB ? k : n, c, ldc: n, m: m, n: n, k: k,
+             transA: transA, transB: transB, alpha: alpha, beta: beta)
     }
 
     /// The same product on sub-matrices: `lda`, `ldb`, `ldc` are the row strides (in elements) of the stored A, B
     /// and C, so a head's slice of a fused QKV activation can be used in place.
-    @inlinable
     public static func gemm(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
                             _ c: UnsafeMutablePointer<Float>, ldc: Int,
                             m: Int, n: Int, k: Int, transA: Bool = false, transB: Bool = false,
                             alpha: Float = 1, beta: Float = 0) {
+        if let variant = ownVariant(m: m, n: n, k: k),
+           ck_sgemm(variant, Int32(threads), transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha,
+                    a, lda, b, ldb, beta, c, ldc) == 0 {
+            return
+        }
+        openBLASGemm(a, lda: lda, b, ldb: ldb, c, ldc: ldc, m: m, n: n, k: k,
+                     transA: transA, transB: transB, alpha: alpha, beta: beta)
+    }
+
+    /// The product through `cblas_sgemm` whatever `backend` says: the reference that tests and benchmarks compare with.
+    public static func openBLASGemm(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+                                    _ c: UnsafeMutablePointer<Float>, ldc: Int,
+                                    m: Int, n: Int, k: Int, transA: Bool = false, transB: Bool = false,
+                                    alpha: Float = 1, beta: Float = 0) {
         cblas_sgemm(CblasRowMajor,
                     transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// The SGEMM every `gemm` call uses; starts from the `TINYALIGN_GEMM` environment variable (auto, openblas,
+    /// own, avx2, avx512), `.automatic` when unset. Benchmarks and tests set it to pin one implementation.
+    nonisolated(unsafe) public static var backend: GemmBackend = GemmBackend.fromEnvironment()
+
+    /// Our widest kernel on this CPU (`CK_GEMM_AVX512`, `CK_GEMM_AVX2`, or 0 for none).
+    static let bestOwnVariant = ck_sgemm_best_variant()
+
+    /// Our SGEMM uses a second thread only when each thread gets at least this many multiply-adds (m·n·k over
+    /// the thread count; default 4M ≈ 30 µs on one core, several times the cost of waking a worker). 0 splits
+    /// every product that has two tiles (tests use it to exercise the split on small shapes).
+    public static var ownGemmMinWorkPerThread: Int {
+        get { ck_sgemm_min_work_per_thread() }
+        set { ck_sgemm_set_min_work_per_thread(newValue) }
+    }
+
+    /// Whether `backend` really runs its own kernel on this CPU (`.automatic` and `.openBLAS` always run).
+    public static func runs(_ backend: GemmBackend) -> Bool {
+        switch backend {
+        case .automatic, .openBLAS: return true
+        case .own: return bestOwnVariant != 0
+        case .ownAVX2: return ck_has_avx2_fma() != 0
+        case .ownAVX512: return ck_has_avx512f() != 0
+        }
+    }
+
+    /// The `ck_sgemm` variant that runs this product, or nil for OpenBLAS.
+    static func ownVariant(m: Int, n: Int, k: Int) -> Int32? {
+        switch backend {
+        case .openBLAS: return nil
+        case .own: return bestOwnVariant == 0 ? nil : bestOwnVariant
+        case .ownAVX2: return ck_has_avx2_fma() != 0 ? Int32(CK_GEMM_AVX2) : nil
+        case .ownAVX512: return ck_has_avx512f() != 0 ? Int32(CK_GEMM_AVX512) : nil
+        case .automatic: return usesOwnGemm(m: m, n: n, k: k) ? bestOwnVariant : nil
+        }
+    }
+
+    /// The automatic rule, from one-thread timings of both on this machine (Xeon, AVX-512; `tinyalign bench gemm`
+    /// and the small-shape sweep in the commit log): ours only where its widest kernel is the 12×32 AVX-512 one
+    /// (our AVX2 kernel ran 0.83–0.97× OpenBLAS's Haswell kernel), and only on products where the tile is not
+    /// mostly padding and the packing pays off:
+    /// - n ≥ 32 (one full tile width; at n = 8 or 16 ours ran 0.4–0.6× OpenBLAS),
+    /// - m ≥ 8 (at m = 1–4, twelve-row panels are mostly zeros: 0.8×; at m = 8 ours ran 1.4×),
+    /// - m·n·k ≥ 64³ (below, e.g. 32³ or 40³, OpenBLAS's lighter set-up wins or ties; from 64³ ours ties or wins,
+    ///   and from 128×128×32, a per-head attention product, it wins by 1.2–1.5×).
+    public static func usesOwnGemm(m: Int, n: Int, k: Int) -> Bool {
+        guard bestOwnVariant == Int32(CK_GEMM_AVX512) else { return false }
+        return n >= 32 && m >= 8 && m * n * k >= 64 * 64 * 64
     }
 
     /// Runs `body` with OpenBLAS on `n` threads, then restores the previous count. Used around loops that

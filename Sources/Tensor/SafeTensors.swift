@@ -25,11 +25,14 @@ public struct SafeTensorsFile {
     public var tensors: [String: Tensor]
     /// The `__metadata__` map (empty when the file has none).
     public var metadata: [String: String]
+    /// The element type each tensor was stored in, by name.
+    public var dtypes: [String: SafeTensorsDType]
 
-    /// Bundles tensors and metadata.
-    public init(tensors: [String: Tensor], metadata: [String: String]) {
+    /// Bundles tensors, metadata and stored element types.
+    public init(tensors: [String: Tensor], metadata: [String: String], dtypes: [String: SafeTensorsDType] = [:]) {
         self.tensors = tensors
         self.metadata = metadata
+        self.dtypes = dtypes
     }
 }
 
@@ -47,6 +50,38 @@ public enum SafeTensorsDType: String, CaseIterable, Sendable {
         switch self {
         case .f32: return 4
         case .f16, .bf16: return 2
+        }
+    }
+
+    /// The dtype `torch_dtype` names ("float32", "float16", "bfloat16"), or nil.
+    public init?(torchDType: String) {
+        switch torchDType {
+        case "float32": self = .f32
+        case "float16": self = .f16
+        case "bfloat16": self = .bf16
+        default: return nil
+        }
+    }
+
+    /// The `torch_dtype` name of this dtype.
+    public var torchDType: String {
+        switch self {
+        case .f32: return "float32"
+        case .f16: return "float16"
+        case .bf16: return "bfloat16"
+        }
+    }
+
+    /// Writes `count` floats as little-endian elements of this dtype at `destination`, rounding to nearest even
+    /// as PyTorch's casts do (see `HalfPrecision`).
+    func encode(_ source: UnsafePointer<Float>, count: Int, into destination: UnsafeMutableRawPointer) {
+        switch self {
+        case .f32:
+            destination.copyMemory(from: source, byteCount: count * 4)
+        case .f16:
+            for i in 0..<count { destination.storeBytes(of: HalfPrecision.half(from: source[i]).littleEndian, toByteOffset: 2 * i, as: UInt16.self) }
+        case .bf16:
+            for i in 0..<count { destination.storeBytes(of: HalfPrecision.bfloat(from: source[i]).littleEndian, toByteOffset: 2 * i, as: UInt16.self) }
         }
     }
 

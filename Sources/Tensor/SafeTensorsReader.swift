@@ -10,13 +10,14 @@ extension SafeTensors {
     /// naming the file and the fault.
     public static func read(contentsOf url: URL) throws -> SafeTensorsFile {
         let archive = try SafeTensorsArchive(contentsOf: url)
-        return SafeTensorsFile(tensors: try archive.tensors(), metadata: archive.metadata)
+        return SafeTensorsFile(tensors: try archive.tensors(), metadata: archive.metadata, dtypes: archive.dtypes)
     }
 
     /// Decodes a whole file already in memory; `path` is only used in error messages.
     static func decode(_ bytes: UnsafeRawBufferPointer, path: String) throws -> SafeTensorsFile {
         let header = try parseHeader(bytes, path: path)
-        return SafeTensorsFile(tensors: try decodeTensors(header, bytes: bytes, path: path), metadata: header.metadata)
+        return SafeTensorsFile(tensors: try decodeTensors(header, bytes: bytes, path: path), metadata: header.metadata,
+                               dtypes: Dictionary(header.entries.map { ($0.name, $0.dtype) }, uniquingKeysWith: { a, _ in a }))
     }
 
     /// The validated header of a file's bytes (nothing decoded yet).
@@ -90,6 +91,11 @@ public final class SafeTensorsArchive {
         file = try MappedFile(path: path)
         header = try SafeTensors.parseHeader(file.bytes, path: path)
         index = Dictionary(header.entries.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Every tensor's stored element type, by name.
+    public var dtypes: [String: SafeTensorsDType] {
+        Dictionary(header.entries.map { ($0.name, $0.dtype) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Every tensor's shape, by name, as the header declares it (validated against the file's size).

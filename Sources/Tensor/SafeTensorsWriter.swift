@@ -1,18 +1,19 @@
 import Foundation
 
 extension SafeTensors {
-    /// Writes `tensors` as F32 safetensors, atomically: the bytes go to a temporary file in the target's folder,
-    /// which is renamed over `url` only when complete, so readers never see a half-written file and a failed
-    /// write leaves whatever was at `url` untouched.
+    /// Writes `tensors` as safetensors of `dtype` (default F32; F16 and BF16 round to nearest even), atomically:
+    /// the bytes go to a temporary file in the target's folder, which is renamed over `url` only when complete,
+    /// so readers never see a half-written file and a failed write leaves whatever was at `url` untouched.
     ///
     /// Layout is deterministic: tensors sorted by name, laid out in that order; `__metadata__` first with
     /// `"format": "pt"` plus `metadata`; the JSON header padded with spaces to a multiple of 8 bytes so the
     /// buffer starts 8-byte aligned. Names must be non-empty and not `__metadata__`; `metadata` may not
     /// redefine `format`.
-    public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to url: URL) throws {
+    public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], dtype: SafeTensorsDType = .f32,
+                             to url: URL) throws {
         let path = url.path
         let names = tensors.keys.sorted()
-        let header = try headerBytes(names: names, tensors: tensors, metadata: metadata, path: path)
+        let header = try headerBytes(names: names, tensors: tensors, metadata: metadata, dtype: dtype, path: path)
 
         let folder = url.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0 ... .max)).tmp")
@@ -29,7 +30,12 @@ extension SafeTensors {
             for name in names {
                 let t = tensors[name]!
                 try t.withUnsafeBufferPointer { b in
-                    if b.count > 0 { try writeAll(fd, UnsafeRawPointer(b.baseAddress!), b.count * 4, path: path) }
+                    guard b.count > 0 else { return }
+                    if dtype == .f32 { try writeAll(fd, UnsafeRawPointer(b.baseAddress!), b.count * 4, path: path); return }
+                    let bytes = UnsafeMutableRawPointer.allocate(byteCount: b.count * dtype.byteSize, alignment: 8)
+                    defer { bytes.deallocate() }
+                    dtype.encode(b.baseAddress!, count: b.count, into: bytes)
+                    try writeAll(fd, UnsafeRawPointer(bytes), b.count * dtype.byteSize, path: path)
                 }
             }
             guard fsync(fd) == 0 else { throw TensorError.io(path: path, "cannot flush: \(errnoText())") }
@@ -41,7 +47,8 @@ extension SafeTensors {
     }
 
     /// The padded JSON header for tensors laid out in `names` order.
-    static func headerBytes(names: [String], tensors: [String: Tensor], metadata: [String: String], path: String) throws -> [UInt8] {
+    static func headerBytes(names: [String], tensors: [String: Tensor], metadata: [String: String],
+                            dtype: SafeTensorsDType = .f32, path: String) throws -> [UInt8] {
         if let format = metadata["format"], format != "pt" {
             throw TensorError.invalidArgument(op: "safetensors write \(path)", "metadata 'format' is reserved for \"pt\", got \"\(format)\"")
         }
@@ -55,8 +62,8 @@ extension SafeTensors {
                 throw TensorError.invalidArgument(op: "safetensors write \(path)", "invalid tensor name '\(name)'")
             }
             let t = tensors[name]!
-            let end = offset + t.count * 4
-            json += "," + jsonString(name) + ":{\"dtype\":\"F32\",\"shape\":[" + t.shape.map(String.init).joined(separator: ",")
+            let end = offset + t.count * dtype.byteSize
+            json += "," + jsonString(name) + ":{\"dtype\":\"\(dtype.rawValue)\",\"shape\":[" + t.shape.map(String.init).joined(separator: ",")
                 + "],\"data_offsets\":[\(offset),\(end)]}"
             offset = end
         }

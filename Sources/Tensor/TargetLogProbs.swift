@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// What `logProbsOfTargets` computes, plus the per-row log-sum-exp its backward needs.
@@ -65,12 +66,15 @@ extension Tensor {
         logits.withUnsafeBufferPointer { zb in targets.withUnsafeBufferPointer { tb in logSumExp.withUnsafeBufferPointer { sb in
             dz.withUnsafeMutableBufferPointer { db in
                 let zp = zb.baseAddress!, tp = tb.baseAddress!, sp = sb.baseAddress!, dp = db.baseAddress!
+                let wide = VectorKernels.avx512Enabled
                 Parallel.forRows(rows, costPerRow: vocab * 8) { range in
                     for r in range {
                         let z = zp + r * vocab, d = dp + r * vocab, t = tp[r]
                         if t == ignoreIndex { d.update(repeating: 0, count: vocab); continue }
                         let lse = sp[r], s = scale(r)
-                        for j in 0..<vocab { d[j] = s * FusedMath.exp(z[j] - lse) }
+                        if wide { ck_scaled_exp_avx512(z, lse, s, d, vocab) } else {
+                            for j in 0..<vocab { d[j] = s * FusedMath.exp(z[j] - lse) }
+                        }
                         d[Int(t)] -= s
                     }
                 }

@@ -14,4 +14,17 @@ public enum VectorKernels {
         get { wanted && available }
         set { wanted = newValue }
     }
+
+    /// True when this CPU runs AVX-512F (the softmax and AdamW kernels need nothing more).
+    public static let avx512Available = ck_has_avx512f() != 0
+
+    nonisolated(unsafe) private static var wanted512 = true
+
+    /// Whether kernels that have an AVX-512 version (row softmax forward and backward, the AdamW step) use it.
+    /// Defaults to `avx512Available`; never true without the CPU support or while `enabled` is false, so turning
+    /// `enabled` off still selects every portable Swift path.
+    public static var avx512Enabled: Bool {
+        get { wanted512 && enabled && avx512Available }
+        set { wanted512 = newValue }
+    }
 }

@@ -13,7 +13,8 @@ public struct AddedToken: Equatable, Sendable {
     public var rstrip: Bool
     /// Whether the token only matches when no letter or digit touches it on either side.
     public var singleWord: Bool
-    /// HF's flag for matching after normalisation; kept for round trips (we have no normalizer, so it has no effect).
+    /// Whether the token is matched in the normalised text (HFTokenizer) rather than the raw input; BPETokenizer
+    /// has no normalizer, so there it only round-trips.
     public var normalized: Bool
 
     /// A token with HF's defaults for special tokens (no stripping, not normalised).

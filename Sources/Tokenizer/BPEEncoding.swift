@@ -65,9 +65,7 @@ extension BPETokenizer {
         for k in 0..<count { out.append(Int(c.symbols[k])) }
     }
 
-    /// Merges the bytes of one word by rank; the resulting ids are left in `cache.symbols[0..<result]`.
-    /// Like HF: repeatedly join the adjacent pair with the lowest merge rank, leftmost first, using a min-heap
-    /// keyed by (rank, position) over a linked list of symbols; stale heap entries are skipped.
+    /// Merges the bytes of one word by rank (applyMerges); the resulting ids are left in `cache.symbols[0..<result]`.
     func mergeWord(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
         let c = cache
         c.symbols.removeAll(keepingCapacity: true)
@@ -84,45 +82,54 @@ extension BPETokenizer {
             c.symbols.append(unk)
             lastWasUnk = true
         }
-        let m = c.symbols.count
-        if m < 2 || mergeTable.isEmpty { return m }
-        c.next.removeAll(keepingCapacity: true)
-        c.prev.removeAll(keepingCapacity: true)
-        c.heap.removeAll(keepingCapacity: true)
-        for k in 0..<m { c.next.append(Int32(k + 1)); c.prev.append(Int32(k - 1)) }
-        @inline(__always) func lookup(_ a: Int32, _ b: Int32) -> UInt64? {
-            mergeTable[UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b))]
-        }
-        for k in 0..<(m - 1) {
-            if let r = lookup(c.symbols[k], c.symbols[k + 1]) { heapPush(&c.heap, r & 0xFFFF_FFFF_0000_0000 | UInt64(k)) }
-        }
-        let removed: Int32 = -2
-        while let top = heapPop(&c.heap) {
-            let rank = top >> 32, i = Int(top & 0xFFFF_FFFF)
-            let j = Int(c.next[i])
-            if c.prev[i] == removed || j >= m { continue }
-            guard let r = lookup(c.symbols[i], c.symbols[j]), r >> 32 == rank else { continue }
-            c.symbols[i] = Int32(truncatingIfNeeded: r)
-            let after = Int(c.next[j])
-            c.next[i] = Int32(after)
-            c.prev[j] = removed
-            if after < m { c.prev[after] = Int32(i) }
-            let before = Int(c.prev[i])
-            if before >= 0, let r2 = lookup(c.symbols[before], c.symbols[i]) {
-                heapPush(&c.heap, r2 & 0xFFFF_FFFF_0000_0000 | UInt64(before))
-            }
-            if after < m, let r2 = lookup(c.symbols[i], c.symbols[after]) {
-                heapPush(&c.heap, r2 & 0xFFFF_FFFF_0000_0000 | UInt64(i))
-            }
-        }
-        var count = 0, k = 0
-        while k < m {
-            c.symbols[count] = c.symbols[k]
-            count += 1
-            k = Int(c.next[k])
-        }
-        return count
+        return applyMerges(c, mergeTable)
     }
+}
+
+/// Joins the symbols in `c.symbols` by merge rank and returns how many remain (left in `c.symbols[0..<result]`).
+/// Like HF: repeatedly join the adjacent pair with the lowest merge rank, leftmost first, using a min-heap keyed by
+/// (rank, position) over a linked list of symbols; stale heap entries are skipped. `mergeTable` maps
+/// (left id << 32 | right id) to (rank << 32 | merged id).
+@inline(__always)
+func applyMerges(_ c: WordCache, _ mergeTable: [UInt64: UInt64]) -> Int {
+    let m = c.symbols.count
+    if m < 2 || mergeTable.isEmpty { return m }
+    c.next.removeAll(keepingCapacity: true)
+    c.prev.removeAll(keepingCapacity: true)
+    c.heap.removeAll(keepingCapacity: true)
+    for k in 0..<m { c.next.append(Int32(k + 1)); c.prev.append(Int32(k - 1)) }
+    @inline(__always) func lookup(_ a: Int32, _ b: Int32) -> UInt64? {
+        mergeTable[UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b))]
+    }
+    for k in 0..<(m - 1) {
+        if let r = lookup(c.symbols[k], c.symbols[k + 1]) { heapPush(&c.heap, r & 0xFFFF_FFFF_0000_0000 | UInt64(k)) }
+    }
+    let removed: Int32 = -2
+    while let top = heapPop(&c.heap) {
+        let rank = top >> 32, i = Int(top & 0xFFFF_FFFF)
+        let j = Int(c.next[i])
+        if c.prev[i] == removed || j >= m { continue }
+        guard let r = lookup(c.symbols[i], c.symbols[j]), r >> 32 == rank else { continue }
+        c.symbols[i] = Int32(truncatingIfNeeded: r)
+        let after = Int(c.next[j])
+        c.next[i] = Int32(after)
+        c.prev[j] = removed
+        if after < m { c.prev[after] = Int32(i) }
+        let before = Int(c.prev[i])
+        if before >= 0, let r2 = lookup(c.symbols[before], c.symbols[i]) {
+            heapPush(&c.heap, r2 & 0xFFFF_FFFF_0000_0000 | UInt64(before))
+        }
+        if after < m, let r2 = lookup(c.symbols[i], c.symbols[after]) {
+            heapPush(&c.heap, r2 & 0xFFFF_FFFF_0000_0000 | UInt64(i))
+        }
+    }
+    var count = 0, k = 0
+    while k < m {
+        c.symbols[count] = c.symbols[k]
+        count += 1
+        k = Int(c.next[k])
+    }
+    return count
 }
 
 /// Min-heap push on a plain array.

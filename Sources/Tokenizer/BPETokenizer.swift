@@ -57,20 +57,35 @@ public final class BPETokenizer: @unchecked Sendable {
     public var vocabularySize: Int { tokenForId.count }
 
     /// Builds a tokenizer; throws if a merge names a token missing from `vocab`, if a merge result is missing
-    /// from it, or if an id is negative.
+    /// from it, or if an id is outside 0..<(vocab.count + addedTokens.count), repeated, or given to an added token
+    /// whose content differs from the vocabulary token of that id.
     public init(vocab: [String: Int], merges: [BPEMerge], addedTokens: [AddedToken] = [],
                 options: BPEOptions = BPEOptions()) throws {
         self.vocab = vocab
         self.merges = merges
         self.addedTokens = addedTokens.sorted { $0.id < $1.id }
         self.options = options
+        // Ids are checked before the id tables are allocated: at most one slot per token given.
+        let limit = vocab.count + addedTokens.count
+        if let bad = vocab.first(where: { $0.value < 0 || $0.value >= limit }) {
+            throw TokenizerError.invalidArgument("vocabulary token '\(bad.key)' has id \(bad.value), outside 0..<\(limit)")
+        }
+        if let bad = addedTokens.first(where: { $0.id < 0 || $0.id >= limit || $0.content.isEmpty }) {
+            throw TokenizerError.invalidArgument("added token '\(bad.content)' has id \(bad.id) (outside 0..<\(limit)) or empty content")
+        }
+        var seen = [String?](repeating: nil, count: limit)
+        for (token, id) in vocab {
+            if let other = seen[id] { throw TokenizerError.invalidArgument("vocabulary tokens '\(other)' and '\(token)' share id \(id)") }
+            seen[id] = token
+        }
+        var addedSeen = Set<Int>()
+        for t in addedTokens {
+            guard addedSeen.insert(t.id).inserted else { throw TokenizerError.invalidArgument("two added tokens share id \(t.id)") }
+            if let other = seen[t.id], other != t.content {
+                throw TokenizerError.invalidArgument("added token '\(t.content)' has id \(t.id) of vocabulary token '\(other)'")
+            }
+        }
         let maxId = max(vocab.values.max() ?? -1, addedTokens.map(\.id).max() ?? -1)
-        if let bad = vocab.first(where: { $0.value < 0 }) {
-            throw TokenizerError.invalidArgument("vocabulary token '\(bad.key)' has negative id \(bad.value)")
-        }
-        if let bad = addedTokens.first(where: { $0.id < 0 || $0.content.isEmpty }) {
-            throw TokenizerError.invalidArgument("added token '\(bad.content)' has id \(bad.id) or empty content")
-        }
         var tokens = [String?](repeating: nil, count: maxId + 1)
         for (token, id) in vocab { tokens[id] = token }
         for t in addedTokens { tokens[t.id] = t.content }

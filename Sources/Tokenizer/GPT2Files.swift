@@ -7,18 +7,13 @@ extension BPETokenizer {
     /// become added tokens, since these files do not list them.
     public convenience init(vocabJSON vocabPath: String, mergesTXT mergesPath: String,
                             specialTokens: [String] = []) throws {
-        let raw: Any
-        do {
-            raw = try JSONSerialization.jsonObject(with: try AtomicFile.read(vocabPath))
-        } catch let error as TokenizerError {
-            throw error
-        } catch {
-            throw TokenizerError.malformed(path: vocabPath, field: "(root)", reason: "is not valid JSON")
-        }
-        guard let object = raw as? [String: Any] else {
-            throw TokenizerError.malformed(path: vocabPath, field: "(root)", reason: "is not a JSON object")
-        }
-        let vocab = try Self.parseVocab(object, path: vocabPath, field: "(root)")
+        // The same strict reader as tokenizer.json: duplicate keys, non-integer ids and ids past the token count
+        // are errors naming the file and token.
+        let root = try JSONNode.parse(try AtomicFile.read(vocabPath), file: vocabPath)
+        let entries = try root.members()
+        var vocab: [String: Int] = [:]
+        vocab.reserveCapacity(entries.count)
+        for (token, node) in entries { vocab[token] = try node.int(in: 0...max(0, entries.count - 1)) }
         guard let text = String(data: try AtomicFile.read(mergesPath), encoding: .utf8) else {
             throw TokenizerError.io(path: mergesPath, reason: "is not valid UTF-8")
         }

@@ -10,22 +10,16 @@ extension BPETokenizer {
         try self.init(tokenizerJSONData: data, path: path)
     }
 
-    /// Parses `tokenizer.json` content; `path` is only used in error messages.
+    /// Parses `tokenizer.json` content; `path` is only used in error messages. The file is read strictly (a
+    /// repeated key, a member of the wrong type, an id outside 0..<(vocab entries + added tokens) or a repeated id
+    /// is an error naming the field; see TokenizerJSONModel and JSONReader for the bounds). Files with other
+    /// pipeline stages (normalizers, other pre-tokenizers, byte fallback, …) load with HFTokenizer instead.
     public convenience init(tokenizerJSONData data: Data, path: String = "tokenizer.json") throws {
-        let root: [String: Any]
-        do {
-            guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw TokenizerError.malformed(path: path, field: "(root)", reason: "is not a JSON object")
-            }
-            root = object
-        } catch let error as TokenizerError {
-            throw error
-        } catch {
-            throw TokenizerError.malformed(path: path, field: "(root)", reason: "is not valid JSON")
-        }
+        let root = try JSONNode.parse(data, file: path)
+        guard case .object = root.value else { throw root.fail("is not a JSON object") }
         func unsupportedUnlessNull(_ key: String, allowedTypes: [String] = []) throws {
-            guard let value = root[key], !(value is NSNull) else { return }
-            let type = (value as? [String: Any])?["type"] as? String ?? "\(value)"
+            guard let node = try root.optional(key) else { return }
+            let type = (try? node.componentType()) ?? node.value.shortText
             if !allowedTypes.contains(type) { throw TokenizerError.unsupported(path: path, field: key, value: type) }
         }
         try unsupportedUnlessNull("normalizer")
@@ -33,54 +27,28 @@ extension BPETokenizer {
         try unsupportedUnlessNull("decoder", allowedTypes: ["ByteLevel"])
 
         var options = BPEOptions()
-        guard let pre = root["pre_tokenizer"] as? [String: Any] else {
+        guard let pre = try root.optional("pre_tokenizer") else {
             throw TokenizerError.malformed(path: path, field: "pre_tokenizer", reason: "is missing (need ByteLevel)")
         }
-        guard pre["type"] as? String == "ByteLevel" else {
-            throw TokenizerError.unsupported(path: path, field: "pre_tokenizer.type", value: "\(pre["type"] ?? "nil")")
-        }
-        options.addPrefixSpace = pre["add_prefix_space"] as? Bool ?? false
-        options.useRegex = pre["use_regex"] as? Bool ?? true
+        let preType = try pre.componentType()
+        guard preType == "ByteLevel" else { throw TokenizerError.unsupported(path: path, field: "pre_tokenizer.type", value: preType) }
+        options.addPrefixSpace = try pre.bool("add_prefix_space", default: false)
+        options.useRegex = try pre.bool("use_regex", default: true)
 
-        guard let model = root["model"] as? [String: Any] else {
-            throw TokenizerError.malformed(path: path, field: "model", reason: "is missing or not an object")
-        }
-        let modelType = model["type"] as? String ?? "BPE"
+        let model = try root.required("model")
+        let modelType = try model.string("type", default: "BPE")
         guard modelType == "BPE" else { throw TokenizerError.unsupported(path: path, field: "model.type", value: modelType) }
-        for key in ["dropout", "continuing_subword_prefix", "end_of_word_suffix"] {
-            if let v = model[key], !(v is NSNull) { throw TokenizerError.unsupported(path: path, field: "model.\(key)", value: "\(v)") }
+        for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
+            if let v = try model.optional(key) { throw TokenizerError.unsupported(path: path, field: v.field, value: v.value.shortText) }
         }
-        if model["byte_fallback"] as? Bool == true {
+        if try model.bool("byte_fallback", default: false) {
             throw TokenizerError.unsupported(path: path, field: "model.byte_fallback", value: "true")
         }
-        options.ignoreMerges = model["ignore_merges"] as? Bool ?? false
-        options.fuseUnk = model["fuse_unk"] as? Bool ?? false
-        options.unkToken = model["unk_token"] as? String
-
-        guard let rawVocab = model["vocab"] as? [String: Any] else {
-            throw TokenizerError.malformed(path: path, field: "model.vocab", reason: "is missing or not an object")
-        }
-        let vocab = try Self.parseVocab(rawVocab, path: path, field: "model.vocab")
-        guard let rawMerges = model["merges"] as? [Any] else {
-            throw TokenizerError.malformed(path: path, field: "model.merges", reason: "is missing or not an array")
-        }
-        let merges = try rawMerges.enumerated().map { i, m in try Self.parseMerge(m, index: i, path: path) }
-        let added = try (root["added_tokens"] as? [Any] ?? []).enumerated().map { i, t in
-            try Self.parseAddedToken(t, field: "added_tokens[\(i)]", path: path)
-        }
-        try self.init(vocab: vocab, merges: merges, addedTokens: added, options: options)
-    }
-
-    static func parseVocab(_ raw: [String: Any], path: String, field: String) throws -> [String: Int] {
-        var vocab: [String: Int] = [:]
-        vocab.reserveCapacity(raw.count)
-        for (token, value) in raw {
-            guard let number = value as? NSNumber, let id = Int(exactly: number.doubleValue), id >= 0 else {
-                throw TokenizerError.malformed(path: path, field: "\(field)[\(token)]", reason: "is not a non-negative integer id")
-            }
-            vocab[token] = id
-        }
-        return vocab
+        let parts = try TokenizerJSONModel(root: root)
+        options.ignoreMerges = parts.options.ignoreMerges
+        options.fuseUnk = parts.options.fuseUnk
+        options.unkToken = parts.options.unkToken
+        try self.init(vocab: parts.vocab, merges: parts.merges, addedTokens: parts.addedTokens, options: options)
     }
 
     static func parseMerge(_ raw: Any, index: Int, path: String) throws -> BPEMerge {
@@ -93,16 +61,6 @@ extension BPETokenizer {
         }
         throw TokenizerError.malformed(path: path, field: "model.merges[\(index)]",
                                        reason: "is neither a [\"a\", \"b\"] pair nor an \"a b\" string")
-    }
-
-    static func parseAddedToken(_ raw: Any, field: String, path: String) throws -> AddedToken {
-        guard let t = raw as? [String: Any], let content = t["content"] as? String,
-              let id = (t["id"] as? NSNumber).flatMap({ Int(exactly: $0.doubleValue) }) else {
-            throw TokenizerError.malformed(path: path, field: field, reason: "needs an integer 'id' and a string 'content'")
-        }
-        return AddedToken(id: id, content: content, special: t["special"] as? Bool ?? false,
-                          lstrip: t["lstrip"] as? Bool ?? false, rstrip: t["rstrip"] as? Bool ?? false,
-                          singleWord: t["single_word"] as? Bool ?? false, normalized: t["normalized"] as? Bool ?? false)
     }
 
     /// `tokenizer.json` text laid out as HF writes it (vocabulary in id order, merges as pairs), so a tokenizer

@@ -11,6 +11,14 @@ public protocol Trainable: AnyObject {
     func write(to folder: URL) throws
     /// Restores every parameter from a folder `write` produced.
     func read(from folder: URL) throws
+    /// Writes the model's files for a resumable checkpoint, where the weights must come back exactly (e.g. in
+    /// F32 even for a model that came in BF16); by default the same as `write`.
+    func writeExactly(to folder: URL) throws
+}
+
+extension Trainable {
+    /// The same files as `write`.
+    public func writeExactly(to folder: URL) throws { try write(to: folder) }
 }
 
 /// A language model as the driver trains it: all its parameters, saved as a Hugging Face folder together with
@@ -33,6 +41,11 @@ public final class TrainableLanguageModel: Trainable {
     /// config.json, model.safetensors and the extra files.
     public func write(to folder: URL) throws {
         try Checkpoint.write(model, into: folder, extraFiles: extraFiles)
+    }
+
+    /// F32 weights, whatever dtype the model came in, so a resumed run continues bit for bit.
+    public func writeExactly(to folder: URL) throws {
+        try Checkpoint.write(model, into: folder, extraFiles: extraFiles, saveDType: .f32)
     }
 
     /// The weights of a folder `write` produced (the config must describe the same model).

@@ -25,7 +25,7 @@ public enum TrainingCheckpoint {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let stateData = try encoder.encode(state)
         try AtomicFolder.write(to: directory) { staging in
-            try model.write(to: staging)
+            try model.writeExactly(to: staging)
             try SafeTensors.write(optimizer.state.tensors, to: staging.appendingPathComponent("optimizer.safetensors"))
             try stateData.write(to: staging.appendingPathComponent("trainer_state.json"))
             try manifest.write(to: staging.appendingPathComponent("run_config.json"))

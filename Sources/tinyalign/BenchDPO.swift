@@ -11,16 +11,15 @@ struct BenchDPO: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "dpo",
         abstract: "ms per DPO step, with cached reference log-probs and with the reference model run each step.")
 
-    @Option(help: "tiny or small.") var config = "tiny"
+    @Option(help: "tiny, small or smollm2-135m.") var config = "tiny"
     @Option(help: "Timed steps.") var iterations = 10
     @Option(help: "Untimed warm-up steps.") var warmup = 3
 
     func run() throws {
-        guard let cfg = GPTConfig.named(config) else { throw ValidationError("unknown config \(config) (tiny or small)") }
-        let policy = try GPT(cfg, seed: 0), reference = try GPT(cfg, seed: 0)
+        let policy = try BenchModels.make(config), reference = try BenchModels.make(config)
         let (prompt, response, pairs, beta): (Int, Int, Int, Float) = (64, 64, 8, 0.1)
         var rng = SeededGenerator(seed: 0)
-        func tokens(_ n: Int) -> [Int32] { (0..<n).map { _ in Int32(rng.nextInt(below: cfg.vocabSize)) } }
+        func tokens(_ n: Int) -> [Int32] { (0..<n).map { _ in Int32(rng.nextInt(below: policy.vocabularySize)) } }
         var chosen: [EncodedSequence] = [], rejected: [EncodedSequence] = []
         for _ in 0..<pairs {
             let p = tokens(prompt)

@@ -1,37 +1,84 @@
 import ArgumentParser
-import COpenBLAS
+import Dispatch
 import TensorCore
 
-/// `tinyalign bench gemm`: our matmul op beside a bare `cblas_sgemm` on transformer shapes.
+/// `tinyalign bench gemm`: our packed SGEMM (`ck_sgemm`) beside OpenBLAS's `cblas_sgemm` on transformer shapes,
+/// on 1 and 2 threads. The two are timed interleaved in the same process, one call each per round with the
+/// order alternating, so load from other processes hits both alike; medians over the rounds, the spread, and
+/// the ratio of the medians.
 struct BenchGemm: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "gemm", abstract: "GFLOP/s of Tensor.matmul next to a bare cblas_sgemm on transformer shapes.")
+        commandName: "gemm", abstract: "GFLOP/s of our SGEMM and cblas_sgemm on transformer shapes, 1 and 2 threads.")
 
-    @Option(help: "Timed repetitions per shape.") var iterations = 20
+    @Option(help: "Timed rounds per shape and thread count (one call of each implementation per round).")
+    var rounds = 9
+    @Option(help: "Thread counts to measure.") var threads: [Int] = [1, 2]
+    @Flag(help: "Skip the SmolLM2 lm_head product (1280x49152x576, 72 GFLOP per call).") var skipLarge = false
+
+    /// (M, N, K, transA, transB, what it is).
+    static let shapes: [(Int, Int, Int, Bool, Bool, String)] = [
+        (2048, 1152, 384, false, false, "small qkv fwd"),
+        (2048, 1536, 384, false, false, "small mlp up fwd"),
+        (2048, 384, 1536, false, false, "small mlp down fwd"),
+        (2048, 384, 384, false, false, "small attn proj fwd"),
+        (2048, 384, 1536, false, true, "small mlp up bwd dx"),
+        (384, 1536, 2048, true, false, "small mlp up bwd dW"),
+        (512, 512, 512, false, false, "square 512"),
+        (1280, 576, 1536, false, false, "SmolLM2 mlp down fwd"),
+        (1280, 1536, 576, false, false, "SmolLM2 mlp up fwd"),
+        (1280, 49152, 576, false, true, "SmolLM2 lm_head fwd"),
+    ]
 
     func run() throws {
-        // (M, N, K): activations × weights of the tiny/small GPT configs at batch 8.
-        let shapes = [(1024, 128, 512), (1024, 384, 1536), (2048, 1536, 384), (2048, 384, 384), (2048, 384, 1536), (1024, 512, 128)]
-        var rng = SeededGenerator(seed: 1)
-        for (m, n, k) in shapes {
-            let a = Tensor.normal([m, k], using: &rng), b = Tensor.normal([k, n], using: &rng)
-            let flops = 2.0 * Double(m * n * k)
-            var c = Tensor.zeros([m, n])
-            let bare = Timing.measure(warmup: 3, iterations: iterations) {
-                a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
-                    BLAS.gemm(pa.baseAddress!, pb.baseAddress!, pc.baseAddress!, m: m, n: n, k: k)
-                } } }
-            }
-            let op = try Timing.measure(warmup: 3, iterations: iterations) { _ = try Tensor.matmul(a, b) }
-            for (name, times) in [("cblas_sgemm", bare), ("Tensor.matmul", op)] {
-                var row = Timing.summary(times)
-                row["bench"] = "gemm"; row["impl"] = name; row["m"] = m; row["n"] = n; row["k"] = k
-                row["threads"] = BLAS.threads
-                row["gflops"] = flops / ((row["ms_median"] as! Double) * 1e6)
-                Timing.emit(row)
-            }
-            let overhead = (Timing.summary(op)["ms_median"] as! Double) / (Timing.summary(bare)["ms_median"] as! Double) - 1
-            Timing.emit(["bench": "gemm_overhead", "m": m, "n": n, "k": k, "overhead_pct": overhead * 100])
+        guard BLAS.runs(.own) else {
+            throw ValidationError("this CPU runs neither AVX-512 nor AVX2: there is no own SGEMM to measure")
         }
+        let saved = BLAS.backend
+        defer { BLAS.backend = saved }
+        for count in threads {
+            try BLAS.withThreads(count) {
+                for (m, n, k, transA, transB, what) in Self.shapes where !(skipLarge && n > 8192) {
+                    try measure(m: m, n: n, k: k, transA: transA, transB: transB, what: what, threads: count)
+                }
+            }
+        }
+    }
+
+    private func measure(m: Int, n: Int, k: Int, transA: Bool, transB: Bool, what: String, threads: Int) throws {
+        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1, got \(rounds)") }
+        var rng = SeededGenerator(seed: 1)
+        let a = Tensor.normal([m * k], using: &rng), b = Tensor.normal([k * n], using: &rng)
+        var c = Tensor.zeros([m * n])
+        let (lda, ldb) = (transA ? m : k, transB ? k : n)
+        let flops = 2.0 * Double(m) * Double(n) * Double(k)
+        let impls: [(String, GemmBackend)] = [("own", .own), ("openblas", .openBLAS)]
+        func call(_ backend: GemmBackend) -> Double {
+            BLAS.backend = backend
+            let start = DispatchTime.now().uptimeNanoseconds
+            a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+                BLAS.gemm(pa.baseAddress!, lda: lda, pb.baseAddress!, ldb: ldb, pc.baseAddress!, ldc: n,
+                          m: m, n: n, k: k, transA: transA, transB: transB)
+            } } }
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        }
+        for (_, backend) in impls { _ = call(backend); _ = call(backend) }
+        var times: [[Double]] = [[], []]
+        for round in 0..<rounds {
+            for slot in (round % 2 == 0 ? [0, 1] : [1, 0]) { times[slot].append(call(impls[slot].1)) }
+        }
+        var medians: [Double] = []
+        for (slot, (name, _)) in impls.enumerated() {
+            var row = Timing.summary(times[slot])
+            let median = row["ms_median"] as! Double
+            medians.append(median)
+            row["bench"] = "gemm"; row["impl"] = name; row["shape"] = what
+            row["m"] = m; row["n"] = n; row["k"] = k; row["trans_a"] = transA; row["trans_b"] = transB
+            row["threads"] = threads; row["rounds"] = rounds
+            row["gflops"] = flops / (median * 1e6)
+            row["spread_pct"] = ((row["ms_max"] as! Double) - (row["ms_min"] as! Double)) / median * 100
+            Timing.emit(row)
+        }
+        Timing.emit(["bench": "gemm_ratio", "shape": what, "m": m, "n": n, "k": k, "threads": threads,
+                     "own_over_openblas": medians[1] / medians[0]])
     }
 }

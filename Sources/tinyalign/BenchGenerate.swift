@@ -13,14 +13,13 @@ struct BenchGenerate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate", abstract: "Tokens/s of greedy KV-cache decoding at batch 1, with peak RSS.")
 
-    @Option(help: "tiny or small (vocab 256).") var config = "tiny"
+    @Option(help: "tiny or small (vocab 256), or smollm2-135m.") var config = "tiny"
     @Option(help: "New tokens per run (capped by the context).") var tokens = 128
     @Option(help: "Timed runs (after 2 warm-up runs).") var iterations = 10
 
     func run() throws {
-        let gptConfig = try CommandSupport.benchConfig(config)
         guard tokens > 0, iterations > 0 else { throw CLIError("--tokens and --iterations must be positive") }
-        let model = try GPT(gptConfig, seed: 0)
+        let model = try BenchModels.make(config)
         var generated = 0
         let times = try Timing.measure(warmup: 2, iterations: iterations) {
             generated = try model.generate(prompt: [0], maxNewTokens: tokens, eos: nil).count - 1

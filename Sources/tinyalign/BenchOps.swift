@@ -39,8 +39,11 @@ struct BenchOps: ParsableCommand {
         do {
             let rows = b * heads * t
             let x = Tensor.normal([rows, t], using: &rng), dy = Tensor.normal([rows, t], using: &rng)
-            try report("softmax", shape: [rows, t], floats: 5 * rows * t, bandwidth: bandwidth) {
-                _ = Tensor.softmaxBackward(output: x.softmax(), gradOutput: dy)
+            // The portable Swift kernel, then the AVX-512 one when this CPU has it.
+            try eachAVX512Setting { impl in
+                try report("softmax", shape: [rows, t], floats: 5 * rows * t, bandwidth: bandwidth, impl: impl) {
+                    _ = Tensor.softmaxBackward(output: x.softmax(), gradOutput: dy)
+                }
             }
         }
         // MLP GELU over (B·T, 4C). Forward reads x, writes y; backward reads x, dy, writes dx.
@@ -63,9 +66,13 @@ struct BenchOps: ParsableCommand {
             let rows = b * t
             let z = Tensor.normal([rows, vocab], std: 2, using: &rng)
             let targets = (0..<rows).map { _ in Int32(rng.nextInt(below: vocab)) }
-            try report("cross_entropy", shape: [rows, vocab], floats: 3 * rows * vocab + 5 * rows, bandwidth: bandwidth) {
-                let f = try Tensor.crossEntropy(logits: z, targets: targets)
-                _ = Tensor.crossEntropyBackward(logits: z, targets: targets, logSumExp: f.logSumExp, count: f.count, gradLoss: 1)
+            try eachAVX512Setting { impl in
+                try report("cross_entropy", shape: [rows, vocab], floats: 3 * rows * vocab + 5 * rows, bandwidth: bandwidth,
+                           impl: impl) {
+                    let f = try Tensor.crossEntropy(logits: z, targets: targets)
+                    _ = Tensor.crossEntropyBackward(logits: z, targets: targets, logSumExp: f.logSumExp, count: f.count,
+                                                    gradLoss: 1)
+                }
             }
         }
         // AdamW over the `small` GPT's parameter count (~10.8M floats) in one tensor: each step reads the
@@ -75,7 +82,19 @@ struct BenchOps: ParsableCommand {
             let p = Variable(Tensor.normal([n / c, c], std: 0.02, using: &rng), requiresGrad: true)
             p.grad = Tensor.normal([n / c, c], std: 0.01, using: &rng)
             let opt = try AdamW(parameters: [p], lr: 1e-4, weightDecay: 0.1)
-            try report("adamw", shape: [n / c, c], floats: 7 * n, bandwidth: bandwidth) { opt.step() }
+            try eachAVX512Setting { impl in
+                try report("adamw", shape: [n / c, c], floats: 7 * n, bandwidth: bandwidth, impl: impl) { opt.step() }
+            }
+        }
+    }
+
+    /// Runs `body` with the AVX-512 kernels off ("swift"), then on ("avx512") if this CPU has them.
+    private func eachAVX512Setting(_ body: (String) throws -> Void) rethrows {
+        let saved = VectorKernels.avx512Enabled
+        defer { VectorKernels.avx512Enabled = saved }
+        for wide in VectorKernels.avx512Available ? [false, true] : [false] {
+            VectorKernels.avx512Enabled = wide
+            try body(wide ? "avx512" : "swift")
         }
     }
 

@@ -6,8 +6,10 @@ import Report
 import Training
 import Tokenizer
 
-/// `tinyalign bench tokenizer`: BPE training time and single-threaded encode speed on a ~10 MB corpus.
-/// The peer is HF `tokenizers` (shared/bench/hf_tokenizers.py) run on the same corpus file.
+/// `tinyalign bench tokenizer`: BPE training time and single-threaded encode speed on a ~10 MB corpus, through
+/// BPETokenizer and through the general HFTokenizer pipeline; with `--shapes DIR`, also HFTokenizer's encode speed
+/// for every `DIR/<shape>.json` (the model-family shapes scripts/bench_tokenizer_shapes.py trains with HF
+/// `tokenizers` and times on the same corpus).
 struct BenchTokenizer: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenizer", abstract: "Training time and encode MB/s of the byte-level BPE (single thread).")
@@ -17,6 +19,7 @@ struct BenchTokenizer: ParsableCommand {
     @Option(help: "Vocabulary size to train.") var vocabSize = 4096
     @Option(help: "Timed repetitions of encoding.") var iterations = 5
     @Option(help: "Timed repetitions of training.") var trainIterations = 1
+    @Option(help: "Folder of tokenizer.json files (one per shape) to time with HFTokenizer.") var shapes: String?
 
     func run() throws {
         let path: String
@@ -62,6 +65,27 @@ struct BenchTokenizer: ParsableCommand {
             row["mb_per_s"] = megabytes / ((row["ms_median"] as! Double) / 1000)
             Timing.emit(row)
         }
+        try emitPipeline(HFTokenizer(json: json), shape: "gpt2-trained-here", lines: lines, megabytes: megabytes)
+        guard let shapes else { return }
+        let files = try FileManager.default.contentsOfDirectory(atPath: shapes).filter { $0.hasSuffix(".json") }.sorted()
+        for name in files {
+            let tokenizer = try HFTokenizer.load(URL(fileURLWithPath: shapes).appendingPathComponent(name))
+            try emitPipeline(tokenizer, shape: String(name.dropLast(5)), lines: lines, megabytes: megabytes)
+        }
+    }
+
+    /// Warm single-thread encode speed of one HFTokenizer, one call per line with special tokens.
+    private func emitPipeline(_ tokenizer: HFTokenizer, shape: String, lines: [String], megabytes: Double) throws {
+        var tokens = 0
+        let times = Timing.measure(warmup: 1, iterations: iterations) {
+            tokens = 0
+            for line in lines { tokens += tokenizer.encode(line).count }
+        }
+        var row = Timing.summary(times)
+        row["bench"] = "tokenizer_pipeline_encode"; row["shape"] = shape; row["threads"] = 1; row["tokens"] = tokens
+        row["vocab_size"] = tokenizer.vocabularySize; row["corpus_mb"] = megabytes
+        row["mb_per_s"] = megabytes / ((row["ms_median"] as! Double) / 1000)
+        Timing.emit(row)
     }
 }
 

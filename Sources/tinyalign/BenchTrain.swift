@@ -9,22 +9,21 @@ import Models
 import TensorCore
 
 /// `tinyalign bench train`: one training step (forward, backward, AdamW) of the tiny or small GPT on random
-/// tokens at full context, the same work as `torch_gpt.py --mode train`.
+/// tokens at full context, the same work as `torch_gpt.py --mode train`; or of SmolLM2-135M (see `BenchModels`).
 struct BenchTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "ms per training step (forward + backward + AdamW), tokens/s, GFLOP/s, peak RSS.")
 
-    @Option(help: "tiny or small (vocab 256, full context).") var config = "tiny"
+    @Option(help: "tiny or small (vocab 256, full context), or smollm2-135m (256 tokens).") var config = "tiny"
     @Option(help: "Sequences per step.") var batchSize = 8
     @Option(help: "Timed steps (after 3 warm-up steps).") var steps = 20
 
     func run() throws {
-        let gptConfig = try CommandSupport.benchConfig(config)
         guard batchSize > 0, steps > 0 else { throw CLIError("--batch-size and --steps must be positive") }
-        let model = try GPT(gptConfig, seed: 0)
+        let model = try BenchModels.make(config)
         let optimizer = try AdamW(parameters: model.parameters, lr: 3e-4, betas: (0.9, 0.95), weightDecay: 0.1,
                                   decayMask: AdamW.decayMatricesOnly)
-        let b = batchSize, t = gptConfig.nPositions, v = gptConfig.vocabSize
+        let b = batchSize, t = BenchModels.trainingContext(model), v = model.vocabularySize
         var rng = SeededGenerator(seed: 0)
         let ids = (0..<(b * t)).map { _ in Int32(rng.nextInt(below: v)) }
         let targets = (0..<(b * t)).map { _ in Int32(rng.nextInt(below: v)) }
@@ -41,7 +40,7 @@ struct BenchTrain: ParsableCommand {
         row["context"] = t
         row["params"] = model.parameterCount
         row["tokens_per_s"] = Double(b * t) / seconds
-        row["gflops"] = Self.flopsPerStep(gptConfig, batch: b) / seconds / 1e9
+        row["gflops"] = BenchModels.flopsPerStep(model, batch: b, context: t) / seconds / 1e9
         row["peak_rss_mb"] = Timing.peakRSSMegabytes()
         row["threads"] = Parallel.workers
         Timing.emit(row)

@@ -49,7 +49,7 @@ struct GenerateCommand: ParsableCommand {
             let mix = try PolicyMixture.load(URL(fileURLWithPath: path))
             // The draws get their own stream (~seed), unrelated to the token sampling streams seeded seed + q.
             var rng = SeededGenerator(seed: ~seed)
-            var loaded: [Int: (any CausalLanguageModel, BPETokenizer)] = [:]
+            var loaded: [Int: ModelBundle] = [:]
             for (q, text) in queries.enumerated() {
                 let j = mix.draw(using: &rng)
                 if loaded[j] == nil { loaded[j] = try Self.load(mix.policies[j].path) }
@@ -59,20 +59,19 @@ struct GenerateCommand: ParsableCommand {
         }
     }
 
-    /// The model and tokenizer of a checkpoint folder.
-    static func load(_ model: String) throws -> (any CausalLanguageModel, BPETokenizer) {
+    /// The model, tokenizer and end-of-sequence id of a checkpoint folder (any family ModelRegistry knows).
+    static func load(_ model: String) throws -> ModelBundle {
         let folder = URL(fileURLWithPath: model)
         guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("config.json").path) else {
             throw CLIError("\(model): not a checkpoint folder (no config.json)")
         }
-        let tokenizer = try CommandSupport.loadTokenizer(folder.appendingPathComponent("tokenizer.json").path)
-        return (try Checkpoint.load(from: folder), tokenizer)
+        return try CommandSupport.oneLine { try ModelBundle(folder) }
     }
 
     /// `text` continued by the model until EOS or `--max-new-tokens`, decoded.
-    private func continuation(_ text: String, with loaded: (any CausalLanguageModel, BPETokenizer), seed: UInt64) throws -> String {
-        let (gpt, tokenizer) = loaded
-        let eos = tokenizer.id(for: CommandSupport.endOfText) ?? Int(gpt.configEOSTokenId ?? 0)
+    private func continuation(_ text: String, with loaded: ModelBundle, seed: UInt64) throws -> String {
+        let (gpt, tokenizer) = (loaded.model, loaded.tokenizer)
+        let eos = Int(loaded.eos)
         // An empty prompt starts a fresh document, which GPT-2 marks with <|endoftext|>.
         let promptIds = text.isEmpty ? [eos] : tokenizer.encode(text)
         guard promptIds.count < gpt.contextLength else {
@@ -84,6 +83,7 @@ struct GenerateCommand: ParsableCommand {
                                    eos: Int32(eos), seed: seed).map(Int.init)
         if ids.last == eos, ids.count > promptIds.count { ids.removeLast() }
         if text.isEmpty { ids.removeFirst() }
-        return try tokenizer.decode(ids)
+        // GPT-2 folders print every token as before; a Llama-family tokenizer's BOS and other specials are left out.
+        return try tokenizer.decode(ids, skipSpecialTokens: !(tokenizer is BPETokenizer))
     }
 }

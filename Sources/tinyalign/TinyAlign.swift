@@ -22,6 +22,7 @@ struct TinyAlign: ParsableCommand {
             ReportCommand.self,
             GPOCommand.self,
             Bench.self,
+            ConvertCommand.self,
         ]
     )
 

@@ -11,7 +11,7 @@ struct TokenizerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenizer",
         abstract: "Train, encode and decode with a byte-level BPE tokenizer (HF tokenizer.json).",
-        subcommands: [Train.self, Encode.self, Decode.self]
+        subcommands: [Train.self, Encode.self, Decode.self, Render.self]
     )
 
     struct Train: ParsableCommand {

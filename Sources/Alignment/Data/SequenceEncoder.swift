@@ -31,7 +31,7 @@ public struct EncodedSequence: Equatable, Sendable {
 /// are dropped.
 public struct SequenceEncoder {
     /// The tokenizer.
-    public let tokenizer: BPETokenizer
+    public let tokenizer: any TextTokenizer
     /// End-of-sequence id appended to every response.
     public let eos: Int32
     /// Longest sequence the model takes.
@@ -45,13 +45,18 @@ public struct SequenceEncoder {
     let maxTokenBytes: Int?
 
     /// An encoder for a model with `context` positions.
-    public init(tokenizer: BPETokenizer, eos: Int32, context: Int, truncate: Bool = true) {
+    public init(tokenizer: any TextTokenizer, eos: Int32, context: Int, truncate: Bool = true) {
         self.tokenizer = tokenizer
         self.eos = eos
         self.context = context
         self.truncate = truncate
-        maxTokenBytes = tokenizer.options.fuseUnk ? nil
-            : max(tokenizer.vocab.keys.map(\.utf8.count).max() ?? 1, tokenizer.addedTokens.map(\.content.utf8.count).max() ?? 1)
+        // Known only for the byte-level BPE (every token stands for the bytes of its vocabulary entry); other
+        // pipelines may normalise text first, so they get no early cut.
+        if let bpe = tokenizer as? BPETokenizer, !bpe.options.fuseUnk {
+            maxTokenBytes = max(bpe.vocab.keys.map(\.utf8.count).max() ?? 1, bpe.addedTokens.map(\.content.utf8.count).max() ?? 1)
+        } else {
+            maxTokenBytes = nil
+        }
     }
 
     /// The encoded sequence, or nil when it cannot fit the context.

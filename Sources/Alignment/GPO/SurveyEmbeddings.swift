@@ -23,7 +23,7 @@ extension GPODataset {
     /// tokens of `embeddingText` chosen by `pooling` (computed once, kept in memory). A text longer than the
     /// model's context keeps its last n_positions tokens, where the options and the answer are. Shares are kept
     /// as given per group.
-    public init(survey: Survey, model: any CausalLanguageModel, tokenizer: BPETokenizer, pooling: GPOPooling = .all,
+    public init(survey: Survey, model: any CausalLanguageModel, tokenizer: any TextTokenizer, pooling: GPOPooling = .all,
                 batchSize: Int = 16) throws {
         let context = model.contextLength
         var sequences: [[Int32]] = [], starts: [Int] = []

@@ -64,14 +64,9 @@ public final class AdamW: Optimizer {
                     v.withUnsafeMutableBufferPointer { vb in
                         p.updateValue { $0.withUnsafeMutableBufferPointer { w in
                             Parallel.forRows(w.count, costPerRow: 8) { range in
-                                for i in range {
-                                    let gi = g[i]
-                                    let mi = mb[i] + c.oneMinusBeta1 * (gi - mb[i])
-                                    let vi = c.beta2 * vb[i] + c.oneMinusBeta2 * gi * gi
-                                    mb[i] = mi
-                                    vb[i] = vi
-                                    w[i] = w[i] * c.decay - c.stepSize * mi / (vi.squareRoot() / c.correction2Sqrt + c.eps)
-                                }
+                                guard !range.isEmpty else { return }
+                                AdamWKernel.step(w: w.baseAddress!, g: g.baseAddress!, m: mb.baseAddress!,
+                                                 v: vb.baseAddress!, range: range, c)
                             }
                         } }
                     }
@@ -83,14 +78,14 @@ public final class AdamW: Optimizer {
     }
 
     /// Scalars of one step, computed in Float64 as PyTorch does in Python, then rounded once.
-    private func coefficients(step: Int, decay: Bool)
-        -> (decay: Float, oneMinusBeta1: Float, beta2: Float, oneMinusBeta2: Float, stepSize: Float, correction2Sqrt: Float, eps: Float) {
+    private func coefficients(step: Int, decay: Bool) -> AdamWKernel.Coefficients {
         let (b1, b2) = betas, t = Double(step)
         let correction1 = 1 - pow(b1, t)
         let correction2 = 1 - pow(b2, t)
-        return (decay: Float(decay ? 1 - Double(lr) * Double(weightDecay) : 1),
-                oneMinusBeta1: Float(1 - b1), beta2: Float(b2), oneMinusBeta2: Float(1 - b2),
-                stepSize: Float(Double(lr) / correction1), correction2Sqrt: Float(correction2.squareRoot()), eps: eps)
+        return AdamWKernel.Coefficients(decay: Float(decay ? 1 - Double(lr) * Double(weightDecay) : 1),
+                                        oneMinusBeta1: Float(1 - b1), beta2: Float(b2), oneMinusBeta2: Float(1 - b2),
+                                        stepSize: Float(Double(lr) / correction1),
+                                        correction2Sqrt: Float(correction2.squareRoot()), eps: eps)
     }
 
     /// `"<i>.exp_avg"`, `"<i>.exp_avg_sq"` and `"<i>.step"` (a scalar, exact below 2²⁴ steps) for every

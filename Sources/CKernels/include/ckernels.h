@@ -13,4 +13,57 @@ void ck_gelu_forward_avx2(const float *x, float *y, long n);
 /// Backward of the same GELU from its input: dx[i] = dy[i] * gelu'(x[i]) for i < n.
 void ck_gelu_backward_avx2(const float *x, const float *dy, float *dx, long n);
 
+/// Non-zero when this CPU runs AVX-512F instructions (the 12x32 SGEMM kernel needs nothing more).
+int ck_has_avx512f(void);
+
+/// Our SGEMM kernels, by the widest vectors they use. `CK_GEMM_AUTO` takes the widest this CPU runs.
+enum { CK_GEMM_AUTO = 0, CK_GEMM_AVX2 = 1, CK_GEMM_AVX512 = 2 };
+
+/// The most threads `ck_sgemm` splits one product over.
+#define CK_GEMM_MAX_THREADS 8
+
+/// The widest SGEMM kernel this CPU runs (`CK_GEMM_AVX512` or `CK_GEMM_AVX2`), or 0 if it runs neither.
+int ck_sgemm_best_variant(void);
+
+/// Row-major C = alpha * op(A) * op(B) + beta * C with op(A) m x k and op(B) k x n; `transA` means A is stored
+/// k x m, `transB` that B is stored n x k; lda, ldb, ldc are row strides in elements. With beta = 0, C is
+/// written without being read. Packed, cache-blocked (BLIS-style) on up to `threads` threads of our own pool.
+/// Returns 0, or -1 (computing nothing) when `variant` is not one this CPU runs.
+int ck_sgemm(int variant, int threads, int transA, int transB, long m, long n, long k, float alpha,
+             const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
+
+/// ck_sgemm splits a product over several threads only when each gets at least this many multiply-adds
+/// (m * n * k / threads; default 4M, about 30 us on one core). 0 splits whatever the size (tests use that).
+void ck_sgemm_set_min_work_per_thread(long macs);
+
+/// The current minimum set by ck_sgemm_set_min_work_per_thread.
+long ck_sgemm_min_work_per_thread(void);
+
+/// `iterations` rounds of 16 independent 16-lane FMAs in zmm registers (512 flops per round), for measuring
+/// the FMA peak; call only when ck_has_avx512f() is non-zero. Returns a sum so the work is not optimised away.
+float ck_fma_loop_avx512(long iterations);
+
+/// The same with 8-lane ymm FMAs (256 flops per round); call only when ck_has_avx2_fma() is non-zero.
+float ck_fma_loop_avx2(long iterations);
+
+/// Softmax of one row, y[j] = exp(x[j] - max x) / sum, with FusedMath.exp's polynomial; n >= 0. Call only when
+/// ck_has_avx512f() is non-zero (as for every `_avx512` function).
+void ck_softmax_row_avx512(const float *x, float *y, long n);
+
+/// Backward of one softmax row from its output: dx[j] = y[j] * (dy[j] - sum_i dy[i] y[i]).
+void ck_softmax_backward_row_avx512(const float *y, const float *dy, float *dx, long n);
+
+/// The row maximum m of x[0..<n] (-inf for n = 0) and sum_j exp(x[j] - m), without storing the exponentials:
+/// log-softmax and cross-entropy take log(sum) and subtract both parts from the logits.
+void ck_max_sum_exp_avx512(const float *x, long n, float *max, float *sumExp);
+
+/// y[j] = scale * exp(x[j] - shift) for j < n: softmax rebuilt from a saved log-sum-exp, already scaled.
+void ck_scaled_exp_avx512(const float *x, float shift, float scale, float *y, long n);
+
+/// One AdamW step over n elements in place (w, m, v), with the scalars AdamW.step computes:
+/// m += (1 - b1)(g - m); v = b2 v + (1 - b2) g^2; w = w * decay - stepSize * m / (sqrt(v) / correction2Sqrt + eps).
+/// Bit-for-bit the Swift loop's result (same operations, no fused multiply-adds).
+void ck_adamw_step_avx512(float *w, const float *g, float *m, float *v, long n, float decay, float oneMinusBeta1,
+                          float beta2, float oneMinusBeta2, float stepSize, float correction2Sqrt, float eps);
+
 #endif

@@ -1,0 +1,60 @@
+/// The activation of a gated feed-forward layer: SwiGLU (Llama, Qwen, Mistral) or GeGLU with the tanh GELU
+/// (Gemma's `gelu_pytorch_tanh`).
+public enum GateActivation: String, Sendable, CaseIterable {
+    /// silu(gate) · up.
+    case silu
+    /// gelu_tanh(gate) · up.
+    case geluTanh
+}
+
+/// out = act(gate) ⊙ up in one pass, and its backward in one pass, so the MLP stores no act(gate) temporary and
+/// reads each input once per direction.
+public enum GatedActivationKernel {
+    /// gate: (…), up: same shape -> (…).
+    public static func forward(gate: Tensor, up: Tensor, activation: GateActivation) throws -> Tensor {
+        guard gate.shape == up.shape else {
+            throw TensorError.shapeMismatch(op: "gated activation", "gate \(gate.shape) and up \(up.shape) differ")
+        }
+        switch activation {
+        case .silu: return run(SiLUKernel.self, gate, up)
+        case .geluTanh: return run(GELUKernel.self, gate, up)
+        }
+    }
+
+    /// dy: (…) -> d gate = dy ⊙ up ⊙ act′(gate), d up = dy ⊙ act(gate); all the forward's shape.
+    public static func backward(_ dy: Tensor, gate: Tensor, up: Tensor, activation: GateActivation) -> (gate: Tensor, up: Tensor) {
+        precondition(dy.shape == gate.shape && gate.shape == up.shape, "gated activation backward: \(dy.shape), \(gate.shape), \(up.shape)")
+        switch activation {
+        case .silu: return runBackward(SiLUKernel.self, dy, gate, up)
+        case .geluTanh: return runBackward(GELUKernel.self, dy, gate, up)
+        }
+    }
+
+    private static func run<K: ElementwiseKernel>(_: K.Type, _ gate: Tensor, _ up: Tensor) -> Tensor {
+        var y = Tensor(uninitializedShape: gate.shape)
+        gate.withUnsafeBufferPointer { gb in up.withUnsafeBufferPointer { ub in y.withUnsafeMutableBufferPointer { yb in
+            let g = gb.baseAddress!, u = ub.baseAddress!, o = yb.baseAddress!
+            Parallel.forRows(gb.count, costPerRow: 16) { range in
+                for i in range { o[i] = K.forward(g[i]) * u[i] }
+            }
+        } } }
+        return y
+    }
+
+    private static func runBackward<K: ElementwiseKernel>(_: K.Type, _ dy: Tensor, _ gate: Tensor, _ up: Tensor) -> (gate: Tensor, up: Tensor) {
+        var dg = Tensor(uninitializedShape: gate.shape), du = Tensor(uninitializedShape: gate.shape)
+        dy.withUnsafeBufferPointer { yb in gate.withUnsafeBufferPointer { gb in up.withUnsafeBufferPointer { ub in
+            dg.withUnsafeMutableBufferPointer { dgb in du.withUnsafeMutableBufferPointer { dub in
+                let d = yb.baseAddress!, g = gb.baseAddress!, u = ub.baseAddress!
+                let pg = dgb.baseAddress!, pu = dub.baseAddress!
+                Parallel.forRows(yb.count, costPerRow: 24) { range in
+                    for i in range {
+                        pg[i] = K.backward(g[i], d[i] * u[i])
+                        pu[i] = K.forward(g[i]) * d[i]
+                    }
+                }
+            } }
+        } } }
+        return (dg, du)
+    }
+}
