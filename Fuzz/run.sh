@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds every fuzz target with libFuzzer and AddressSanitizer, then runs each for FUZZ_SECONDS (default 60)
-# from its committed seed corpus. Fails on any crash, sanitizer report, timeout or out-of-memory; the input that FUZZ_TARGETS picks a subset.
-# failed is left in Fuzz/.work/artifacts/ to be turned into a regression test. Prints executions per target.
+# from its committed seed corpus (FUZZ_TARGETS picks a subset). Fails on any crash, sanitizer report, timeout or
+# out-of-memory; the failing input is left in Fuzz/.work/artifacts/ to become a regression test. Prints
+# executions per target.
 set -euo pipefail
 cd "$(dirname "$0")"
 SECONDS_PER_TARGET="${FUZZ_SECONDS:-60}"
