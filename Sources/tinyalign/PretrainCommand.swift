@@ -40,8 +40,8 @@ struct PretrainCommand: ParsableCommand {
         let bpe = try CommandSupport.loadTokenizer(tokenizer)
         let eos = try CommandSupport.endOfTextId(bpe, path: tokenizer)
         let outURL = URL(fileURLWithPath: out)
-        let model = try resume ? resumedModel(outURL, vocabSize: bpe.vocabularySize, eos: eos)
-                               : GPT(newModelConfig(vocabSize: bpe.vocabularySize, eos: eos), seed: seed)
+        let model: any CausalLanguageModel = try resume ? resumedModel(outURL, vocabSize: bpe.vocabularySize, eos: eos)
+                                                        : newModel(vocabSize: bpe.vocabularySize, eos: eos)
         if let context, context > model.contextLength {
             throw CLIError("--context \(context) is longer than the model's context of \(model.contextLength)")
         }
@@ -87,6 +87,21 @@ struct PretrainCommand: ParsableCommand {
         return s
     }
 
+    /// A fresh model: GPT-2 for `tiny`, `small` or a GPT-2 config.json; any other family ModelRegistry knows for a
+    /// config.json with its `model_type` (e.g. `llama`, `qwen2`), with the tokenizer's vocabulary size and EOS.
+    private func newModel(vocabSize: Int, eos: Int) throws -> any CausalLanguageModel {
+        if let config, GPTConfig.named(config) == nil, let data = FileManager.default.contents(atPath: config),
+           var object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+           let type = object["model_type"] as? String, type != "gpt2" {
+            object["vocab_size"] = vocabSize
+            object["eos_token_id"] = eos
+            object["bos_token_id"] = eos
+            let patched = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            do { return try ModelRegistry.make(configJSON: patched, path: config, seed: seed) } catch { throw CLIError("\(error)") }
+        }
+        return try GPT(newModelConfig(vocabSize: vocabSize, eos: eos), seed: seed)
+    }
+
     /// `--config` with the tokenizer's vocabulary size and `<|endoftext|>` id (also used as BOS, as GPT-2 does).
     private func newModelConfig(vocabSize: Int, eos: Int) throws -> GPTConfig {
         guard let config else { throw CLIError("--config is required (tiny, small or a config.json) unless --resume is given") }
@@ -99,16 +114,16 @@ struct PretrainCommand: ParsableCommand {
     }
 
     /// The model saved in `<out>/checkpoint`, which must fit the tokenizer (and `--config`, when given).
-    private func resumedModel(_ outURL: URL, vocabSize: Int, eos: Int) throws -> GPT {
+    private func resumedModel(_ outURL: URL, vocabSize: Int, eos: Int) throws -> any CausalLanguageModel {
         let folder = outURL.appendingPathComponent("checkpoint")
         guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("trainer_state.json").path) else {
             throw CLIError("--resume: no training checkpoint in \(folder.path)")
         }
-        let model = try Checkpoint.load(GPT.self, from: folder)
-        guard model.config.vocabSize == vocabSize else {
-            throw CLIError("--resume: the checkpoint has a vocabulary of \(model.config.vocabSize), the tokenizer \(vocabSize)")
+        let model = try Checkpoint.load(from: folder)
+        guard model.vocabularySize == vocabSize else {
+            throw CLIError("--resume: the checkpoint has a vocabulary of \(model.vocabularySize), the tokenizer \(vocabSize)")
         }
-        if config != nil, try newModelConfig(vocabSize: vocabSize, eos: eos) != model.config {
+        if config != nil, try newModel(vocabSize: vocabSize, eos: eos).configJSON() != model.configJSON() {
             throw CLIError("--resume: --config \(config!) does not match the checkpoint's config.json")
         }
         return model
