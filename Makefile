@@ -3,7 +3,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := .build/release/tinyalign
 
-.PHONY: setup build release test demo bench clean
+.PHONY: setup build release test demo bench fuzz clean
 
 # Installs OpenBLAS (and pkg-config, which SwiftPM uses to find it) only when missing.
 setup:
@@ -30,6 +30,11 @@ bench: release
 	$(BIN) bench gemm
 	$(BIN) bench ops
 	$(BIN) bench dpo
+
+# libFuzzer + AddressSanitizer over every parser of untrusted files, FUZZ_SECONDS (default 60) per target; fails on
+# any crash. Not part of `make test` (its regression inputs are, as ordinary tests).
+fuzz: setup
+	Fuzz/run.sh
 
 clean:
 	rm -rf .build

@@ -28,23 +28,25 @@ public struct ReferenceLogProbs {
         return out
     }
 
-    /// The cached values for (checkpoint, pairs) or, on a miss, computes and stores them in `cacheDirectory`.
+    /// The cached values for (checkpoint, pairs) or, on a miss, computes and stores them in `cacheDirectory`
+    /// (nil: no cache). A cache that cannot be written (read-only, full) is skipped, never an error.
     /// The key hashes the checkpoint's weight file and every token id of the pairs.
     public static func cached(modelDirectory: URL, model: any CausalLanguageModel, pairs: [EncodedPair], padId: Int32,
-                              cacheDirectory: URL) throws -> (values: ReferenceLogProbs, hit: Bool) {
+                              cacheDirectory: URL?) throws -> (values: ReferenceLogProbs, hit: Bool) {
         let weights = (try? Data(contentsOf: modelDirectory.appendingPathComponent("model.safetensors"))) ?? Data()
         var ids: [Int32] = []
         for p in pairs { ids += p.chosen.ids + [-1, Int32(p.chosen.responseStart), -2] + p.rejected.ids + [-3, Int32(p.rejected.responseStart)] }
         let key = Fingerprint.of(weights) ^ (Fingerprint.of(ids.withUnsafeBytes { Data($0) }) &* 0x9E37_79B9)
-        let file = cacheDirectory.appendingPathComponent(String(format: "ref-logps-%016llx.safetensors", key))
-        if let stored = try? SafeTensors.read(contentsOf: file).tensors, let c = stored["chosen"], let r = stored["rejected"],
+        let file = cacheDirectory?.appendingPathComponent(String(format: "ref-logps-%016llx.safetensors", key))
+        if let file, let stored = try? SafeTensors.read(contentsOf: file).tensors, let c = stored["chosen"], let r = stored["rejected"],
            c.count == pairs.count, r.count == pairs.count {
             return (ReferenceLogProbs(chosen: c.scalars, rejected: r.scalars), true)
         }
         let values = try compute(model: model, pairs: pairs, padId: padId)
-        try FileManager.default.createDirectory(at: cacheDirectory, withIntermediateDirectories: true)
-        try SafeTensors.write(["chosen": Tensor(shape: [pairs.count], values.chosen),
-                               "rejected": Tensor(shape: [pairs.count], values.rejected)], to: file)
+        if let cacheDirectory, let file, (try? FileManager.default.createDirectory(at: cacheDirectory, withIntermediateDirectories: true)) != nil {
+            try? SafeTensors.write(["chosen": Tensor(shape: [pairs.count], values.chosen),
+                                    "rejected": Tensor(shape: [pairs.count], values.rejected)], to: file)
+        }
         return (values, false)
     }
 }

@@ -1,26 +1,55 @@
 import Foundation
+import TensorCore
 
 /// Reads JSON Lines files one object per line, with errors that name the file and the line.
+///
+/// Bounds: a line holds at most `maxLineBytes` (16 MiB) — longer lines are refused with `file:line` before
+/// they are parsed or tokenised — objects may not repeat a key (JSON parsers disagree on which copy wins), and nesting is bounded
+/// (`JSONStructureCheck.maxDepth`).
 enum JSONLines {
+    /// The longest line accepted, in bytes.
+    static let maxLineBytes = 16 << 20
+
     /// Every non-blank line of `url` as a JSON object, with its 1-based line number.
     static func read(_ url: URL) throws -> [(line: Int, object: [String: Any])] {
-        guard let data = try? Data(contentsOf: url) else {
-            throw DatasetError.badData(file: url.path, line: 0, "cannot read the file")
+        let data: Data
+        do { data = try Data(contentsOf: url, options: [.mappedIfSafe]) } catch {
+            throw DatasetError.badData(file: url.path, line: 0, "cannot read the file (\(SystemError.reason(error)))")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw DatasetError.badData(file: url.path, line: 0, "the file is not valid UTF-8")
-        }
+        return try read(data: data, file: url)
+    }
+
+    /// Every non-blank line of a JSONL file's bytes; `file` names it in messages.
+    static func read(data: Data, file url: URL) throws -> [(line: Int, object: [String: Any])] {
         var out: [(Int, [String: Any])] = []
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        var number = 0
+        var start = data.startIndex
+        while start < data.endIndex {
+            number += 1
+            let end = data[start...].firstIndex(of: 0x0A) ?? data.endIndex
+            defer { start = end < data.endIndex ? end + 1 : end }
+            guard end - start <= maxLineBytes else {
+                throw DatasetError.badData(file: url.path, line: number,
+                                           "line of \(end - start) bytes is longer than the limit of \(maxLineBytes) bytes")
+            }
+            var raw = data[start..<end]
+            if number == 1, raw.starts(with: [0xEF, 0xBB, 0xBF]) { raw = raw.dropFirst(3) }
+            guard let text = String(data: raw, encoding: .utf8) else {
+                throw DatasetError.badData(file: url.path, line: number, "the line is not valid UTF-8")
+            }
+            let line = text.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty { continue }
-            guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) else {
-                throw DatasetError.badData(file: url.path, line: i + 1, "not valid JSON")
+            let bytes = Data(line.utf8)
+            if let fault = JSONStructureCheck.fault(in: bytes) {
+                throw DatasetError.badData(file: url.path, line: number, fault)
+            }
+            guard let obj = try? JSONSerialization.jsonObject(with: bytes) else {
+                throw DatasetError.badData(file: url.path, line: number, "not valid JSON")
             }
             guard let dict = obj as? [String: Any] else {
-                throw DatasetError.badData(file: url.path, line: i + 1, "expected a JSON object")
+                throw DatasetError.badData(file: url.path, line: number, "expected a JSON object")
             }
-            out.append((i + 1, dict))
+            out.append((number, dict))
         }
         if out.isEmpty { throw DatasetError.badData(file: url.path, line: 0, "no examples in the file") }
         return out
@@ -32,7 +61,7 @@ enum JSONLines {
             throw DatasetError.badData(file: file.path, line: line, "missing field \"\(key)\"")
         }
         guard let s = value as? String else {
-            throw DatasetError.badData(file: file.path, line: line, "field \"\(key)\" must be a string")
+            throw DatasetError.badData(file: file.path, line: line, "field \"\(key)\" must be a string, got \(typeName(value))")
         }
         if !allowEmpty && s.isEmpty {
             throw DatasetError.badData(file: file.path, line: line, "field \"\(key)\" is empty")
@@ -40,12 +69,21 @@ enum JSONLines {
         return s
     }
 
-    /// An optional string field (absent or null gives nil; any other non-string is an error).
+    /// An optional string field (absent or null gives nil; any other type, a number or a boolean included, is an
+    /// error naming the key: `"group": 7` and `"group": 7.0` must not both silently become "7").
     static func optionalString(_ obj: [String: Any], _ key: String, file: URL, line: Int) throws -> String? {
         guard let value = obj[key], !(value is NSNull) else { return nil }
         if let s = value as? String { return s }
-        if let n = value as? NSNumber { return n.stringValue }
-        throw DatasetError.badData(file: file.path, line: line, "field \"\(key)\" must be a string")
+        throw DatasetError.badData(file: file.path, line: line, "field \"\(key)\" must be a string, got \(JSONLines.typeName(value))")
+    }
+
+    /// The JSON type of a parsed value, for messages.
+    static func typeName(_ value: Any) -> String {
+        if value is String { return "a string" }
+        if let n = value as? NSNumber { return String(cString: n.objCType) == "c" ? "a boolean" : "a number" }
+        if value is [Any] { return "an array" }
+        if value is [String: Any] { return "an object" }
+        return "null"
     }
 
     /// Writes one JSON object per line with sorted keys, atomically, creating the folder.

@@ -33,7 +33,16 @@ public struct PreferenceExample: Equatable, Codable, Sendable {
     /// malformed lines, missing fields and empty responses with `file:line: …`. Ranking lines (`responses` +
     /// `ranking`) are refused with a pointer to `RankingExample.load`.
     public static func load(_ url: URL) throws -> [PreferenceExample] {
-        try JSONLines.read(url).map { line, obj in
+        try examples(JSONLines.read(url), file: url)
+    }
+
+    /// The pairs of a file's bytes (the fuzz target's entry); `file` names it in messages.
+    static func decode(_ data: Data, file url: URL) throws -> [PreferenceExample] {
+        try examples(JSONLines.read(data: data, file: url), file: url)
+    }
+
+    private static func examples(_ lines: [(line: Int, object: [String: Any])], file url: URL) throws -> [PreferenceExample] {
+        try lines.map { line, obj in
             if obj["chosen"] == nil, obj["responses"] != nil {
                 throw DatasetError.badData(file: url.path, line: line,
                                              "a ranking line (responses + ranking) where a pair (chosen, rejected) was expected; use a ranking-aware command (rank, em-dpo)")

@@ -21,6 +21,8 @@ public indirect enum PythonLiteral: Equatable, Sendable {
 
     /// Parses one literal: strings ('…' or "…" with backslash escapes), numbers (incl. nan, inf), True, False,
     /// None, lists, tuples, dicts, and `defaultdict(<factory>, {…})`, which reads as its dict.
+    /// Containers nest at most `maxDepth` levels deep (the parser recurses once per level; deeper text is an
+    /// error, never a stack overflow).
     public static func parse(_ text: String) throws -> PythonLiteral {
         var p = Parser(bytes: Array(text.utf8))
         let value = try p.value()
@@ -28,6 +30,9 @@ public indirect enum PythonLiteral: Equatable, Sendable {
         if p.i < p.bytes.count { throw p.error("unexpected text after the value") }
         return value
     }
+
+    /// How deeply lists, tuples and dicts may nest (GlobalOpinionQA needs 2).
+    public static let maxDepth = 100
 
     /// Structural equality of two parsed literals.
     public static func == (a: PythonLiteral, b: PythonLiteral) -> Bool {
@@ -58,6 +63,7 @@ public indirect enum PythonLiteral: Equatable, Sendable {
 private struct Parser {
     let bytes: [UInt8]
     var i = 0
+    var depth = 0
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 
@@ -128,7 +134,15 @@ private struct Parser {
         return body
     }
 
+    /// Enters one container level, refusing to go past `PythonLiteral.maxDepth`.
+    mutating func enter() throws {
+        guard depth < PythonLiteral.maxDepth else { throw error("containers nest deeper than \(PythonLiteral.maxDepth) levels") }
+        depth += 1
+    }
+
     mutating func sequence(close: Character) throws -> [PythonLiteral] {
+        try enter()
+        defer { depth -= 1 }
         i += 1
         var items: [PythonLiteral] = []
         while true {
@@ -145,6 +159,8 @@ private struct Parser {
     }
 
     mutating func dict() throws -> PythonLiteral {
+        try enter()
+        defer { depth -= 1 }
         i += 1
         var items: [(PythonLiteral, PythonLiteral)] = []
         while true {

@@ -68,7 +68,16 @@ public struct RankingExample: Equatable, Sendable {
     /// Reads ranking JSONL. Lines with `responses` + `ranking` are rankings; lines with `chosen` + `rejected` are
     /// read as two-response rankings, so one file may mix both. Errors name `file:line`.
     public static func load(_ url: URL) throws -> [RankingExample] {
-        try JSONLines.read(url).map { line, obj in
+        try examples(JSONLines.read(url), file: url)
+    }
+
+    /// The rankings of a file's bytes (the fuzz target's entry); `file` names it in messages.
+    static func decode(_ data: Data, file url: URL) throws -> [RankingExample] {
+        try examples(JSONLines.read(data: data, file: url), file: url)
+    }
+
+    private static func examples(_ lines: [(line: Int, object: [String: Any])], file url: URL) throws -> [RankingExample] {
+        try lines.map { line, obj in
             if obj["responses"] == nil {
                 if obj["chosen"] == nil && obj["ranking"] != nil {
                     throw DatasetError.badData(file: url.path, line: line, "missing field \"responses\"")
@@ -82,11 +91,14 @@ public struct RankingExample: Equatable, Sendable {
             guard let raw = obj["ranking"] else {
                 throw DatasetError.badData(file: url.path, line: line, "missing field \"ranking\"")
             }
-            guard let list = raw as? [NSNumber], list.allSatisfy({ Double(truncating: $0) == Double(Int(truncating: $0)) }) else {
+            // Booleans are NSNumbers too, and 1e300 does not fit an Int: both are refused, not coerced.
+            guard let list = raw as? [NSNumber], list.allSatisfy({ n in
+                String(cString: n.objCType) != "c" && n.doubleValue.rounded() == n.doubleValue && abs(n.doubleValue) < 1e9
+            }) else {
                 throw DatasetError.badData(file: url.path, line: line, "field \"ranking\" must be an array of integer indices")
             }
             let example = RankingExample(
-                prompt: prompt, responses: responses, ranking: list.map { Int(truncating: $0) },
+                prompt: prompt, responses: responses, ranking: list.map { Int($0.doubleValue) },
                 group: try JSONLines.optionalString(obj, "group", file: url, line: line) ?? "",
                 annotator: try JSONLines.optionalString(obj, "annotator", file: url, line: line),
                 id: try JSONLines.optionalString(obj, "id", file: url, line: line), line: line)

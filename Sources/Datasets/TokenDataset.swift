@@ -17,23 +17,25 @@ public struct TokenDataset {
         validation = Array(tokens[cut...])
     }
 
-    /// Tokenises a text file once and caches the ids beside it (`.tinyalign-cache/`), keyed by the sizes and
-    /// hashes of the text and the tokenizer, so later runs skip the encoding.
-    public static func load(text url: URL, tokenizer: any TextTokenizer, tokenizerFile: URL) throws -> [Int32] {
-        guard let text = try? Data(contentsOf: url) else { throw DatasetError.invalidInput("\(url.path): cannot read the data file") }
+    /// Tokenises a text file once and caches the ids in `CacheFolder.resolve(cacheDirectory)` (never beside the
+    /// data, which may be read-only), keyed by the hashes of the text and the tokenizer, so later runs skip the
+    /// encoding. A cache that cannot be written is skipped.
+    public static func load(text url: URL, tokenizer: any TextTokenizer, tokenizerFile: URL, cacheDirectory: URL? = nil) throws -> [Int32] {
+        let text: Data
+        do { text = try Data(contentsOf: url, options: [.mappedIfSafe]) } catch {
+            throw DatasetError.invalidInput("\(url.path): cannot read the data file (\(SystemError.reason(error)))")
+        }
         let tokData = (try? Data(contentsOf: tokenizerFile)) ?? Data()
         let key = String(format: "%016llx", Fingerprint.of(text) ^ (Fingerprint.of(tokData) &* 31))
-        let cacheDir = url.deletingLastPathComponent().appendingPathComponent(".tinyalign-cache")
-        let cacheFile = cacheDir.appendingPathComponent("\(url.lastPathComponent)-\(key).tokens")
-        if let cached = try? Data(contentsOf: cacheFile), cached.count % 4 == 0 {
+        let cacheFile = CacheFolder.resolve(cacheDirectory)?.appendingPathComponent("\(url.lastPathComponent)-\(key).tokens")
+        if let cacheFile, let cached = try? Data(contentsOf: cacheFile), cached.count % 4 == 0 {
             return cached.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
         }
         guard let string = String(data: text, encoding: .utf8) else {
             throw DatasetError.invalidInput("\(url.path): the data file is not valid UTF-8")
         }
         let ids = tokenizer.encode(string).map { Int32($0) }
-        try? FileManager.default.createDirectory(at: cacheDir, withIntermediateDirectories: true)
-        try? ids.withUnsafeBytes { Data($0) }.write(to: cacheFile, options: .atomic)
+        if let cacheFile { try? ids.withUnsafeBytes { Data($0) }.write(to: cacheFile, options: .atomic) }
         return ids
     }
 }

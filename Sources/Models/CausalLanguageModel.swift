@@ -11,6 +11,11 @@ public protocol CausalLanguageModel: AnyObject, Module {
     /// The `model_type` values of `config.json` this family reads (e.g. `["gpt2"]`, `["llama", "mistral"]`).
     static var modelTypes: [String] { get }
 
+    /// Every parameter's stored name and shape that `config.json` implies, computed without building the
+    /// model, or nil when the family cannot say (then the weights are checked after building). Lets
+    /// `Checkpoint.load` refuse a config that disagrees with the weights before allocating anything.
+    static func expectedTensorShapes(configJSON: Data) throws -> [(String, [Int])]?
+
     /// A model with freshly initialised weights built from `config.json` bytes; throws, naming the key, for an
     /// unsupported option or an invalid value.
     static func make(configJSON: Data, seed: UInt64) throws -> Self
@@ -47,6 +52,9 @@ public protocol CausalLanguageModel: AnyObject, Module {
 }
 
 extension CausalLanguageModel {
+    /// Families that cannot compute their shapes from the config alone are checked after building.
+    public static func expectedTensorShapes(configJSON: Data) throws -> [(String, [Int])]? { nil }
+
     /// ids: (B, T) row-major -> logits: (B·T, V). Position t of a row predicts token t+1.
     public func logits(_ ids: [Int32], batch: Int) throws -> Variable {
         try outputLogits(lastHiddenStates(ids, batch: batch).reshaped([-1, hiddenSize]))

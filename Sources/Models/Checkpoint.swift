@@ -68,11 +68,44 @@ public enum Checkpoint {
 
     /// Loads the model of a checkpoint folder, whatever its family, checking every tensor's presence and shape
     /// against the config. Tensors the family does not use (see `parameterName(forStoredTensor:)`) are ignored.
+    ///
+    /// The config is trusted only after the weights agree with it: the family's expected shapes (computed from
+    /// the validated config alone) are compared with the safetensors header (mapped, not decoded) before the
+    /// model is built, so a config claiming 10⁵ layers fails on its first missing tensor without allocating.
     public static func load(from directory: URL) throws -> any CausalLanguageModel {
         let url = directory.appendingPathComponent("config.json")
-        let model = try ModelRegistry.make(configJSON: configData(in: directory), path: url.path)
+        let config = try configData(in: directory)
+        let type = try ModelRegistry.modelType(ofConfig: config, path: url.path)
+        if let family = ModelRegistry.family(for: type) {
+            let expected: [(String, [Int])]?
+            do { expected = try family.expectedTensorShapes(configJSON: config) } catch let e as ModelError {
+                throw ModelError.badCheckpoint(path: url.path, "\(e)")
+            } catch {
+                throw ModelError.badCheckpoint(path: url.path, "not a valid \(type) config: \(error)")
+            }
+            if let expected { try checkShapes(expected, in: directory) }
+        }
+        let model = try ModelRegistry.make(configJSON: config, path: url.path)
         try loadWeights(into: model, from: directory)
         return model
+    }
+
+    /// Compares the stored tensors' shapes (header only) with `expected`, parameter names as the family
+    /// stores them, through the same name mapping `loadWeights` uses.
+    static func checkShapes(_ expected: [(String, [Int])], in directory: URL) throws {
+        let (url, archives) = try weightArchives(in: directory)
+        var byName: [String: [Int]] = [:]
+        for (name, shape) in archives.flatMap({ $0.shapes }) {
+            // Without a model to ask, GPT-2's mapping: with or without the `transformer.` prefix.
+            byName[name] = shape
+            if !name.hasPrefix("transformer.") { byName["transformer." + name] = shape }
+        }
+        for (name, shape) in expected {
+            guard let have = byName[name] else { throw ModelError.badCheckpoint(path: url.path, "missing tensor \(name)") }
+            guard have == shape else {
+                throw ModelError.badCheckpoint(path: url.path, "tensor \(name) has shape \(have), config needs \(shape)")
+            }
+        }
     }
 
     /// Loads a checkpoint folder that must hold a model of family `M`.
@@ -87,28 +120,16 @@ public enum Checkpoint {
     /// `model.safetensors.index.json` lists. A model conforming to `CheckpointProvenance` remembers the stored
     /// dtype and the folder's `generation_config.json`.
     public static func loadWeights(into model: any CausalLanguageModel, from directory: URL) throws {
-        var url = directory.appendingPathComponent("model.safetensors")
-        var files: [SafeTensorsFile] = []
-        let index = directory.appendingPathComponent(shardIndexFile)
-        if !FileManager.default.fileExists(atPath: url.path), FileManager.default.fileExists(atPath: index.path) {
-            url = index
-            for shard in try shardNames(index: index) {
-                let shardURL = directory.appendingPathComponent(shard)
-                guard FileManager.default.fileExists(atPath: shardURL.path) else {
-                    throw ModelError.badCheckpoint(path: index.path, "shard \(shard) is listed but missing")
-                }
-                files.append(try SafeTensors.read(contentsOf: shardURL))
-            }
-        } else {
-            files = [try SafeTensors.read(contentsOf: url)]
-        }
-        var byName: [String: Tensor] = [:]
+        let (url, archives) = try weightArchives(in: directory)
+        // parameter name → where it is stored; every name and shape is checked before any tensor is decoded.
+        var byName: [String: (archive: SafeTensorsArchive, name: String, shape: [Int])] = [:]
         var dtypeCounts: [SafeTensorsDType: Int] = [:]
-        for file in files {
-            for (name, t) in file.tensors {
+        for archive in archives {
+            let dtypes = archive.dtypes
+            for (name, shape) in archive.shapes {
                 guard let parameter = model.parameterName(forStoredTensor: name) else { continue }
-                byName[parameter] = t
-                if let dtype = file.dtypes[name] { dtypeCounts[dtype, default: 0] += t.count }
+                byName[parameter] = (archive, name, shape)
+                if let dtype = dtypes[name] { dtypeCounts[dtype, default: 0] += shape.reduce(1, *) }
             }
         }
         if let provenance = model as? CheckpointProvenance {
@@ -116,14 +137,35 @@ public enum Checkpoint {
             provenance.generationConfig = try? Data(contentsOf: directory.appendingPathComponent(generationConfigFile))
         }
         for (name, parameter) in model.namedParameters {
-            guard let t = byName[name] else {
+            guard let stored = byName[name] else {
                 throw ModelError.badCheckpoint(path: url.path, "missing tensor \(name)")
             }
-            guard t.shape == parameter.shape else {
-                throw ModelError.badCheckpoint(path: url.path, "tensor \(name) has shape \(t.shape), config needs \(parameter.shape)")
+            guard stored.shape == parameter.shape else {
+                throw ModelError.badCheckpoint(path: url.path, "tensor \(name) has shape \(stored.shape), config needs \(parameter.shape)")
             }
-            parameter.assign(t)
         }
+        for (name, parameter) in model.namedParameters {
+            if let stored = byName[name], let t = stored.archive.tensor(stored.name) { parameter.assign(t) }
+        }
+    }
+
+    /// The folder's weight files, mapped and header-validated but not decoded: `model.safetensors`, or the shards
+    /// its `model.safetensors.index.json` lists; `url` names the one to blame in messages.
+    static func weightArchives(in directory: URL) throws -> (url: URL, archives: [SafeTensorsArchive]) {
+        let single = directory.appendingPathComponent("model.safetensors")
+        let index = directory.appendingPathComponent(shardIndexFile)
+        guard !FileManager.default.fileExists(atPath: single.path), FileManager.default.fileExists(atPath: index.path) else {
+            return (single, [try SafeTensorsArchive(contentsOf: single)])
+        }
+        var archives: [SafeTensorsArchive] = []
+        for shard in try shardNames(index: index) {
+            let shardURL = directory.appendingPathComponent(shard)
+            guard FileManager.default.fileExists(atPath: shardURL.path) else {
+                throw ModelError.badCheckpoint(path: index.path, "shard \(shard) is listed but missing")
+            }
+            archives.append(try SafeTensorsArchive(contentsOf: shardURL))
+        }
+        return (index, archives)
     }
 
     /// The shard files of a `model.safetensors.index.json`, in order of first appearance.

@@ -62,6 +62,13 @@ public final class GPT: CausalLanguageModel {
         try GPT(JSONDecoder().decode(GPTConfig.self, from: configJSON), seed: seed)
     }
 
+    /// The shapes of a validated config (limits first, so nothing absurd is ever computed).
+    public static func expectedTensorShapes(configJSON: Data) throws -> [(String, [Int])]? {
+        let config = try JSONDecoder().decode(GPTConfig.self, from: configJSON)
+        try config.validate()
+        return config.tensorShapes
+    }
+
     /// The config under the keys `transformers.GPT2Config` reads.
     public func configJSON() throws -> Data {
         let encoder = JSONEncoder()

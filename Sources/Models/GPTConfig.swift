@@ -51,18 +51,73 @@ public struct GPTConfig: Codable, Equatable, Sendable {
         }
     }
 
-    /// Rejects configurations the model cannot be built from, naming the field.
+    /// The largest values `validate` accepts. They bound what a `config.json` can make TinyAlign allocate
+    /// before any weight is read: far above any model a CPU trains, far below what overflows.
+    public enum Limits {
+        /// `vocab_size`.
+        public static let vocabSize = 1 << 22
+        /// `n_positions`.
+        public static let nPositions = 1 << 20
+        /// `n_embd`.
+        public static let nEmbd = 1 << 16
+        /// `n_layer`.
+        public static let nLayer = 1 << 10
+        /// Parameters in total (2³², 16 GiB as `Float32`).
+        public static let parameters = 1 << 32
+    }
+
+    /// Rejects configurations the model cannot be built from, naming the field: non-positive or absurd sizes
+    /// (see `Limits`, with the parameter count computed overflow-checked), an epsilon that is not a small
+    /// positive number, token ids outside the vocabulary.
     public func validate() throws {
-        for (name, value) in [("vocab_size", vocabSize), ("n_positions", nPositions), ("n_embd", nEmbd),
-                              ("n_layer", nLayer), ("n_head", nHead)] where value <= 0 {
-            throw ModelError.invalidConfig("\(name) must be positive, got \(value)")
+        for (name, value, limit) in [("vocab_size", vocabSize, Limits.vocabSize), ("n_positions", nPositions, Limits.nPositions),
+                                     ("n_embd", nEmbd, Limits.nEmbd), ("n_layer", nLayer, Limits.nLayer),
+                                     ("n_head", nHead, Limits.nEmbd)] {
+            guard value > 0 else { throw ModelError.invalidConfig("\(name) must be positive, got \(value)") }
+            guard value <= limit else { throw ModelError.invalidConfig("\(name) \(value) exceeds the limit of \(limit)") }
         }
         guard nEmbd % nHead == 0 else {
             throw ModelError.invalidConfig("n_embd (\(nEmbd)) is not divisible by n_head (\(nHead))")
         }
+        guard layerNormEpsilon.isFinite, layerNormEpsilon > 0, layerNormEpsilon < 1 else {
+            throw ModelError.invalidConfig("layer_norm_epsilon must be in (0, 1), got \(layerNormEpsilon)")
+        }
         guard eosTokenId >= 0 && eosTokenId < vocabSize else {
             throw ModelError.invalidConfig("eos_token_id \(eosTokenId) is outside the vocabulary of \(vocabSize)")
         }
+        guard bosTokenId >= 0 && bosTokenId < vocabSize else {
+            throw ModelError.invalidConfig("bos_token_id \(bosTokenId) is outside the vocabulary of \(vocabSize)")
+        }
+        var total = 0
+        for (_, shape) in tensorShapes {
+            let (count, o1) = shape.reduce((1, false)) { acc, d in
+                let r = acc.0.multipliedReportingOverflow(by: d); return (r.partialValue, acc.1 || r.overflow)
+            }
+            let (sum, o2) = total.addingReportingOverflow(count)
+            guard !o1, !o2, sum <= Limits.parameters else {
+                throw ModelError.invalidConfig("the model would have more than \(Limits.parameters) parameters "
+                                               + "(n_layer \(nLayer), n_embd \(nEmbd), vocab_size \(vocabSize), n_positions \(nPositions))")
+            }
+            total = sum
+        }
+    }
+
+    /// Every parameter's Hugging Face name and shape, in `GPT.namedParameters` order, computed from the config
+    /// alone (multiplications by at most 4 of values already bounded by `Limits`), so a checkpoint's tensors can
+    /// be checked before the model is built.
+    public var tensorShapes: [(String, [Int])] {
+        let c = nEmbd
+        var out: [(String, [Int])] = [("transformer.wte.weight", [vocabSize, c]), ("transformer.wpe.weight", [nPositions, c])]
+        for i in 0..<max(0, min(nLayer, Limits.nLayer)) {
+            let p = "transformer.h.\(i)."
+            out += [(p + "ln_1.weight", [c]), (p + "ln_1.bias", [c]),
+                    (p + "attn.c_attn.weight", [c, 3 * c]), (p + "attn.c_attn.bias", [3 * c]),
+                    (p + "attn.c_proj.weight", [c, c]), (p + "attn.c_proj.bias", [c]),
+                    (p + "ln_2.weight", [c]), (p + "ln_2.bias", [c]),
+                    (p + "mlp.c_fc.weight", [c, 4 * c]), (p + "mlp.c_fc.bias", [4 * c]),
+                    (p + "mlp.c_proj.weight", [4 * c, c]), (p + "mlp.c_proj.bias", [c])]
+        }
+        return out + [("transformer.ln_f.weight", [c]), ("transformer.ln_f.bias", [c])]
     }
 
     enum CodingKeys: String, CodingKey {

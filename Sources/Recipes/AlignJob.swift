@@ -30,6 +30,8 @@ public struct AlignJob {
     public var epochs: Double?
     /// Continue from `<out>/checkpoint`.
     public var resume = false
+    /// Where reference log-probabilities are cached (nil: `CacheFolder`'s default, never beside the data).
+    public var cacheDirectory: URL?
     /// Show a progress bar / periodic lines on stderr.
     public var showProgress = true
     /// Stop after this step with a checkpoint (simulates an interrupted run; resume with `resume`).
@@ -66,11 +68,11 @@ public struct AlignJob {
         let testSet = try set(test, testData ?? data)
         log("data: \(trainSet.pairs.count) train / \(validationSet.pairs.count) validation / \(testSet.pairs.count) test pairs in \(groupNames.count) groups; \(trainSet.truncated + validationSet.truncated + testSet.truncated) truncated, \(trainSet.dropped + validationSet.dropped + testSet.dropped) dropped (too long)")
 
-        let cache = RunFiles.cacheDirectory(for: data)
+        let cache = RunFiles.cacheDirectory(cacheDirectory)
         let pad = reference.eos
         let trainRef = try ReferenceLogProbs.cached(modelDirectory: model, model: reference.model, pairs: trainSet.pairs, padId: pad, cacheDirectory: cache)
         let valRef = try ReferenceLogProbs.cached(modelDirectory: model, model: reference.model, pairs: validationSet.pairs, padId: pad, cacheDirectory: cache)
-        log("reference log-probs: \(trainRef.hit && valRef.hit ? "read from cache" : "computed and cached") in \(cache.path)")
+        log("reference log-probs: \(trainRef.hit && valRef.hit ? "read from cache" : "computed and cached") in \(cache?.path ?? "no cache (no writable folder)")")
 
         var config = self.config
         if let epochs { config.training.setSteps(epochs: epochs, examples: trainSet.pairs.count) }

@@ -17,6 +17,8 @@ public struct EvalJob {
     public var config = AlignConfig()
     /// How the group enters the prompt (must match training).
     public var prompt = GroupPrompt()
+    /// Where reference log-probabilities are cached (nil: `CacheFolder`'s default, never beside the data).
+    public var cacheDirectory: URL?
 
     /// A job.
     public init(model: URL, reference: URL, data: URL) {
@@ -45,7 +47,7 @@ public struct EvalJob {
         let groups = try PreferenceSet.groupNames(of: examples, file: data.path)
         let set = try PreferenceSet(examples: examples, groups: groups, encoder: policy.encoder(), prompt: prompt, file: data.path)
         let refLogps = try ReferenceLogProbs.cached(modelDirectory: reference, model: ref.model, pairs: set.pairs,
-                                                    padId: policy.eos, cacheDirectory: RunFiles.cacheDirectory(for: data)).values
+                                                    padId: policy.eos, cacheDirectory: RunFiles.cacheDirectory(cacheDirectory)).values
         let loss = try PreferenceLosses.loss(for: config)
         return (try PreferenceEvaluator.evaluate(model: policy.model, set: set, reference: refLogps, loss: loss,
                                                  beta: config.beta, padId: policy.eos), groups.map(PreferenceSet.displayName))

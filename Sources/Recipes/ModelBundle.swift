@@ -82,8 +82,9 @@ public enum RunFiles {
         try data.write(to: url, options: .atomic)
     }
 
-    /// Where cached reference log-probs for a data file go.
-    static func cacheDirectory(for data: URL) -> URL {
-        data.deletingLastPathComponent().appendingPathComponent(".tinyalign-cache")
+    /// Where cached reference log-probs go: `explicit` (`--cache-dir`) or the user's cache folder, never beside
+    /// the (possibly read-only) data; nil when nothing is writable (then nothing is cached).
+    static func cacheDirectory(_ explicit: URL?) -> URL? {
+        CacheFolder.resolve(explicit)
     }
 }

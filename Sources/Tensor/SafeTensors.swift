@@ -11,6 +11,12 @@ public enum SafeTensors {
     /// Headers above this size are refused, as the reference implementation does (protects against absurd
     /// allocations from a corrupt length field).
     public static let maxHeaderBytes = 100_000_000
+    /// Files declaring more tensors than this are refused (a checkpoint of the largest supported model has a few
+    /// hundred).
+    public static let maxTensorCount = 65_536
+    /// A file whose tensors hold more elements than this in total (2³², 16 GiB as `Float32`) is refused before
+    /// anything is allocated: a sparse file can be size-consistent and still claim far more than memory.
+    public static let maxTotalElements = 1 << 32
 }
 
 /// The contents of a safetensors file: every tensor converted to `Float32`, and the string metadata.

@@ -7,12 +7,16 @@ struct SafeTensorsEntry {
     var shape: [Int]
     var begin: Int
     var end: Int
+    /// The product of `shape` (checked against overflow when the header was parsed).
+    var elementCount: Int { shape.reduce(1, *) }
 }
 
 /// The parsed and validated header of a safetensors file.
 struct SafeTensorsHeader {
     var entries: [SafeTensorsEntry]
     var metadata: [String: String]
+    /// Where the byte buffer starts in the file (8 + header length); set by the reader.
+    var bufferStart = 0
 
     /// Parses the header JSON and checks every entry against a byte buffer of `bufferSize` bytes, with the rules
     /// of the reference implementation: known dtype, shape and offsets of non-negative integers, each tensor's
@@ -32,6 +36,9 @@ struct SafeTensorsHeader {
             throw HeaderFault("header is not valid JSON")
         }
         var entries = raw.entries
+        guard entries.count <= SafeTensors.maxTensorCount else {
+            throw HeaderFault("header declares \(entries.count) tensors, more than the limit of \(SafeTensors.maxTensorCount)")
+        }
         entries.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
         var cursor = 0
         for e in entries {

@@ -31,6 +31,8 @@ public final class TrainingDriver {
     /// The optimizer step.
     public let stepper: OptimizerStep
     private let manifest: Data
+    /// Held while the driver lives: one run per folder.
+    private let lock: RunLock?
     private var sampler: EpochSampler?
     private var rng: SeededGenerator
     private var step = 0
@@ -46,18 +48,22 @@ public final class TrainingDriver {
         self.task = task
         self.out = out
         self.manifest = try manifest.encoded()
+        lock = try out.map { try RunLock(folder: $0) }
         stepper = try OptimizerStep(parameters: model.trainableParameters, settings: settings)
         let seed = manifest.training.seed
         sampler = task.exampleCount.map { EpochSampler(count: $0, seed: seed) }
         rng = SeededGenerator(seed: seed)
         if resume {
             guard let out else { throw TrainingError.cannotResume("a run without a folder cannot resume") }
+            // A kill inside a checkpoint swap leaves the complete folders beside `checkpoint/`: put the newest back.
+            try AtomicFolder.recover(out.appendingPathComponent("checkpoint"))
             let state = try TrainingCheckpoint.restore(model, optimizer: stepper.optimizer, manifest: self.manifest,
                                                        from: out.appendingPathComponent("checkpoint"))
             step = state.step
             sampler = state.sampler
             rng = state.rng
             try task.restore(checkpointState: state.task.map { Data($0.utf8) })
+            try AtomicFolder.recover(out.appendingPathComponent("final"))
         }
     }
 
@@ -90,6 +96,7 @@ public final class TrainingDriver {
             try log?.write(line)
             if settings.evaluates(at: step) {
                 let eval = try task.evaluate()
+                try checkEval(eval)
                 if !eval.isEmpty {
                     outcome.lastEval = eval
                     var evalLine: [String: Any] = eval
@@ -120,6 +127,20 @@ public final class TrainingDriver {
                                              task: try task.checkpointState().map { String(decoding: $0, as: UTF8.self) })
         try TrainingCheckpoint.save(model, optimizer: stepper.optimizer, state: state, manifest: manifest,
                                     to: out.appendingPathComponent("checkpoint"))
+    }
+
+    /// Held-out losses above this (or not finite) mean the run diverged: no language-model or preference loss
+    /// of a working model is anywhere near it (cross-entropy at initialisation is ln V ≈ 11 for V = 65 536).
+    public static let explodingLoss = 1e6
+
+    /// A diverged evaluation stops the run non-zero before the step's checkpoint is written.
+    private func checkEval(_ eval: [String: Double]) throws {
+        for (key, value) in eval.sorted(by: { $0.key < $1.key }) where key.contains("loss") {
+            guard value.isFinite, value <= Self.explodingLoss else {
+                throw TrainingError.diverged("eval \(key) is \(value) at step \(step) (limit \(Self.explodingLoss)); "
+                                             + "the checkpoint of this step was not written (lower --lr)")
+            }
+        }
     }
 
     /// A parameter that became NaN or infinite is never saved: the last good checkpoint stays.

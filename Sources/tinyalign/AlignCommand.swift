@@ -16,6 +16,7 @@ struct AlignCommand: ParsableCommand {
     @Option(help: "Preference JSONL (prompt, chosen, rejected, group); split 80/10/10 per group unless --validation is given.") var data: String
     @Option(help: "Optional validation JSONL.") var validation: String?
     @Option(help: "Run folder to write.") var out: String
+    @Option(help: "Folder for cached reference log-probs (default: $TINYALIGN_CACHE_DIR or ~/.cache/tinyalign).") var cacheDir: String?
     @Option(help: "[is-|gr-]<loss>; losses: \(PreferenceLosses.all.keys.sorted().joined(separator: ", ")).") var method = "dpo"
     @Option(help: "β of the loss.") var beta: Float = 0.1
     @Option(help: "Mirror-ascent step η_α of the group weights (gr- methods).") var etaAlpha: Float = 0.01
@@ -48,6 +49,7 @@ struct AlignCommand: ParsableCommand {
         job.truncate = !dropLong
         job.epochs = training.epochs
         job.resume = resume
+        job.cacheDirectory = cacheDir.map { URL(fileURLWithPath: $0) }
         let result = try job.run()
         print(EvalJob.table(result.metrics, groups: result.groups))
         print("model in \(out)/final; metrics in \(out)/metrics.jsonl; held-out metrics in \(out)/eval.json")

@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Recipes
+import TensorCore
 import Report
 import Training
 import Models
@@ -23,8 +24,7 @@ enum CommandSupport {
         do { return try body() } catch let error as CLIError {
             throw error
         } catch {
-            let text = "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
-            throw CLIError(text)
+            throw CLIError(SystemError.oneLine(error))
         }
     }
 

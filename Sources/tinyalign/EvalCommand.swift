@@ -17,6 +17,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Loss for the loss column (dpo, ipo, …).") var loss = "dpo"
     @Option(help: "β for rewards and loss.") var beta: Float = 0.1
     @OptionGroup var prompt: PromptOptions
+    @Option(help: "Folder for cached reference log-probs (default: $TINYALIGN_CACHE_DIR or ~/.cache/tinyalign).") var cacheDir: String?
     @Flag(help: "Print the metrics as one JSON object instead of a table.") var json = false
 
     func run() throws {
@@ -28,6 +29,7 @@ struct EvalCommand: ParsableCommand {
         job.config.method = loss
         job.config.beta = beta
         job.prompt = prompt.groupPrompt
+        job.cacheDirectory = cacheDir.map { URL(fileURLWithPath: $0) }
         let (m, groups) = try job.run()
         if json {
             let data = try JSONSerialization.data(withJSONObject: m, options: [.sortedKeys])

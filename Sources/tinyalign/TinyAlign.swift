@@ -1,4 +1,5 @@
 import ArgumentParser
+import TensorCore
 
 /// The `tinyalign` command: one binary for pretraining, alignment, evaluation, tokenizers and benchmarks.
 @main
@@ -24,4 +25,15 @@ struct TinyAlign: ParsableCommand {
             ConvertCommand.self,
         ]
     )
+
+    /// Parses and runs as ArgumentParser would, except that Foundation's own errors (`NSCocoaErrorDomain
+    /// Code=642 … UserInfo={…}`) are shown as one line naming the path and the reason.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: SystemError.isFoundationError(error) ? CLIError(SystemError.oneLine(error)) : error)
+        }
+    }
 }

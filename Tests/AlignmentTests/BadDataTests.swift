@@ -25,7 +25,7 @@ final class BadDataTests: XCTestCase {
         let empty = try write("{\"prompt\": \"q\", \"chosen\": \"\", \"rejected\": \"B\"}\n")
         XCTAssertEqual(message { _ = try PreferenceExample.load(empty) }, "\(empty.path):1: field \"chosen\" is empty")
         let number = try write("\n{\"prompt\": \"q\", \"chosen\": \"A\", \"rejected\": 3}\n")
-        XCTAssertEqual(message { _ = try PreferenceExample.load(number) }, "\(number.path):2: field \"rejected\" must be a string")
+        XCTAssertEqual(message { _ = try PreferenceExample.load(number) }, "\(number.path):2: field \"rejected\" must be a string, got a number")
         let array = try write("[1, 2]\n")
         XCTAssertEqual(message { _ = try PreferenceExample.load(array) }, "\(array.path):1: expected a JSON object")
         let blank = try write("\n\n")

@@ -110,7 +110,7 @@ final class PretrainerTests: XCTestCase {
         XCTAssertEqual(optimizer.count, 3 * model.parameters.count)
         XCTAssertEqual(optimizer["0.step"]?.item, 6)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(),
-                       ["checkpoint", "final", "metrics.jsonl", "run_config.json"])
+                       [".lock", "checkpoint", "final", "metrics.jsonl", "run_config.json"])
     }
 
     func testTooSmallCorpusFailsBeforeWritingAnything() throws {

@@ -40,6 +40,9 @@ public struct SequenceEncoder {
     public let truncate: Bool
     /// Fewest prompt tokens a truncated sequence keeps; shorter means the example is dropped.
     public let minimumPromptTokens = 1
+    /// The most text bytes one token can stand for (nil when unbounded, e.g. fused unknown tokens): a response
+    /// of more than `context × maxTokenBytes` bytes cannot fit and is dropped before it is tokenised.
+    let maxTokenBytes: Int?
 
     /// An encoder for a model with `context` positions.
     public init(tokenizer: any TextTokenizer, eos: Int32, context: Int, truncate: Bool = true) {
@@ -47,10 +50,21 @@ public struct SequenceEncoder {
         self.eos = eos
         self.context = context
         self.truncate = truncate
+        // Known only for the byte-level BPE (every token stands for the bytes of its vocabulary entry); other
+        // pipelines may normalise text first, so they get no early cut.
+        if let bpe = tokenizer as? BPETokenizer, !bpe.options.fuseUnk {
+            maxTokenBytes = max(bpe.vocab.keys.map(\.utf8.count).max() ?? 1, bpe.addedTokens.map(\.content.utf8.count).max() ?? 1)
+        } else {
+            maxTokenBytes = nil
+        }
     }
 
     /// The encoded sequence, or nil when it cannot fit the context.
     public func encode(prompt: String, response: String) -> EncodedSequence? {
+        // Exact early cut: the response's tokens cover all its bytes, at most `maxTokenBytes` each, so a
+        // response that long needs more positions than the context has, whatever the prompt; a 200 MB line
+        // is refused here instead of being tokenised twice.
+        if let maxTokenBytes, response.utf8.count > (context - minimumPromptTokens) * maxTokenBytes { return nil }
         let promptIds = tokenizer.encode(prompt).map { Int32($0) }
         let full = tokenizer.encode(prompt + response).map { Int32($0) }
         var cut = 0

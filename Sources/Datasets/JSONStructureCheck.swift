@@ -1,0 +1,51 @@
+import Foundation
+
+/// What `JSONSerialization` accepts silently but a data file must not contain: an object repeating a key
+/// (which copy wins differs between parsers) and nesting deeper than `maxDepth` (a parser that recurses per
+/// level would overflow its stack). One pass over the bytes, no recursion, safe on any input.
+enum JSONStructureCheck {
+    /// How deeply arrays and objects may nest in one JSONL line.
+    static let maxDepth = 256
+
+    /// The first fault found, as a message, or nil.
+    static func fault(in bytes: Data) -> String? {
+        var stack: [(isObject: Bool, keys: Set<String>, expectingKey: Bool)] = []
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            let c = bytes[i]
+            switch c {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                guard stack.count < maxDepth else { return "arrays and objects nest deeper than \(maxDepth) levels" }
+                stack.append((c == UInt8(ascii: "{"), [], c == UInt8(ascii: "{")))
+                i += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                if !stack.isEmpty { stack.removeLast() }
+                i += 1
+            case UInt8(ascii: ","):
+                if let top = stack.last, top.isObject { stack[stack.count - 1].expectingKey = true }
+                i += 1
+            case UInt8(ascii: "\""):
+                let start = i
+                var escaped = false
+                i += 1
+                while i < bytes.endIndex {
+                    let d = bytes[i]
+                    i += 1
+                    if d == UInt8(ascii: "\\") { escaped = true; if i < bytes.endIndex { i += 1 }; continue }
+                    if d == UInt8(ascii: "\"") { break }
+                }
+                if let top = stack.last, top.isObject, top.expectingKey {
+                    let raw = bytes[start..<i]
+                    let key = escaped ? ((try? JSONSerialization.jsonObject(with: raw, options: .fragmentsAllowed)) as? String)
+                        ?? String(decoding: raw, as: UTF8.self) : String(decoding: raw.dropFirst().dropLast(), as: UTF8.self)
+                    if top.keys.contains(key) { return "duplicate key \"\(key)\"" }
+                    stack[stack.count - 1].keys.insert(key)
+                    stack[stack.count - 1].expectingKey = false
+                }
+            default:
+                i += 1
+            }
+        }
+        return nil
+    }
+}
