@@ -103,20 +103,6 @@ public enum SafeTensorsDType: String, CaseIterable, Sendable {
         }
     }
 
-    /// Exact binary16 → binary32 by bit manipulation (portable where `Float16` is unavailable).
-    /// Subnormal halves become normal floats: mantissa · 2⁻²⁴.
-    static func float(fromHalfBits h: UInt16) -> Float {
-        let sign = UInt32(h >> 15) << 31
-        let exponent = UInt32(h >> 10) & 0x1f
-        let mantissa = UInt32(h) & 0x3ff
-        switch exponent {
-        case 0:
-            let magnitude = Float(mantissa) * 0x1p-24
-            return sign == 0 ? magnitude : -magnitude
-        case 0x1f:
-            return Float(bitPattern: sign | 0x7f80_0000 | (mantissa << 13))
-        default:
-            return Float(bitPattern: sign | ((exponent + 112) << 23) | (mantissa << 13))
-        }
-    }
+    /// Exact binary16 → binary32 (see `HalfPrecision`).
+    static func float(fromHalfBits h: UInt16) -> Float { HalfPrecision.float(fromHalf: h) }
 }
