@@ -5,7 +5,7 @@ import Models
 import Training
 import TensorCore
 
-/// `tinyalign bench dpo`: one DPO training step (8 pairs of 64-token prompt + 64-token response, β = 0.1),
+/// `tinyalign bench dpo`: one DPO training step (by default 8 pairs of 64-token prompt + 64-token response, β = 0.1),
 /// with cached reference log-probs and with the reference model run under no-grad every step.
 struct BenchDPO: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "dpo",
@@ -14,10 +14,19 @@ struct BenchDPO: ParsableCommand {
     @Option(help: "tiny, small or smollm2-135m.") var config = "tiny"
     @Option(help: "Timed steps.") var iterations = 10
     @Option(help: "Untimed warm-up steps.") var warmup = 3
+    @Option(help: "Prompt tokens per pair.") var prompt = 64
+    @Option(help: "Response tokens per chosen and per rejected answer.") var response = 64
+    @Option(help: "Pairs per step.") var pairs = 8
+
+    func validate() throws {
+        guard prompt > 0, response > 0, pairs > 0, iterations > 0, warmup >= 0 else {
+            throw ValidationError("--prompt, --response, --pairs and --iterations must be positive, --warmup 0 or more")
+        }
+    }
 
     func run() throws {
         let policy = try BenchModels.make(config), reference = try BenchModels.make(config)
-        let (prompt, response, pairs, beta): (Int, Int, Int, Float) = (64, 64, 8, 0.1)
+        let beta: Float = 0.1
         var rng = SeededGenerator(seed: 0)
         func tokens(_ n: Int) -> [Int32] { (0..<n).map { _ in Int32(rng.nextInt(below: policy.vocabularySize)) } }
         var chosen: [EncodedSequence] = [], rejected: [EncodedSequence] = []
