@@ -96,7 +96,7 @@ public struct SeedSystemsDemo {
                         note: "\(summary.priors.count) types fitted to annotators whose groups are hidden; recovery is scored against the hidden groups (5 groups, so \(em.types) types can match at most \(em.types) of them)."),
             ReportTable(title: "Min-max regret aggregation", headers: ["", "value"], rows: aggRows,
                         note: "Weights of the EM-DPO policies that minimise the worst-case regret; `tinyalign generate --mixture` serves the mixture."),
-            ReportTable(title: "GPO: few-shot group opinions (1 − JS distance)", headers: ["held-out group", "GPO", "uniform", "training average"],
+            ReportTable(title: "GPO: few-shot group opinions (1 − JS distance, natural log)", headers: ["held-out group", "GPO", "uniform", "training average"],
                         rows: gpoRows, note: "\(gpo.contextQuestions) context questions of each held-out group; higher is better."),
         ]
     }

@@ -81,7 +81,7 @@ struct GPOTrain: ParsableCommand {
 /// `tinyalign gpo eval`.
 struct GPOEval: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "eval",
-        abstract: "Few-shot score (1 − Jensen–Shannon distance) of GPO on held-out groups, with two baselines.")
+        abstract: "Few-shot score (1 − Jensen–Shannon distance, natural log as SciPy) of GPO on held-out groups, with two baselines.")
 
     @OptionGroup var data: GPODataOptions
     @Option(help: "GPO folder written by `gpo train`.") var gpo: String
@@ -101,7 +101,7 @@ struct GPOEval: ParsableCommand {
             throw CLIError("group \"\(seen)\" is a training group; --groups must name held-out groups")
         }
         try CommandSupport.oneLine { try dataset.checkGroups(heldOut, minimum: data.contextQuestions + 1) }
-        print("group".padding(toLength: 16, withPad: " ", startingAt: 0) + "   GPO     uniform  train-avg  targets")
+        print("group".padding(toLength: 16, withPad: " ", startingAt: 0) + "   GPO     uniform  train-avg  targets   (scores: 1 − Jensen–Shannon distance, natural log)")
         var rows: [GPOGroupScore] = []
         for group in heldOut {
             let s = try CommandSupport.oneLine {
