@@ -1,11 +1,13 @@
 /// JSON text the way serde_json writes it (HF's files): strings escape only `"`, `\` and control characters,
 /// pretty output indents by two spaces, and empty containers print as `[]` / `{}`.
 enum JSONText {
-    /// `s` as a JSON string literal.
-    static func quote(_ s: String) -> String {
+    /// `s` as a JSON string literal: `"`, `\` and control characters escaped (serde_json, and Python's
+    /// `json.dumps(ensure_ascii=False)`); with `ensureASCII`, also DEL and every non-ASCII scalar as UTF-16 `\u`
+    /// escapes, as `json.dumps` does by default.
+    static func quote(_ s: String, ensureASCII: Bool = false) -> String {
         var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
+        for scalar in s.unicodeScalars {
+            switch scalar {
             case "\"": out += "\\\""
             case "\\": out += "\\\\"
             case "\n": out += "\\n"
@@ -14,11 +16,12 @@ enum JSONText {
             case "\u{08}": out += "\\b"
             case "\u{0C}": out += "\\f"
             default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                if scalar.value < 0x20 || (ensureASCII && scalar.value == 0x7F) {
+                    out += String(format: "\\u%04x", scalar.value)
+                } else if ensureASCII && scalar.value > 0x7F {
+                    for unit in String(scalar).utf16 { out += String(format: "\\u%04x", unit) }
                 } else {
-                    out.unicodeScalars.append(u)
+                    out.unicodeScalars.append(scalar)
                 }
             }
         }

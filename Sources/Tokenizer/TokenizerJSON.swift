@@ -84,7 +84,7 @@ extension BPETokenizer {
             JSONText.container([JSONText.quote($0.left), JSONText.quote($0.right)], open: "[", close: "]", indent: 3)
         }
         let model = JSONText.object([
-            ("type", "\"BPE\""), ("dropout", "null"), ("unk_token", options.unkToken.map(JSONText.quote) ?? "null"),
+            ("type", "\"BPE\""), ("dropout", "null"), ("unk_token", options.unkToken.map { JSONText.quote($0) } ?? "null"),
             ("continuing_subword_prefix", "null"), ("end_of_word_suffix", "null"), ("fuse_unk", bool(options.fuseUnk)),
             ("byte_fallback", "false"), ("ignore_merges", bool(options.ignoreMerges)),
             ("vocab", JSONText.container(vocabItems, open: "{", close: "}", indent: 2)),

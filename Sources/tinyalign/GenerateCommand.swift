@@ -83,7 +83,7 @@ struct GenerateCommand: ParsableCommand {
                                    eos: Int32(eos), seed: seed).map(Int.init)
         if ids.last == eos, ids.count > promptIds.count { ids.removeLast() }
         if text.isEmpty { ids.removeFirst() }
-        // GPT-2 folders print every token as before; a Llama-family tokenizer's BOS and other specials are left out.
-        return try tokenizer.decode(ids, skipSpecialTokens: !(tokenizer is BPETokenizer))
+        // Special tokens (a Llama-family BOS, padding) are markup, not text, as `skip_special_tokens=True` in transformers.
+        return try tokenizer.decode(ids, skipSpecialTokens: true)
     }
 }

@@ -77,30 +77,8 @@ enum JinjaJSON {
         }
     }
 
-    /// A JSON string as Python writes it with `ensure_ascii=False`: only `"`, `\` and control characters escaped.
-    static func quote(_ s: String, ensureASCII: Bool = false) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 || (ensureASCII && scalar.value == 0x7F) {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else if ensureASCII && scalar.value > 0x7F {
-                    for unit in String(scalar).utf16 { out += String(format: "\\u%04x", unit) }
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    /// A JSON string as Python writes it (see `JSONText.quote`).
+    static func quote(_ s: String, ensureASCII: Bool = false) -> String { JSONText.quote(s, ensureASCII: ensureASCII) }
 
     // MARK: parsing
 
