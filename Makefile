@@ -5,13 +5,20 @@ BIN := .build/release/tinyalign
 
 .PHONY: setup build release test demo bench fuzz clean
 
-# Installs OpenBLAS (and pkg-config, which SwiftPM uses to find it) only when missing.
+# Installs OpenBLAS (and pkg-config, which SwiftPM uses to find it) and Open MPI (mpirun, for data-parallel runs
+# and their tests; tinyalign loads libmpi only under mpirun) only when missing.
 setup:
 	@if dpkg -s libopenblas-dev >/dev/null 2>&1 && command -v pkg-config >/dev/null 2>&1; then \
 		echo "setup: libopenblas-dev and pkg-config already installed"; \
 	else \
 		echo "setup: installing libopenblas-dev and pkg-config with apt-get"; \
 		$(SUDO) apt-get update && $(SUDO) apt-get install -y libopenblas-dev pkg-config; \
+	fi
+	@if dpkg -s openmpi-bin >/dev/null 2>&1 && dpkg -s libopenmpi-dev >/dev/null 2>&1; then \
+		echo "setup: openmpi-bin and libopenmpi-dev already installed"; \
+	else \
+		echo "setup: installing openmpi-bin and libopenmpi-dev with apt-get"; \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y openmpi-bin libopenmpi-dev; \
 	fi
 
 build: setup

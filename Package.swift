@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Autograd", targets: ["Autograd"]),
         .library(name: "Tokenizer", targets: ["Tokenizer"]),
         .library(name: "Models", targets: ["Models"]),
+        .library(name: "Distributed", targets: ["Distributed"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Alignment", targets: ["Alignment"]),
@@ -29,21 +30,24 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .target(name: "CKernels", path: "Sources/CKernels"),
+        // Open MPI, loaded at run time (dlopen), so a single-process run needs neither the library nor a launcher.
+        .target(name: "CMPI", path: "Sources/CMPI", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "Distributed", dependencies: ["CMPI"], path: "Sources/Distributed"),
         .target(name: "TensorCore", dependencies: ["COpenBLAS", "CKernels"], path: "Sources/Tensor"),
         .target(name: "Autograd", dependencies: ["TensorCore"], path: "Sources/Autograd"),
         .target(name: "Tokenizer", path: "Sources/Tokenizer"),
         .target(name: "Datasets", dependencies: ["TensorCore", "Tokenizer"], path: "Sources/Datasets"),
         .target(name: "Models", dependencies: ["Autograd", "TensorCore"], path: "Sources/Models"),
-        .target(name: "Training", dependencies: ["Models", "Autograd", "TensorCore"], path: "Sources/Training"),
-        .target(name: "Alignment", dependencies: ["Training", "Models", "Datasets", "Autograd", "TensorCore", "Tokenizer"],
+        .target(name: "Training", dependencies: ["Models", "Autograd", "TensorCore", "Distributed"], path: "Sources/Training"),
+        .target(name: "Alignment", dependencies: ["Training", "Distributed", "Models", "Datasets", "Autograd", "TensorCore", "Tokenizer"],
                 path: "Sources/Alignment"),
         .target(name: "Report", dependencies: ["Training"], path: "Sources/Report"),
-        .target(name: "Recipes", dependencies: ["Alignment", "Report", "Training", "Datasets", "Models", "Autograd", "TensorCore", "Tokenizer"],
+        .target(name: "Recipes", dependencies: ["Alignment", "Distributed", "Report", "Training", "Datasets", "Models", "Autograd", "TensorCore", "Tokenizer"],
                 path: "Sources/Recipes"),
         .executableTarget(
             name: "tinyalign",
             dependencies: [
-                "Recipes", "Alignment", "Report", "Training", "Datasets", "Models", "Autograd", "TensorCore", "Tokenizer", "COpenBLAS",
+                "Recipes", "Alignment", "Report", "Training", "Distributed", "Datasets", "Models", "Autograd", "TensorCore", "Tokenizer", "COpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/tinyalign"

@@ -1,4 +1,5 @@
 import Datasets
+import Distributed
 import Autograd
 import Foundation
 import Models
@@ -30,6 +31,22 @@ public final class SFTTask: TrainingTask {
     public func objective(batch: [Int], rng: inout SeededGenerator) throws -> Variable {
         try loss(batch.map { train[$0] })
     }
+
+    /// This rank's share of the batch's token-mean loss: its slice's token mean × its response tokens / the
+    /// batch's response tokens, so the ranks' shares add up to the token mean over the whole batch.
+    public func objective(shard: BatchShard, rng: inout SeededGenerator) throws -> Variable {
+        guard !shard.isWhole else { return try objective(batch: shard.batch, rng: &rng) }
+        let local = shard.localBatch.map { train[$0] }
+        let localTokens = local.map(\.responseLength).reduce(0, +)
+        let globalTokens = shard.batch.map { train[$0].responseLength }.reduce(0, +)
+        return try loss(local) * (Float(localTokens) / Float(globalTokens))
+    }
+
+    /// Sequences split over ranks.
+    public var supportsDataParallel: Bool { true }
+
+    /// Every token id and response start of the training sequences.
+    public var dataFingerprint: UInt64? { SequenceFingerprint.of(train) }
 
     /// The token-mean response loss of `sequences`.
     public func loss(_ sequences: [EncodedSequence]) throws -> Variable {

@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 import Models
 import Training
@@ -73,10 +74,15 @@ public struct ModelBundle {
 /// Small file helpers for run folders.
 public enum RunFiles {
     /// The jobs' default log: one line to standard error, so standard output keeps only results.
-    public static func logToStandardError(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+    public static func logToStandardError(_ line: String) {
+        // The ranks of a data-parallel job run the same job: rank 0 speaks for them.
+        guard World.current.isLeader else { return }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
 
     /// Writes a JSON object atomically with sorted keys.
     static func writeJSON(_ object: [String: Any], to url: URL) throws {
+        guard World.current.isLeader else { return }
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         try data.write(to: url, options: .atomic)

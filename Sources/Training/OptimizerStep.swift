@@ -25,16 +25,22 @@ public final class OptimizerStep {
         gradClip = settings.gradClip
     }
 
+    /// Sums loss and gradients over the ranks of a data-parallel run between backward and clipping (nil: one
+    /// process); set by the driver.
+    public var dataParallel: DataParallel?
+
     /// Runs step `index` (0-based) on the scalar `loss`; returns the loss value and the gradient norm before
     /// clipping (NaN without clipping).
     public func callAsFunction(_ index: Int, _ loss: () throws -> Variable) throws -> (loss: Float, gradNorm: Float) {
         optimizer.zeroGrad()
         let l = try loss()
-        let value = l.value.item
+        // Each rank holds its share of the objective: the sum is the loss, and every rank refuses it alike.
+        let value = try dataParallel?.sumLoss(l.value.item) ?? l.value.item
         guard value.isFinite else {
             throw TrainingError.invalidInput("step \(index + 1): the loss is \(value); nothing was updated (lower --lr or check the data)")
         }
         l.backward()
+        try dataParallel?.sumGradients(parameters)
         let norm = gradClip > 0 ? clipGradNorm(parameters, maxNorm: gradClip) : Float.nan
         optimizer.lr = schedule(index)
         optimizer.step()

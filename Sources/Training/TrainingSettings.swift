@@ -1,3 +1,5 @@
+import Distributed
+
 /// The optimisation settings every trainer shares (pretraining, SFT, preference alignment): budget, batch,
 /// AdamW with warmup + cosine decay, clipping, and how often to evaluate and checkpoint.
 public struct TrainingSettings: Codable, Equatable, Sendable {
@@ -25,6 +27,15 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     public var adamBeta1: Double
     /// AdamW's β₂ (second-moment decay); 0.95 as nanoGPT and most LLM recipes use.
     public var adamBeta2: Double
+    /// Examples per step over all ranks of a data-parallel run; nil: `batchSize` × ranks (`batchSize` is then
+    /// the per-rank batch). Must divide by the rank count.
+    public var globalBatchSize: Int? = nil
+    /// Ranks of a data-parallel run (nil: one process); recorded by the driver so a resume with another rank
+    /// count is refused.
+    public var ranks: Int? = nil
+    /// Steps between checks that all ranks hold the same parameters (0: only at the end); not part of the
+    /// manifest, since it does not shape the run.
+    public var syncCheckEvery = 0
 
     /// Settings; every value has a default.
     public init(steps: Int = 200, batchSize: Int = 8, lr: Float = 1e-4, minLR: Float = 1e-5, warmupSteps: Int = 10,
@@ -49,11 +60,16 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
         case steps, batchSize = "batch_size", lr, minLR = "min_lr", warmupSteps = "warmup_steps"
         case weightDecay = "weight_decay", gradClip = "grad_clip", evalEvery = "eval_every"
         case checkpointEvery = "checkpoint_every", seed, adamBeta1 = "adam_beta1", adamBeta2 = "adam_beta2"
+        case globalBatchSize = "global_batch_size", ranks
     }
 
-    /// Sets `steps` to cover `epochs` passes over `examples` examples in batches of `batchSize` (at least one step).
+    /// Examples per step over all `ranks` ranks.
+    public func globalBatch(ranks: Int) -> Int { globalBatchSize ?? batchSize * ranks }
+
+    /// Sets `steps` to cover `epochs` passes over `examples` examples in global batches (at least one step).
     public mutating func setSteps(epochs: Double, examples: Int) {
-        steps = max(1, Int((epochs * Double(examples) / Double(max(batchSize, 1))).rounded(.up)))
+        let batch = globalBatch(ranks: World.current.size)
+        steps = max(1, Int((epochs * Double(examples) / Double(max(batch, 1))).rounded(.up)))
     }
 
     /// Whether step `step` (1-based) evaluates.

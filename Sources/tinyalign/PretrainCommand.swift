@@ -28,6 +28,7 @@ struct PretrainCommand: ParsableCommand {
     @Option(help: "Steps between eval losses (0: only at the end).") var evalEvery = 100
     @Option(help: "Steps between checkpoints (0: only at the end).") var checkpointEvery = 0
     @Flag(help: "Continue from <out>/checkpoint with the same settings.") var resume = false
+    @OptionGroup var distributed: DistributedOptions
 
     func run() throws {
         try CommandSupport.oneLine(train)
@@ -76,6 +77,7 @@ struct PretrainCommand: ParsableCommand {
         guard (0...steps).contains(warmupSteps) else { throw CLIError("--warmup \(warmupSteps) must lie between 0 and --steps (\(steps))") }
         s.steps = steps
         s.batchSize = batchSize
+        try distributed.apply(to: &s.training)
         s.context = context
         s.lr = lr
         s.minLR = lr / 10

@@ -17,12 +17,14 @@ struct SFTCommand: ParsableCommand {
     @Option(help: "Optional validation JSONL (default: 10% of each group of --data).") var validation: String?
     @Option(help: "Run folder to write.") var out: String
     @OptionGroup var training: TrainingOptions
+    @OptionGroup var distributed: DistributedOptions
     @OptionGroup var prompt: PromptOptions
     @Flag(help: "Continue from <out>/checkpoint.") var resume = false
 
     func run() throws {
         var config = SFTConfig()
         training.apply(to: &config.training)
+        try distributed.apply(to: &config.training)
         var job = SFTJob(model: URL(fileURLWithPath: model), data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out), config: config)
         job.validationData = validation.map { URL(fileURLWithPath: $0) }
         job.prompt = prompt.groupPrompt

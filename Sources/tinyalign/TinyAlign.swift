@@ -1,4 +1,6 @@
 import ArgumentParser
+import Distributed
+import Foundation
 import TensorCore
 
 /// The `tinyalign` command: one binary for pretraining, alignment, evaluation, tokenizers and benchmarks.
@@ -33,7 +35,23 @@ struct TinyAlign: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch {
-            exit(withError: SystemError.isFoundationError(error) ? CLIError(SystemError.oneLine(error)) : error)
+            let shown = SystemError.isFoundationError(error) ? CLIError(SystemError.oneLine(error)) : error
+            if World.current.size > 1 { exitRank(withError: shown) }
+            exit(withError: shown)
         }
+    }
+
+    /// An error on a rank of an MPI job. A disagreement or setup error is found alike by every rank at the same
+    /// collective point: rank 0 reports it in one line and all ranks leave MPI together. Any other error may be
+    /// this rank's alone while the others wait in a collective: it names the rank and aborts the whole job.
+    static func exitRank(withError error: Error) -> Never {
+        let world = World.current
+        if error is DistributedError {
+            if world.isLeader { exit(withError: error) }
+            World.finalize()
+            Foundation.exit(1)
+        }
+        FileHandle.standardError.write(Data("Error: rank \(world.rank): \(message(for: error))\n".utf8))
+        World.abort(status: exitCode(for: error).rawValue)
     }
 }
