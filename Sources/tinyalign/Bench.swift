@@ -18,6 +18,7 @@ struct Bench: ParsableCommand {
             BenchTrain.self,
             BenchGenerate.self,
             BenchDPO.self,
+            BenchDataParallel.self,
         ]
     )
 }
