@@ -31,10 +31,10 @@ public final class SFTTask: TrainingTask {
         try loss(batch.map { train[$0] })
     }
 
-    /// The token-mean response loss of `sequences`.
+    /// The token-mean response loss of `sequences`, with the vocabulary projection at response positions only.
     public func loss(_ sequences: [EncodedSequence]) throws -> Variable {
         let (ids, targets, _) = SequenceLogProbs.batch(sequences, padId: padId)
-        return try model.loss(ids, targets: targets, batch: sequences.count)
+        return try model.scoredLoss(ids, targets: targets, batch: sequences.count)
     }
 
     /// The step's loss.

@@ -45,6 +45,11 @@ public final class GPT: CausalLanguageModel {
         try Variable.matmul(hidden, wte, transposeB: true)
     }
 
+    /// The tied head fused with the target log-probs, only at scored rows (see `CausalLanguageModel`).
+    public func targetLogProbs(hidden: Variable, targets: [Int32]) throws -> Variable {
+        try Variable.projectedTargetLogProbs(hidden: hidden, weight: wte, targets: targets)
+    }
+
     /// Every parameter under its Hugging Face name; the head is tied, so `lm_head.weight` is not listed.
     public var namedParameters: [(String, Variable)] {
         var out: [(String, Variable)] = [("transformer.wte.weight", wte), ("transformer.wpe.weight", wpe)]

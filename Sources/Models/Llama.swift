@@ -59,6 +59,11 @@ public final class Llama: CausalLanguageModel, CheckpointProvenance {
         try Variable.dense(hidden, weight: lmHead ?? embedTokens, bias: nil)
     }
 
+    /// The head fused with the target log-probs, only at scored rows (see `CausalLanguageModel`).
+    public func targetLogProbs(hidden: Variable, targets: [Int32]) throws -> Variable {
+        try Variable.projectedTargetLogProbs(hidden: hidden, weight: lmHead ?? embedTokens, targets: targets)
+    }
+
     /// Every parameter under its `transformers` name; `lm_head.weight` only when untied.
     public var namedParameters: [(String, Variable)] {
         var out: [(String, Variable)] = [("model.embed_tokens.weight", embedTokens)]
