@@ -44,6 +44,11 @@ public protocol CausalLanguageModel: AnyObject, Module {
     /// rows, a chunk at a time, never the whole (N × V) matrix. The default composes `outputLogits`.
     func targetLogProbs(hidden: Variable, targets: [Int32]) throws -> Variable
 
+    /// When on, the forward keeps only each block's input and the backward recomputes the block
+    /// (`Variable.checkpointed`): activation memory falls from all of a block's to one (B, T, C) tensor per
+    /// block, for one more forward pass per step. Gradients are unchanged.
+    var checkpointActivations: Bool { get set }
+
     /// An empty key/value cache sized for the model's context (batch 1).
     func makeKVCache() -> KVCache
 
@@ -63,6 +68,12 @@ extension CausalLanguageModel {
     /// ids: (B, T) row-major -> logits: (B·T, V). Position t of a row predicts token t+1.
     public func logits(_ ids: [Int32], batch: Int) throws -> Variable {
         try outputLogits(lastHiddenStates(ids, batch: batch).reshaped([-1, hiddenSize]))
+    }
+
+    /// Families without blocks to checkpoint ignore the setting.
+    public var checkpointActivations: Bool {
+        get { false }
+        set {}
     }
 
     /// The head applied to every row, then the target log-probs: right for any head, but holds (N × V) logits.
