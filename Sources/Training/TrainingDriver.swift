@@ -44,6 +44,13 @@ public final class TrainingDriver {
         guard settings.steps > 0, settings.batchSize > 0 else {
             throw TrainingError.invalidInput("steps (\(settings.steps)) and batch size (\(settings.batchSize)) must be positive")
         }
+        if settings.microBatchCount != 1 {
+            try settings.validateGradAccum()
+            guard task is MicroBatchedTask, task.exampleCount != nil else {
+                throw TrainingError.invalidInput("--grad-accum is not supported by this trainer (\(type(of: task)))")
+            }
+        }
+        model.setActivationCheckpointing(settings.checkpointActivations ?? false)
         self.model = model
         self.task = task
         self.out = out
@@ -85,7 +92,13 @@ public final class TrainingDriver {
         var outcome = Outcome(step: step, finished: false, lastTrain: [:], lastEval: [:])
         while step < last {
             let batch = sampler?.next(settings.batchSize) ?? []
-            let (value, norm) = try stepper(step) { try task.objective(batch: batch, rng: &rng) }
+            let (value, norm) = try stepper.step(step) {
+                if let micro = task as? MicroBatchedTask {
+                    return try GradientAccumulation.objective(task: micro, batch: batch, count: settings.microBatchCount, rng: &rng)
+                }
+                let l = try task.objective(batch: batch, rng: &rng)
+                return (l.value.item, { l.backward() })
+            }
             step += 1
             outcome.lastTrain = task.trainMetrics(objective: value)
             var line: [String: Any] = outcome.lastTrain

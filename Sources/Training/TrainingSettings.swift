@@ -25,6 +25,12 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     public var adamBeta1: Double
     /// AdamW's β₂ (second-moment decay); 0.95 as nanoGPT and most LLM recipes use.
     public var adamBeta2: Double
+    /// Micro-batches per optimizer step (`--grad-accum`; nil = 1): the batch is run in this many equal parts whose
+    /// gradients add up to the whole batch's, so only one part's activations are alive at a time.
+    public var gradAccum: Int?
+    /// Recompute each transformer block in the backward instead of keeping its activations
+    /// (`--checkpoint-activations`; nil = off).
+    public var checkpointActivations: Bool?
 
     /// Settings; every value has a default.
     public init(steps: Int = 200, batchSize: Int = 8, lr: Float = 1e-4, minLR: Float = 1e-5, warmupSteps: Int = 10,
@@ -49,11 +55,26 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
         case steps, batchSize = "batch_size", lr, minLR = "min_lr", warmupSteps = "warmup_steps"
         case weightDecay = "weight_decay", gradClip = "grad_clip", evalEvery = "eval_every"
         case checkpointEvery = "checkpoint_every", seed, adamBeta1 = "adam_beta1", adamBeta2 = "adam_beta2"
+        case gradAccum = "grad_accum", checkpointActivations = "checkpoint_activations"
     }
 
     /// Sets `steps` to cover `epochs` passes over `examples` examples in batches of `batchSize` (at least one step).
     public mutating func setSteps(epochs: Double, examples: Int) {
         steps = max(1, Int((epochs * Double(examples) / Double(max(batchSize, 1))).rounded(.up)))
+    }
+
+    /// Micro-batches per step (1 unless `gradAccum` is set).
+    public var microBatchCount: Int { gradAccum ?? 1 }
+
+    /// Refuses a `gradAccum` that does not split `batchSize` into equal micro-batches of at least one example:
+    /// unequal parts would weight examples differently from the whole batch.
+    public func validateGradAccum() throws {
+        let n = microBatchCount
+        guard n >= 1 else { throw TrainingError.invalidInput("--grad-accum must be at least 1, got \(n)") }
+        guard n <= batchSize, batchSize % n == 0 else {
+            throw TrainingError.invalidInput("--grad-accum \(n) does not divide --batch-size \(batchSize) into equal micro-batches; "
+                                             + "choose a divisor of \(batchSize)")
+        }
     }
 
     /// Whether step `step` (1-based) evaluates.

@@ -44,5 +44,6 @@ struct RankCommand: ParsableCommand {
         let result = try job.run()
         print(EvalJob.table(result.metrics, groups: result.groups))
         print("model in \(out)/final; metrics in \(out)/metrics.jsonl; held-out metrics (implied pairs) in \(out)/eval.json")
+        print(PeakMemory.summaryLine)
     }
 }
