@@ -12,7 +12,7 @@ import Training
 /// Each batch runs chosen and rejected through the policy in one forward pass, and the group weighting turns
 /// the per-pair losses into the objective (updating α for robust methods). Train lines carry TRL's metrics
 /// overall and per group plus `alpha/<group>`; eval lines the same on the validation pairs.
-public final class PreferenceTask: TrainingTask {
+public final class PreferenceTask: MicroBatchedTask {
     /// The policy being trained.
     public let policy: any CausalLanguageModel
     /// Settings.
@@ -46,11 +46,26 @@ public final class PreferenceTask: TrainingTask {
     /// Training pairs.
     public var exampleCount: Int? { train.pairs.count }
 
-    /// The weighted loss of the pairs `batch` (plus the SFT term on the chosen responses when set).
-    public func objective(batch idx: [Int], rng: inout SeededGenerator) throws -> Variable {
+    /// Summed response log-probs of the pairs `batch`: chosen then rejected, (2·|batch|), in one forward pass.
+    public func outputs(batch idx: [Int]) throws -> Variable {
         let pairs = idx.map { train.pairs[$0] }
-        let batch = try PreferenceBatch(model: policy, pairs: pairs, referenceChosen: idx.map { trainReference.chosen[$0] },
-                                        referenceRejected: idx.map { trainReference.rejected[$0] }, padId: padId)
+        return try SequenceLogProbs.compute(model: policy, sequences: pairs.map(\.chosen) + pairs.map(\.rejected), padId: padId)
+    }
+
+    /// The weighted loss of the pairs of `microBatches` (plus the SFT term on the chosen responses when set),
+    /// from each micro-batch's `outputs`; α is updated once, from the whole batch.
+    public func objective(microBatches: [[Int]], outputs: [Variable], rng: inout SeededGenerator) throws -> Variable {
+        let idx = microBatches.flatMap { $0 }
+        let pairs = idx.map { train.pairs[$0] }
+        var chosen: [Variable] = [], rejected: [Variable] = []
+        for (part, lp) in zip(microBatches, outputs) {
+            chosen.append(try lp.sliced(axis: 0, range: 0..<part.count))
+            rejected.append(try lp.sliced(axis: 0, range: part.count..<(2 * part.count)))
+        }
+        let batch = PreferenceBatch(pairs: pairs, policyChosen: try GradientAccumulation.joined(chosen),
+                                    policyRejected: try GradientAccumulation.joined(rejected),
+                                    referenceChosen: idx.map { trainReference.chosen[$0] },
+                                    referenceRejected: idx.map { trainReference.rejected[$0] })
         let perPair = try loss.perPairLoss(batch.logProbs)
         values = batch.values(losses: perPair.value.scalars)
         var objective = try weighting.objective(losses: perPair, groups: pairs.map(\.group))

@@ -8,11 +8,11 @@ import TensorCore
 /// (and EOS) only — a sum, not a mean (ALGORITHMS.md §1).
 public enum SequenceLogProbs {
     /// Pads `sequences` into one batch (padding is masked out) and returns their summed response log-probs, (S).
-    /// Differentiable with respect to the model's parameters unless called under `withNoGrad`.
+    /// Differentiable with respect to the model's parameters unless called under `withNoGrad`. The vocabulary
+    /// projection runs at response positions only, a chunk at a time (`scoredLogProbs`).
     public static func compute(model: any CausalLanguageModel, sequences: [EncodedSequence], padId: Int32) throws -> Variable {
         let (ids, targets, t) = batch(sequences, padId: padId)
-        let logits = try model.logits(ids, batch: sequences.count)
-        let perToken = try Variable.targetLogProbs(logits: logits, targets: targets, ignoreIndex: -100)
+        let perToken = try model.scoredLogProbs(ids, targets: targets, batch: sequences.count)
         return try perToken.reshaped([sequences.count, t]).sum(axis: 1)
     }
 

@@ -15,6 +15,8 @@ public final class GPT: CausalLanguageModel {
     public let blocks: [Block]
     /// Final layer norm.
     public let lnF: LayerNorm
+    /// Recompute each block in the backward instead of keeping its activations (see `CausalLanguageModel`).
+    public var checkpointActivations = false
 
     /// A freshly initialised model: N(0, 0.02) weights, residual projections N(0, 0.02/√(2·n_layer)).
     public init(_ config: GPTConfig, seed: UInt64 = 0) throws {
@@ -36,13 +38,20 @@ public final class GPT: CausalLanguageModel {
         let positions = (0..<batch).flatMap { _ in (0..<t).map { Int32($0) } }
         var x = try Variable.embedding(weight: wte, ids: ids, shape: [batch, t])
             + Variable.embedding(weight: wpe, ids: positions, shape: [batch, t])
-        for block in blocks { x = try block(x) }
+        for block in blocks {
+            x = checkpointActivations ? try Variable.checkpointed([x], parameters: block.parameters) { try block($0[0]) } : try block(x)
+        }
         return try lnF(x)
     }
 
     /// hidden: (N, C) -> logits (N, V) through the head tied to the token embedding.
     public func outputLogits(_ hidden: Variable) throws -> Variable {
         try Variable.matmul(hidden, wte, transposeB: true)
+    }
+
+    /// The tied head fused with the target log-probs, only at scored rows (see `CausalLanguageModel`).
+    public func targetLogProbs(hidden: Variable, targets: [Int32]) throws -> Variable {
+        try Variable.projectedTargetLogProbs(hidden: hidden, weight: wte, targets: targets)
     }
 
     /// Every parameter under its Hugging Face name; the head is tied, so `lm_head.weight` is not listed.

@@ -29,6 +29,10 @@ public struct EMDPOJob {
     public var truncate = true
     /// Continue a killed run from its last finished M-step (and that M-step's checkpoint).
     public var resume = false
+    /// Micro-batches per M-step optimizer step (nil = 1).
+    public var gradAccum: Int?
+    /// Activation checkpointing in the M-steps (nil = off).
+    public var checkpointActivations: Bool?
 
     /// A job with default settings.
     public init(model: URL, data: URL?, out: URL, config: EMDPOConfig) {
@@ -61,9 +65,10 @@ public struct EMDPOJob {
         let emData = try AnnotatedRankings(examples: set.examples, file: dataURL.path)
         log("data: \(set.lists.count) lists (\(set.dropped) dropped, too long) from \(emData.annotators.count) annotators; \(config.types) types")
         let reference = try set.referenceLogProbs(model: bundle.model, padId: bundle.eos)
-        let manifest = try RunManifest(task: "em-dpo", method: "em-dpo",
-                                       training: TrainingSettings(steps: config.rounds, batchSize: config.batchSize, lr: config.lr,
-                                                                  seed: config.seed),
+        var training = TrainingSettings(steps: config.rounds, batchSize: config.batchSize, lr: config.lr, seed: config.seed)
+        training.gradAccum = gradAccum
+        training.checkpointActivations = checkpointActivations
+        let manifest = try RunManifest(task: "em-dpo", method: "em-dpo", training: training,
                                        settings: config, model: FileFingerprint(of: model), data: [FileFingerprint(of: dataURL)]).encoded()
         let manifestURL = out.appendingPathComponent("run_config.json")
         if resume {
@@ -78,6 +83,8 @@ public struct EMDPOJob {
             LanguageModelTypePolicy(model: try Checkpoint.load(from: model), set: set, reference: reference, padId: bundle.eos,
                                     lr: config.lr, extraFiles: bundle.extraFiles)
         }
+        em.gradAccum = gradAccum
+        em.checkpointActivations = checkpointActivations
         try em.run(log: log)
 
         for (k, policy) in em.policies.enumerated() {

@@ -73,6 +73,16 @@ public final class TrainingDriver {
         } else {
             dataParallel = nil
         }
+        if settings.microBatchCount != 1 {
+            try settings.validateGradAccum()
+            guard task is MicroBatchedTask, task.exampleCount != nil else {
+                throw TrainingError.invalidInput("--grad-accum is not supported by this trainer (\(type(of: task)))")
+            }
+        }
+        model.setActivationCheckpointing(settings.checkpointActivations ?? false)
+        if comm.size > 1, settings.microBatchCount != 1 {
+            throw DistributedError.invalidSetup("--grad-accum under mpirun is not supported yet: raise --global-batch-size or run one process")
+        }
         self.model = model
         self.task = task
         self.out = out
@@ -139,7 +149,13 @@ public final class TrainingDriver {
             let shard = BatchShard(batch: batch, globalCount: count, range: DataParallel.shard(of: count, rank: communicator.rank, size: communicator.size),
                                    communicator: communicator)
             let communicated = dataParallel?.communicationSeconds ?? 0
-            let (value, norm) = try stepper(step) { try task.objective(shard: shard, rng: &rng) }
+            let (value, norm) = try stepper.step(step) {
+                if dataParallel == nil, let micro = task as? MicroBatchedTask {
+                    return try GradientAccumulation.objective(task: micro, batch: batch, count: settings.microBatchCount, rng: &rng)
+                }
+                let l = try task.objective(shard: shard, rng: &rng)
+                return (l.value.item, { l.backward() })
+            }
             step += 1
             outcome.lastTrain = task.trainMetrics(objective: value)
             var line: [String: Any] = outcome.lastTrain

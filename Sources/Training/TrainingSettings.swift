@@ -36,6 +36,12 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     /// Steps between checks that all ranks hold the same parameters (0: only at the end); not part of the
     /// manifest, since it does not shape the run.
     public var syncCheckEvery = 0
+    /// Micro-batches per optimizer step (`--grad-accum`; nil = 1): the batch is run in this many equal parts whose
+    /// gradients add up to the whole batch's, so only one part's activations are alive at a time.
+    public var gradAccum: Int?
+    /// Recompute each transformer block in the backward instead of keeping its activations
+    /// (`--checkpoint-activations`; nil = off).
+    public var checkpointActivations: Bool?
 
     /// Settings; every value has a default.
     public init(steps: Int = 200, batchSize: Int = 8, lr: Float = 1e-4, minLR: Float = 1e-5, warmupSteps: Int = 10,
@@ -61,6 +67,7 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
         case weightDecay = "weight_decay", gradClip = "grad_clip", evalEvery = "eval_every"
         case checkpointEvery = "checkpoint_every", seed, adamBeta1 = "adam_beta1", adamBeta2 = "adam_beta2"
         case globalBatchSize = "global_batch_size", ranks
+        case gradAccum = "grad_accum", checkpointActivations = "checkpoint_activations"
     }
 
     /// Examples per step over all `ranks` ranks.
@@ -70,6 +77,20 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     public mutating func setSteps(epochs: Double, examples: Int) {
         let batch = globalBatch(ranks: World.current.size)
         steps = max(1, Int((epochs * Double(examples) / Double(max(batch, 1))).rounded(.up)))
+    }
+
+    /// Micro-batches per step (1 unless `gradAccum` is set).
+    public var microBatchCount: Int { gradAccum ?? 1 }
+
+    /// Refuses a `gradAccum` that does not split `batchSize` into equal micro-batches of at least one example:
+    /// unequal parts would weight examples differently from the whole batch.
+    public func validateGradAccum() throws {
+        let n = microBatchCount
+        guard n >= 1 else { throw TrainingError.invalidInput("--grad-accum must be at least 1, got \(n)") }
+        guard n <= batchSize, batchSize % n == 0 else {
+            throw TrainingError.invalidInput("--grad-accum \(n) does not divide --batch-size \(batchSize) into equal micro-batches; "
+                                             + "choose a divisor of \(batchSize)")
+        }
     }
 
     /// Whether step `step` (1-based) evaluates.

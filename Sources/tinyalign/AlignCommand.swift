@@ -27,6 +27,7 @@ struct AlignCommand: ParsableCommand {
     @Option(help: "Target margin γ of simpo.") var gamma: Float = 0.5
     @OptionGroup var training: TrainingOptions
     @OptionGroup var distributed: DistributedOptions
+    @OptionGroup var memory: MemoryOptions
     @Option(parsing: .upToNextOption, help: "Groups to train on (default: all in the data).") var groups: [String] = []
     @OptionGroup var prompt: PromptOptions
     @Flag(help: "Drop pairs that do not fit the context instead of cutting the prompt.") var dropLong = false
@@ -44,6 +45,7 @@ struct AlignCommand: ParsableCommand {
         config.simpoGamma = gamma
         training.apply(to: &config.training)
         try distributed.apply(to: &config.training)
+        try memory.apply(to: &config.training)
         var job = AlignJob(model: URL(fileURLWithPath: model), data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out), config: config)
         job.validationData = validation.map { URL(fileURLWithPath: $0) }
         job.prompt = prompt.groupPrompt
@@ -55,5 +57,6 @@ struct AlignCommand: ParsableCommand {
         let result = try job.run()
         print(EvalJob.table(result.metrics, groups: result.groups))
         print("model in \(out)/final; metrics in \(out)/metrics.jsonl; held-out metrics in \(out)/eval.json")
+        print(PeakMemory.summaryLine)
     }
 }

@@ -23,6 +23,7 @@ struct EMDPOCommand: ParsableCommand {
     @Option(help: "Seed of the initial posteriors and the data order.") var seed: UInt64 = 0
     @Option(help: "Annotators of the embedded default data (without --data).") var annotators = 60
     @Option(help: "Questions per annotator of the embedded default data (without --data).") var questionsPerAnnotator = 20
+    @OptionGroup var memory: MemoryOptions
     @Flag(help: "Drop lists that do not fit the context instead of cutting the prompt.") var dropLong = false
     @Flag(help: "Continue a killed run from its last finished M-step (and that M-step's checkpoint), with the same settings.") var resume = false
 
@@ -41,6 +42,10 @@ struct EMDPOCommand: ParsableCommand {
         job.defaultQuestionsPerAnnotator = questionsPerAnnotator
         job.truncate = !dropLong
         job.resume = resume
+        var training = TrainingSettings(batchSize: batchSize)
+        try memory.apply(to: &training)
+        job.gradAccum = training.gradAccum
+        job.checkpointActivations = training.checkpointActivations
         let s = try job.run()
         print("priors: \(s.priors.map { String(format: "%.3f", $0) }.joined(separator: " "))")
         print("log-likelihood per round: \(s.logLikelihood.map { String(format: "%.2f", $0) }.joined(separator: " "))")
@@ -48,5 +53,6 @@ struct EMDPOCommand: ParsableCommand {
             print("cluster recovery vs hidden groups: accuracy \(String(format: "%.3f", a)), adjusted Rand index \(String(format: "%.3f", r))")
         }
         print("policies in \(out)/policy-0 … policy-\(types - 1); posteriors in \(out)/posteriors.json; summary in \(out)/em.json")
+        print(PeakMemory.summaryLine)
     }
 }

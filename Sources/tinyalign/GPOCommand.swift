@@ -75,6 +75,7 @@ struct GPOTrain: ParsableCommand {
         let tail = losses.suffix(50)
         print(String(format: "trained on %d groups, %d steps; mean loss of the last %d steps %.5f -> %@",
                      groups.count, steps, tail.count, tail.reduce(0, +) / Float(max(tail.count, 1)), out))
+        print(PeakMemory.summaryLine)
     }
 }
 

@@ -59,6 +59,7 @@ struct PretrainCommand: ParsableCommand {
         }
         let evalLoss = try trainer.run(progressLabel: "pretrain")
         print("eval loss \(String(format: "%.4f", evalLoss)); model saved to \(outURL.appendingPathComponent("final").path)")
+        print(PeakMemory.summaryLine)
     }
 
     /// The trainer settings from the options, rejecting values no run can use.

@@ -22,6 +22,7 @@ struct RankCommand: ParsableCommand {
     @Option(help: "Peak learning rate.") var lr: Float = 1e-4
     @Option(help: "Seed of the data split and order.") var seed: UInt64 = 0
     @OptionGroup var prompt: PromptOptions
+    @OptionGroup var memory: MemoryOptions
     @Flag(help: "Drop rankings that do not fit the context instead of cutting the prompt.") var dropLong = false
     @Option(help: "Steps between resumable checkpoints (0 = end only).") var checkpointEvery = 0
     @Flag(help: "Continue from <out>/checkpoint with the same settings.") var resume = false
@@ -37,6 +38,7 @@ struct RankCommand: ParsableCommand {
         config.minLR = lr / 10
         config.seed = seed
         config.checkpointEvery = checkpointEvery
+        try memory.apply(to: &config.training)
         var job = RankJob(model: URL(fileURLWithPath: model), data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out), config: config)
         job.prompt = prompt.groupPrompt
         job.truncate = !dropLong
@@ -44,5 +46,6 @@ struct RankCommand: ParsableCommand {
         let result = try job.run()
         print(EvalJob.table(result.metrics, groups: result.groups))
         print("model in \(out)/final; metrics in \(out)/metrics.jsonl; held-out metrics (implied pairs) in \(out)/eval.json")
+        print(PeakMemory.summaryLine)
     }
 }

@@ -18,6 +18,7 @@ struct SFTCommand: ParsableCommand {
     @Option(help: "Run folder to write.") var out: String
     @OptionGroup var training: TrainingOptions
     @OptionGroup var distributed: DistributedOptions
+    @OptionGroup var memory: MemoryOptions
     @OptionGroup var prompt: PromptOptions
     @Flag(help: "Continue from <out>/checkpoint.") var resume = false
 
@@ -25,6 +26,7 @@ struct SFTCommand: ParsableCommand {
         var config = SFTConfig()
         training.apply(to: &config.training)
         try distributed.apply(to: &config.training)
+        try memory.apply(to: &config.training)
         var job = SFTJob(model: URL(fileURLWithPath: model), data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out), config: config)
         job.validationData = validation.map { URL(fileURLWithPath: $0) }
         job.prompt = prompt.groupPrompt
@@ -32,6 +34,7 @@ struct SFTCommand: ParsableCommand {
         job.resume = resume
         let loss = try job.run()
         print("sft done: validation loss \(String(format: "%.4f", loss)); model in \(out)/final")
+        print(PeakMemory.summaryLine)
     }
 }
 
