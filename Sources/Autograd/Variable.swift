@@ -10,7 +10,7 @@ public final class Variable {
     /// d(loss)/d(value) after `backward()`; accumulates across calls until `zeroGrad()`.
     public var grad: Tensor?
     /// True for trainable leaves and for every result computed from one while gradients are recorded.
-    public let requiresGrad: Bool
+    public private(set) var requiresGrad: Bool
     /// Optional label (parameter name), used in messages and checkpoints.
     public var name: String?
     /// The inputs this value was computed from (empty for leaves).
@@ -53,6 +53,14 @@ public final class Variable {
 
     /// Forgets the gradient.
     public func zeroGrad() { grad = nil }
+
+    /// Freezes (false) or unfreezes a leaf. LoRA freezes the base weights so that no backward pass computes or
+    /// holds their gradients, and ops fed only by frozen leaves build no graph at all.
+    public func setRequiresGrad(_ on: Bool) {
+        precondition(parents.isEmpty, "only leaves can be frozen")
+        requiresGrad = on
+        if !on { grad = nil }
+    }
 
     /// The same value cut off from the graph: no gradient flows through it.
     public func detached() -> Variable { Variable(value) }
