@@ -62,6 +62,15 @@ public final class Variable {
         if !on { grad = nil }
     }
 
+    /// Drops a frozen leaf's F32 value (leaving an empty (0) tensor), once a narrower copy of it is held elsewhere
+    /// (LoRA's `--base-dtype bf16`): the memory is given back, and any op that still reads the value fails on its
+    /// shape instead of computing with stale numbers.
+    public func releaseFrozenValue() {
+        precondition(parents.isEmpty && !requiresGrad, "only frozen leaves can release their value")
+        value = Tensor(shape: [0], [])
+        grad = nil
+    }
+
     /// The same value cut off from the graph: no gradient flows through it.
     public func detached() -> Variable { Variable(value) }
 

@@ -26,6 +26,7 @@ struct AlignCommand: ParsableCommand {
     @Option(help: "Label smoothing ε of cdpo.") var labelSmoothing: Float = 0.1
     @Option(help: "Target margin γ of simpo.") var gamma: Float = 0.5
     @OptionGroup var training: TrainingOptions
+    @OptionGroup var lora: LoRAOptions
     @Option(parsing: .upToNextOption, help: "Groups to train on (default: all in the data).") var groups: [String] = []
     @OptionGroup var prompt: PromptOptions
     @Flag(help: "Drop pairs that do not fit the context instead of cutting the prompt.") var dropLong = false
@@ -49,6 +50,7 @@ struct AlignCommand: ParsableCommand {
         job.truncate = !dropLong
         job.epochs = training.epochs
         job.resume = resume
+        job.lora = try lora.config()
         job.cacheDirectory = cacheDir.map { URL(fileURLWithPath: $0) }
         let result = try job.run()
         print(EvalJob.table(result.metrics, groups: result.groups))

@@ -17,6 +17,7 @@ struct SFTCommand: ParsableCommand {
     @Option(help: "Optional validation JSONL (default: 10% of each group of --data).") var validation: String?
     @Option(help: "Run folder to write.") var out: String
     @OptionGroup var training: TrainingOptions
+    @OptionGroup var lora: LoRAOptions
     @OptionGroup var prompt: PromptOptions
     @Flag(help: "Continue from <out>/checkpoint.") var resume = false
 
@@ -28,6 +29,7 @@ struct SFTCommand: ParsableCommand {
         job.prompt = prompt.groupPrompt
         job.epochs = training.epochs
         job.resume = resume
+        job.lora = try lora.config()
         let loss = try job.run()
         print("sft done: validation loss \(String(format: "%.4f", loss)); model in \(out)/final")
     }

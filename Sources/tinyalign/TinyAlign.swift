@@ -23,6 +23,7 @@ struct TinyAlign: ParsableCommand {
             GPOCommand.self,
             Bench.self,
             ConvertCommand.self,
+            MergeCommand.self,
         ]
     )
 
