@@ -49,11 +49,15 @@ public struct AlignJob {
     /// then the reference model itself with adapters attached: no second copy is loaded, and the reference is the
     /// model with its adapters switched off.
     public var lora: LoRAConfig?
+    /// A LoRA adapter folder merged into `model` before training (nil: none); the merged model is then both
+    /// the starting policy and the reference.
+    public var adapter: URL?
 
     /// Runs the job; returns the final held-out metrics (also written to `<out>/eval.json`), α and the folder.
     @discardableResult
     public func run(log: (String) -> Void = RunFiles.logToStandardError) throws -> AlignResult {
-        let reference = try ModelBundle(model)
+        try LoRASetup.checkStart(lora: lora, adapter: adapter)
+        let reference = try ModelBundle(model, adapter: adapter)
         try LoRASetup.check(lora, against: reference.model)
         // A narrowed base computes the reference in its own dtype, so its log-probs are not cached under the F32 key.
         let loraTrainable = try lora.flatMap { $0.baseDType == "f32" ? nil : try LoRASetup.trainable(
@@ -77,7 +81,8 @@ public struct AlignJob {
         let testSet = try set(test, testData ?? data)
         log("data: \(trainSet.pairs.count) train / \(validationSet.pairs.count) validation / \(testSet.pairs.count) test pairs in \(groupNames.count) groups; \(trainSet.truncated + validationSet.truncated + testSet.truncated) truncated, \(trainSet.dropped + validationSet.dropped + testSet.dropped) dropped (too long)")
 
-        let cache = loraTrainable == nil ? RunFiles.cacheDirectory(cacheDirectory) : nil
+        // The cache is keyed by the model folder's weights: a narrowed base or a merged adapter computes other values.
+        let cache = loraTrainable == nil && adapter == nil ? RunFiles.cacheDirectory(cacheDirectory) : nil
         let pad = reference.eos
         let (trainRef, valRef) = try withAdaptersDisabled {
             (try ReferenceLogProbs.cached(modelDirectory: model, model: reference.model, pairs: trainSet.pairs, padId: pad, cacheDirectory: cache),
@@ -94,6 +99,7 @@ public struct AlignJob {
                                    model: try FileFingerprint(of: model), data: fingerprints,
                                    groups: groupNames.map(PreferenceSet.displayName), groupSizes: trainSet.groupSizes)
         manifest.lora = lora
+        if let adapter { manifest.data.append(try FileFingerprint(of: adapter.appendingPathComponent(PEFTAdapterFolder.weightsFile))) }
         let trainable: Trainable
         let policy: any CausalLanguageModel
         if let lora {
@@ -101,7 +107,7 @@ public struct AlignJob {
             trainable = try loraTrainable ?? LoRASetup.trainable(policy, base: model, lora: lora, seed: config.seed,
                                                                  extraFiles: reference.extraFiles, log: log)
         } else {
-            policy = try Checkpoint.load(from: model)
+            policy = try LoRASetup.loadPolicy(model, adapter: adapter)
             trainable = TrainableLanguageModel(policy, extraFiles: reference.extraFiles)
         }
         let task = try PreferenceTask(policy: policy, config: config, train: trainSet, trainReference: trainRef.values,

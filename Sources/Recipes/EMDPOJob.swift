@@ -31,6 +31,10 @@ public struct EMDPOJob {
     public var resume = false
 
     /// A job with default settings.
+    /// A LoRA adapter folder merged into `model` (the starting point and reference of every type's policy).
+    public var adapter: URL?
+
+    /// A job with default settings.
     public init(model: URL, data: URL?, out: URL, config: EMDPOConfig) {
         self.model = model
         self.data = data
@@ -53,7 +57,7 @@ public struct EMDPOJob {
     public func run(log: @escaping (String) -> Void = RunFiles.logToStandardError) throws -> Summary {
         let dataURL = try data ?? writeDefaultData()
         let examples = try RankingExample.load(dataURL)
-        let bundle = try ModelBundle(model)
+        let bundle = try ModelBundle(model, adapter: adapter)
         let groups = Array(Set(examples.map(\.group))).sorted()
         let set = try RankingSet(examples: examples, groups: groups, encoder: bundle.encoder(truncate: truncate),
                                  prompt: GroupPrompt(template: nil), file: dataURL.path)
@@ -61,10 +65,12 @@ public struct EMDPOJob {
         let emData = try AnnotatedRankings(examples: set.examples, file: dataURL.path)
         log("data: \(set.lists.count) lists (\(set.dropped) dropped, too long) from \(emData.annotators.count) annotators; \(config.types) types")
         let reference = try set.referenceLogProbs(model: bundle.model, padId: bundle.eos)
-        let manifest = try RunManifest(task: "em-dpo", method: "em-dpo",
+        var manifestValue = try RunManifest(task: "em-dpo", method: "em-dpo",
                                        training: TrainingSettings(steps: config.rounds, batchSize: config.batchSize, lr: config.lr,
                                                                   seed: config.seed),
-                                       settings: config, model: FileFingerprint(of: model), data: [FileFingerprint(of: dataURL)]).encoded()
+                                       settings: config, model: FileFingerprint(of: model), data: [FileFingerprint(of: dataURL)])
+        if let adapter { manifestValue.data.append(try FileFingerprint(of: adapter.appendingPathComponent(PEFTAdapterFolder.weightsFile))) }
+        let manifest = try manifestValue.encoded()
         let manifestURL = out.appendingPathComponent("run_config.json")
         if resume {
             guard let saved = try? Data(contentsOf: manifestURL) else {
@@ -75,7 +81,7 @@ public struct EMDPOJob {
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         try manifest.write(to: manifestURL, options: .atomic)
         let em = try EMDPO(data: emData, config: config, out: out, resume: resume) { _ in
-            LanguageModelTypePolicy(model: try Checkpoint.load(from: model), set: set, reference: reference, padId: bundle.eos,
+            LanguageModelTypePolicy(model: try LoRASetup.loadPolicy(model, adapter: adapter), set: set, reference: reference, padId: bundle.eos,
                                     lr: config.lr, extraFiles: bundle.extraFiles)
         }
         try em.run(log: log)

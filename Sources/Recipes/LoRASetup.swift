@@ -22,6 +22,21 @@ public enum LoRASetup {
         return trainable
     }
 
+    /// A training run starts from a base with `--adapter` (merged) or trains new adapters, not both: adapters
+    /// record one base folder, and base + adapter is not one. Merge first (`tinyalign merge`), then train on that.
+    public static func checkStart(lora: LoRAConfig?, adapter: URL?) throws {
+        if lora != nil, let adapter {
+            throw ModelError.invalidInput("--adapter \(adapter.path) with --lora-*: merge the adapter first (tinyalign merge), then train new adapters on the merged folder")
+        }
+    }
+
+    /// A second, independent copy of the model of `model` (with `adapter` merged): the full fine-tune's policy.
+    public static func loadPolicy(_ model: URL, adapter: URL?) throws -> any CausalLanguageModel {
+        let policy = try Checkpoint.load(from: model)
+        if let adapter { try mergeAdapter(adapter, into: policy, base: model) }
+        return policy
+    }
+
     /// Checks LoRA settings against a model before anything is computed or written: invalid values and unknown
     /// target names throw.
     public static func check(_ lora: LoRAConfig?, against model: any CausalLanguageModel) throws {

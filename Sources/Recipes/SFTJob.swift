@@ -39,11 +39,14 @@ public struct SFTJob {
 
     /// Train LoRA adapters on the frozen model instead of the whole model (nil: full fine-tuning).
     public var lora: LoRAConfig?
+    /// A LoRA adapter folder merged into `model` before training (nil: none).
+    public var adapter: URL?
 
     /// Runs the job; returns the final validation loss.
     @discardableResult
     public func run(log: (String) -> Void = RunFiles.logToStandardError) throws -> Float {
-        let base = try ModelBundle(model)
+        try LoRASetup.checkStart(lora: lora, adapter: adapter)
+        let base = try ModelBundle(model, adapter: adapter)
         try LoRASetup.check(lora, against: base.model)
         let encoder = base.encoder()
         var dropped = 0
@@ -72,6 +75,7 @@ public struct SFTJob {
                                    settings: SFTRunSettings(sft: config, prompt: prompt), model: try FileFingerprint(of: model),
                                    data: fingerprints)
         manifest.lora = lora
+        if let adapter { manifest.data.append(try FileFingerprint(of: adapter.appendingPathComponent(PEFTAdapterFolder.weightsFile))) }
         let trainable = try LoRASetup.trainable(base.model, base: model, lora: lora, seed: config.seed, extraFiles: base.extraFiles, log: log)
         let task = try SFTTask(model: base.model, train: trainSeqs, validation: validationSeqs, padId: base.eos)
         let driver = try TrainingDriver(model: trainable, task: task, manifest: manifest, out: out, resume: resume)

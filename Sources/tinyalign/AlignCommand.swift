@@ -27,6 +27,7 @@ struct AlignCommand: ParsableCommand {
     @Option(help: "Target margin γ of simpo.") var gamma: Float = 0.5
     @OptionGroup var training: TrainingOptions
     @OptionGroup var lora: LoRAOptions
+    @OptionGroup var adapterOption: AdapterOption
     @Option(parsing: .upToNextOption, help: "Groups to train on (default: all in the data).") var groups: [String] = []
     @OptionGroup var prompt: PromptOptions
     @Flag(help: "Drop pairs that do not fit the context instead of cutting the prompt.") var dropLong = false
@@ -51,6 +52,7 @@ struct AlignCommand: ParsableCommand {
         job.epochs = training.epochs
         job.resume = resume
         job.lora = try lora.config()
+        job.adapter = adapterOption.url
         job.cacheDirectory = cacheDir.map { URL(fileURLWithPath: $0) }
         let result = try job.run()
         print(EvalJob.table(result.metrics, groups: result.groups))

@@ -18,6 +18,7 @@ struct SFTCommand: ParsableCommand {
     @Option(help: "Run folder to write.") var out: String
     @OptionGroup var training: TrainingOptions
     @OptionGroup var lora: LoRAOptions
+    @OptionGroup var adapterOption: AdapterOption
     @OptionGroup var prompt: PromptOptions
     @Flag(help: "Continue from <out>/checkpoint.") var resume = false
 
@@ -30,6 +31,7 @@ struct SFTCommand: ParsableCommand {
         job.epochs = training.epochs
         job.resume = resume
         job.lora = try lora.config()
+        job.adapter = adapterOption.url
         let loss = try job.run()
         print("sft done: validation loss \(String(format: "%.4f", loss)); model in \(out)/final")
     }

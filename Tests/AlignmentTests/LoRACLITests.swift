@@ -77,6 +77,16 @@ final class LoRACLITests: XCTestCase {
         let before = try Checkpoint.load(from: base).logits(ids, batch: 1).value.scalars
         XCTAssertGreaterThan(zip(before, want).map { abs($0 - $1) }.max()!, 1e-3, "the merge changed the weights")
 
+        // --adapter on other commands means base + adapter merged: the same first SFT step and the same GGUF file.
+        let fromMerged = world.root.appendingPathComponent("sft-merged"), fromAdapter = world.root.appendingPathComponent("sft-adapter")
+        _ = try run(["sft", "--model", merged.path, "--data", world.data.path, "--out", fromMerged.path, "--steps", "1"])
+        _ = try run(["sft", "--model", base.path, "--adapter", final.path, "--data", world.data.path, "--out", fromAdapter.path, "--steps", "1"])
+        XCTAssertEqual(try trainLosses(fromMerged)[0], try trainLosses(fromAdapter)[0], accuracy: 1e-5)
+        let g1 = world.root.appendingPathComponent("a.gguf"), g2 = world.root.appendingPathComponent("b.gguf")
+        _ = try run(["convert", "--model", merged.path, "--out", g1.path, "--type", "f32", "--name", "m"])
+        _ = try run(["convert", "--model", base.path, "--adapter", final.path, "--out", g2.path, "--type", "f32", "--name", "m"])
+        XCTAssertEqual(try Data(contentsOf: g1), try Data(contentsOf: g2))
+
         _ = try run(["align", "--method", "gr-dpo", "--model", merged.path, "--data", world.data.path, "--out", aligned.path,
                      "--steps", "16", "--batch-size", "8", "--lr", "3e-2", "--eta-alpha", "0.5", "--lora-r", "4", "--lora-alpha", "16",
                      "--lora-targets", "q_proj,v_proj,down_proj", "--cache-dir", world.root.appendingPathComponent("cache").path])
@@ -157,6 +167,9 @@ final class LoRACLITests: XCTestCase {
                     "--lora-r must be a positive integer, got 0", out: out)
         try refused(["sft", "--model", base.path, "--data", world.data.path, "--out", out.path, "--steps", "2", "--lora-r", "2", "--base-dtype", "f8"],
                     "--base-dtype must be one of f32, bf16, f16", out: out)
+
+        try refused(["sft", "--model", base.path, "--data", world.data.path, "--out", out.path, "--steps", "2", "--lora-r", "2",
+                     "--adapter", world.root.path], "merge the adapter first", out: out)
 
         // An adapter trained on one base, offered to another of the same family and shape, and to a GPT-2.
         let sft = world.root.appendingPathComponent("sft")
