@@ -209,3 +209,29 @@ final class LoRACLITests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: sft.appendingPathComponent("checkpoint/adapter_model.safetensors")), before)
     }
 }
+
+/// The ranking trainer with LoRA: the same model serves as policy and (adapters off) reference.
+final class LoRARankTests: XCTestCase {
+    func testPlackettLuceWithLoRAStartsAtTheReferenceAndSavesOnlyTheAdapter() throws {
+        let world = try TinyWorld()
+        defer { world.remove() }
+        var config = AlignConfig()
+        config.method = "gr-pl"
+        config.steps = 4
+        config.batchSize = 4
+        config.lr = 1e-2
+        config.etaAlpha = 0.5
+        let out = world.root.appendingPathComponent("rank")
+        var job = RankJob(model: world.base, data: world.data, out: out, config: config)
+        job.showProgress = false
+        job.lora = LoRAConfig(r: 2, alpha: 4, targets: ["all-linear"])
+        try job.run(log: { _ in })
+        let train = try MetricsLog.read(out.appendingPathComponent("metrics.jsonl")).filter { $0["split"] as? String == "train" }
+        XCTAssertEqual((train[0]["loss"] as! NSNumber).doubleValue, log(2), accuracy: 1e-5)
+        let names = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("final").path)
+        XCTAssertTrue(names.contains("adapter_model.safetensors") && !names.contains("model.safetensors"), "\(names)")
+        let tensors = try SafeTensors.read(contentsOf: out.appendingPathComponent("final/adapter_model.safetensors")).tensors
+        XCTAssertEqual(tensors.count, 2 * 4 * 2)
+        XCTAssertNotNil(tensors["base_model.model.transformer.h.1.mlp.c_proj.lora_B.weight"])
+    }
+}
