@@ -17,6 +17,9 @@ struct BenchDPO: ParsableCommand {
     @Option(help: "Prompt tokens per pair.") var prompt = 64
     @Option(help: "Response tokens per chosen and per rejected answer.") var response = 64
     @Option(help: "Pairs per step.") var pairs = 8
+    @Option(help: "LoRA rank on all linear layers (default: full fine-tuning); the reference is then the same model with adapters off.")
+    var loraR: Int?
+    @Option(name: .customLong("base-dtype"), help: "With --lora-r: hold the frozen base in f32, bf16 or f16.") var baseDType = "f32"
 
     func validate() throws {
         guard prompt > 0, response > 0, pairs > 0, iterations > 0, warmup >= 0 else {
@@ -25,7 +28,13 @@ struct BenchDPO: ParsableCommand {
     }
 
     func run() throws {
-        let policy = try BenchModels.make(config), reference = try BenchModels.make(config)
+        let policy = try BenchModels.make(config)
+        // With LoRA one model serves as policy and (adapters off) reference, as in `align --lora-r`.
+        let reference = loraR == nil ? try BenchModels.make(config) : policy
+        let adapters = try loraR.map {
+            try LoRAAdapters.attach(to: policy, config: LoRAConfig(r: $0, alpha: Double(2 * $0), targets: [LoRAConfig.allLinear],
+                                                                   baseDType: baseDType), seed: 0)
+        }
         let beta: Float = 0.1
         var rng = SeededGenerator(seed: 0)
         func tokens(_ n: Int) -> [Int32] { (0..<n).map { _ in Int32(rng.nextInt(below: policy.vocabularySize)) } }
@@ -36,14 +45,16 @@ struct BenchDPO: ParsableCommand {
             rejected.append(EncodedSequence(ids: p + tokens(response), responseStart: prompt))
         }
         let sequences = chosen + rejected
-        let loop = try OptimizerStep(parameters: policy.parameters, settings: TrainingSettings(steps: 1_000_000, lr: 1e-5, minLR: 1e-5,
+        let loop = try OptimizerStep(parameters: adapters?.parameters ?? policy.parameters, settings: TrainingSettings(steps: 1_000_000, lr: 1e-5, minLR: 1e-5,
                                                                               warmupSteps: 0, gradClip: 0))
-        let cached = try withNoGrad { try SequenceLogProbs.compute(model: reference, sequences: sequences, padId: 0) }.value.scalars
+        func referenceLogProbs() throws -> [Float] {
+            try withAdaptersDisabled { try withNoGrad { try SequenceLogProbs.compute(model: reference, sequences: sequences, padId: 0) } }.value.scalars
+        }
+        let cached = try referenceLogProbs()
         var step = 0
         func dpoStep(runReference: Bool) throws {
             let ref = runReference
-                ? try withNoGrad { try SequenceLogProbs.compute(model: reference, sequences: sequences, padId: 0) }.value.scalars
-                : cached
+                ? try referenceLogProbs() : cached
             _ = try loop(step) {
                 let lp = try SequenceLogProbs.compute(model: policy, sequences: sequences, padId: 0)
                 let batch = PairLogProbs(policyChosen: try lp.sliced(axis: 0, range: 0..<pairs),
@@ -59,6 +70,8 @@ struct BenchDPO: ParsableCommand {
             row["bench"] = "dpo"
             row["config"] = config
             row["reference"] = runReference ? "run every step" : "cached"
+            row["lora_r"] = loraR ?? 0
+            row["trainable_parameters"] = adapters?.parameterCount ?? policy.parameterCount
             row["pairs"] = pairs
             row["prompt"] = prompt
             row["response"] = response

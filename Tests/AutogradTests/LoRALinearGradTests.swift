@@ -59,3 +59,23 @@ final class LoRALinearGradTests: XCTestCase {
         XCTAssertFalse(weight.requiresGrad)
     }
 }
+
+/// `dense` and `linear` with a frozen weight and bias: dx alone, equal to the unfrozen op's dx.
+final class FrozenWeightGradTests: XCTestCase {
+    func testFrozenDenseAndLinearGiveTheSameInputGradient() throws {
+        for layout in [WeightLayout.outIn, .inOut] {
+            let x = gradcheckInput([2, 3, 5], seed: 31), w = gradcheckInput(layout == .outIn ? [4, 5] : [5, 4], seed: 32)
+            let b = gradcheckInput([4], seed: 33), seed = gradcheckInput([2, 3, 4], seed: 34)
+            func dx(frozen: Bool) throws -> [Float] {
+                let xv = Variable(x, requiresGrad: true), wv = Variable(w, requiresGrad: true), bv = Variable(b, requiresGrad: true)
+                if frozen { wv.setRequiresGrad(false); bv.setRequiresGrad(false) }
+                let y = layout == .outIn ? try Variable.dense(xv, weight: wv, bias: bv) : try Variable.linear(xv, weight: wv, bias: bv)
+                y.backward(seed: seed)
+                XCTAssertEqual(wv.grad == nil, frozen)
+                return xv.grad!.scalars
+            }
+            let a = try dx(frozen: true), e = try dx(frozen: false)
+            for (u, v) in zip(a, e) { XCTAssertEqual(u, v, accuracy: 1e-5) }
+        }
+    }
+}
