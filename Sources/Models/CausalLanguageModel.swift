@@ -59,6 +59,14 @@ public protocol CausalLanguageModel: AnyObject, Module {
     /// The parameter name a tensor stored under `name` in a checkpoint fills, or nil to ignore the tensor (e.g.
     /// a tied head's copy, attention-mask buffers). Lets a family accept the spellings other writers use.
     func parameterName(forStoredTensor name: String) -> String?
+
+    /// The linear layers LoRA can adapt, under their `transformers` module names
+    /// (`model.layers.0.self_attn.q_proj`), in model order; the output head is not among them (PEFT's
+    /// `all-linear` leaves it out too).
+    var linearModules: [(String, AdaptableLinear)] { get }
+
+    /// The module names PEFT targets for this family when none are given.
+    var defaultLoRATargets: [String] { get }
 }
 
 extension CausalLanguageModel {
@@ -122,6 +130,12 @@ extension CausalLanguageModel {
         }
         return t
     }
+
+    /// A family without adaptable layers.
+    public var linearModules: [(String, AdaptableLinear)] { [] }
+
+    /// PEFT's fallback when a family has no default: every linear layer.
+    public var defaultLoRATargets: [String] { [LoRAConfig.allLinear] }
 
     /// By default a stored tensor fills the parameter of the same name.
     public func parameterName(forStoredTensor name: String) -> String? { name }

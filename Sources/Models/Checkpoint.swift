@@ -37,6 +37,9 @@ public enum Checkpoint {
         let previous = provenance?.storageDType
         provenance?.storageDType = dtype
         defer { if let previous { provenance?.storageDType = previous } }
+        if let (name, _) = model.namedParameters.first(where: { $0.1.shape == [0] }) {
+            throw ModelError.invalidInput("\(name) is held in a narrowed dtype for LoRA (--base-dtype); save the adapter, or merge into an f32 base")
+        }
         try model.configJSON().write(to: folder.appendingPathComponent("config.json"))
         let tensors = Dictionary(uniqueKeysWithValues: model.namedParameters.map { ($0.0, $0.1.value) })
         try SafeTensors.write(tensors, dtype: dtype, to: folder.appendingPathComponent("model.safetensors"))

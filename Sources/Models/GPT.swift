@@ -61,6 +61,18 @@ public final class GPT: CausalLanguageModel {
         return out + lnF.scoped("transformer.ln_f")
     }
 
+    /// c_attn, attn.c_proj, c_fc and mlp.c_proj of every block, under `transformers`' module names.
+    public var linearModules: [(String, AdaptableLinear)] {
+        blocks.enumerated().flatMap { i, b -> [(String, AdaptableLinear)] in
+            let p = "transformer.h.\(i)"
+            return [("\(p).attn.c_attn", b.attn.cAttn), ("\(p).attn.c_proj", b.attn.cProj),
+                    ("\(p).mlp.c_fc", b.mlp.cFc), ("\(p).mlp.c_proj", b.mlp.cProj)]
+        }
+    }
+
+    /// PEFT's default target for GPT-2.
+    public var defaultLoRATargets: [String] { ["c_attn"] }
+
     // MARK: CausalLanguageModel
 
     /// GPT-2 folders say `gpt2`.

@@ -79,6 +79,20 @@ public final class Llama: CausalLanguageModel, CheckpointProvenance {
         return out
     }
 
+    /// q/k/v/o_proj and gate/up/down_proj of every layer, under `transformers`' module names.
+    public var linearModules: [(String, AdaptableLinear)] {
+        layers.enumerated().flatMap { i, l -> [(String, AdaptableLinear)] in
+            let p = "model.layers.\(i)"
+            return [("\(p).self_attn.q_proj", l.selfAttn.qProj), ("\(p).self_attn.k_proj", l.selfAttn.kProj),
+                    ("\(p).self_attn.v_proj", l.selfAttn.vProj), ("\(p).self_attn.o_proj", l.selfAttn.oProj),
+                    ("\(p).mlp.gate_proj", l.mlp.gateProj), ("\(p).mlp.up_proj", l.mlp.upProj),
+                    ("\(p).mlp.down_proj", l.mlp.downProj)]
+        }
+    }
+
+    /// PEFT's default targets for the Llama family.
+    public var defaultLoRATargets: [String] { ["q_proj", "v_proj"] }
+
     // MARK: CausalLanguageModel
 
     /// llama, qwen2, qwen3, mistral, gemma.

@@ -45,10 +45,23 @@ public struct AlignJob {
         self.config = config
     }
 
+    /// Train LoRA adapters on the frozen model instead of the whole model (nil: full fine-tuning). The policy is
+    /// then the reference model itself with adapters attached: no second copy is loaded, and the reference is the
+    /// model with its adapters switched off.
+    public var lora: LoRAConfig?
+    /// A LoRA adapter folder merged into `model` before training (nil: none); the merged model is then both
+    /// the starting policy and the reference.
+    public var adapter: URL?
+
     /// Runs the job; returns the final held-out metrics (also written to `<out>/eval.json`), α and the folder.
     @discardableResult
     public func run(log: (String) -> Void = RunFiles.logToStandardError) throws -> AlignResult {
-        let reference = try ModelBundle(model)
+        try LoRASetup.checkStart(lora: lora, adapter: adapter)
+        let reference = try ModelBundle(model, adapter: adapter)
+        try LoRASetup.check(lora, against: reference.model)
+        // A narrowed base computes the reference in its own dtype, so its log-probs are not cached under the F32 key.
+        let loraTrainable = try lora.flatMap { $0.baseDType == "f32" ? nil : try LoRASetup.trainable(
+            reference.model, base: model, lora: $0, seed: self.config.seed, extraFiles: reference.extraFiles, log: log) }
         let all = try PreferenceExample.load(data)
         let (train, validation, test): ([PreferenceExample], [PreferenceExample], [PreferenceExample])
         if let validationData {
@@ -68,26 +81,39 @@ public struct AlignJob {
         let testSet = try set(test, testData ?? data)
         log("data: \(trainSet.pairs.count) train / \(validationSet.pairs.count) validation / \(testSet.pairs.count) test pairs in \(groupNames.count) groups; \(trainSet.truncated + validationSet.truncated + testSet.truncated) truncated, \(trainSet.dropped + validationSet.dropped + testSet.dropped) dropped (too long)")
 
-        let cache = RunFiles.cacheDirectory(cacheDirectory)
+        // The cache is keyed by the model folder's weights: a narrowed base or a merged adapter computes other values.
+        let cache = loraTrainable == nil && adapter == nil ? RunFiles.cacheDirectory(cacheDirectory) : nil
         let pad = reference.eos
-        let trainRef = try ReferenceLogProbs.cached(modelDirectory: model, model: reference.model, pairs: trainSet.pairs, padId: pad, cacheDirectory: cache)
-        let valRef = try ReferenceLogProbs.cached(modelDirectory: model, model: reference.model, pairs: validationSet.pairs, padId: pad, cacheDirectory: cache)
+        let (trainRef, valRef) = try withAdaptersDisabled {
+            (try ReferenceLogProbs.cached(modelDirectory: model, model: reference.model, pairs: trainSet.pairs, padId: pad, cacheDirectory: cache),
+             try ReferenceLogProbs.cached(modelDirectory: model, model: reference.model, pairs: validationSet.pairs, padId: pad, cacheDirectory: cache))
+        }
         log("reference log-probs: \(trainRef.hit && valRef.hit ? "read from cache" : "computed and cached") in \(cache?.path ?? "no cache (no writable folder)")")
 
         var config = self.config
         if let epochs { config.training.setSteps(epochs: epochs, examples: trainSet.pairs.count) }
         var fingerprints = [try FileFingerprint(of: data)]
         if let validationData { fingerprints.append(try FileFingerprint(of: validationData)) }
-        let manifest = RunManifest(task: "align", method: config.method, training: config.training,
+        var manifest = RunManifest(task: "align", method: config.method, training: config.training,
                                    settings: AlignRunSettings(align: config, prompt: prompt, truncate: truncate),
                                    model: try FileFingerprint(of: model), data: fingerprints,
                                    groups: groupNames.map(PreferenceSet.displayName), groupSizes: trainSet.groupSizes)
-        let policy = try Checkpoint.load(from: model)
+        manifest.lora = lora
+        if let adapter { manifest.data.append(try FileFingerprint(of: adapter.appendingPathComponent(PEFTAdapterFolder.weightsFile))) }
+        let trainable: Trainable
+        let policy: any CausalLanguageModel
+        if let lora {
+            policy = reference.model
+            trainable = try loraTrainable ?? LoRASetup.trainable(policy, base: model, lora: lora, seed: config.seed,
+                                                                 extraFiles: reference.extraFiles, log: log)
+        } else {
+            policy = try LoRASetup.loadPolicy(model, adapter: adapter)
+            trainable = TrainableLanguageModel(policy, extraFiles: reference.extraFiles)
+        }
         let task = try PreferenceTask(policy: policy, config: config, train: trainSet, trainReference: trainRef.values,
                                       validation: validationSet.pairs.isEmpty ? nil : validationSet,
                                       validationReference: valRef.values, padId: pad)
-        let driver = try TrainingDriver(model: TrainableLanguageModel(policy, extraFiles: reference.extraFiles), task: task,
-                                        manifest: manifest, out: out, resume: resume)
+        let driver = try TrainingDriver(model: trainable, task: task, manifest: manifest, out: out, resume: resume)
         let outcome = try driver.run(progressLabel: showProgress ? config.method : nil, stopAfter: stopAfter)
         var final = outcome.lastEval
         let groupNamesShown = groupNames.map(PreferenceSet.displayName)
@@ -95,7 +121,9 @@ public struct AlignJob {
             return AlignResult(metrics: final, groups: groupNamesShown, alpha: task.groupWeights, folder: out, split: "validation")
         }
         if !testSet.pairs.isEmpty {
-            let testRef = try ReferenceLogProbs.cached(modelDirectory: model, model: reference.model, pairs: testSet.pairs, padId: pad, cacheDirectory: cache)
+            let testRef = try withAdaptersDisabled {
+                try ReferenceLogProbs.cached(modelDirectory: model, model: reference.model, pairs: testSet.pairs, padId: pad, cacheDirectory: cache)
+            }
             final = try PreferenceEvaluator.evaluate(model: policy, set: testSet, reference: testRef.values, loss: task.loss,
                                                      beta: config.beta, padId: pad)
         }

@@ -35,6 +35,10 @@ public struct EMDPOJob {
     public var checkpointActivations: Bool?
 
     /// A job with default settings.
+    /// A LoRA adapter folder merged into `model` (the starting point and reference of every type's policy).
+    public var adapter: URL?
+
+    /// A job with default settings.
     public init(model: URL, data: URL?, out: URL, config: EMDPOConfig) {
         self.model = model
         self.data = data
@@ -57,7 +61,7 @@ public struct EMDPOJob {
     public func run(log: @escaping (String) -> Void = RunFiles.logToStandardError) throws -> Summary {
         let dataURL = try data ?? writeDefaultData()
         let examples = try RankingExample.load(dataURL)
-        let bundle = try ModelBundle(model)
+        let bundle = try ModelBundle(model, adapter: adapter)
         let groups = Array(Set(examples.map(\.group))).sorted()
         let set = try RankingSet(examples: examples, groups: groups, encoder: bundle.encoder(truncate: truncate),
                                  prompt: GroupPrompt(template: nil), file: dataURL.path)
@@ -68,8 +72,10 @@ public struct EMDPOJob {
         var training = TrainingSettings(steps: config.rounds, batchSize: config.batchSize, lr: config.lr, seed: config.seed)
         training.gradAccum = gradAccum
         training.checkpointActivations = checkpointActivations
-        let manifest = try RunManifest(task: "em-dpo", method: "em-dpo", training: training,
-                                       settings: config, model: FileFingerprint(of: model), data: [FileFingerprint(of: dataURL)]).encoded()
+        var manifestValue = try RunManifest(task: "em-dpo", method: "em-dpo", training: training,
+                                            settings: config, model: FileFingerprint(of: model), data: [FileFingerprint(of: dataURL)])
+        if let adapter { manifestValue.data.append(try FileFingerprint(of: adapter.appendingPathComponent(PEFTAdapterFolder.weightsFile))) }
+        let manifest = try manifestValue.encoded()
         let manifestURL = out.appendingPathComponent("run_config.json")
         if resume {
             guard let saved = try? Data(contentsOf: manifestURL) else {
@@ -80,7 +86,7 @@ public struct EMDPOJob {
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         try manifest.write(to: manifestURL, options: .atomic)
         let em = try EMDPO(data: emData, config: config, out: out, resume: resume) { _ in
-            LanguageModelTypePolicy(model: try Checkpoint.load(from: model), set: set, reference: reference, padId: bundle.eos,
+            LanguageModelTypePolicy(model: try LoRASetup.loadPolicy(model, adapter: adapter), set: set, reference: reference, padId: bundle.eos,
                                     lr: config.lr, extraFiles: bundle.extraFiles)
         }
         em.gradAccum = gradAccum

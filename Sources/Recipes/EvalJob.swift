@@ -20,6 +20,9 @@ public struct EvalJob {
     /// Where reference log-probabilities are cached (nil: `CacheFolder`'s default, never beside the data).
     public var cacheDirectory: URL?
 
+    /// A LoRA adapter folder applied to `model` (nil: none).
+    public var adapter: URL?
+
     /// A job.
     public init(model: URL, reference: URL, data: URL) {
         self.model = model
@@ -41,7 +44,7 @@ public struct EvalJob {
 
     /// Metrics overall, per group, worst group and average, plus the group names.
     public func run() throws -> (metrics: [String: Double], groups: [String]) {
-        let policy = try ModelBundle(model)
+        let policy = try ModelBundle(model, adapter: adapter)
         let ref = try ModelBundle(reference)
         let examples = try PreferenceExample.load(data)
         let groups = try PreferenceSet.groupNames(of: examples, file: data.path)

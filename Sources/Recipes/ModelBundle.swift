@@ -24,10 +24,27 @@ public struct ModelBundle {
     public let tokenizerConfig: TokenizerConfig?
     private let tokenizerConfigJSON: Data?
 
-    /// Opens `directory` (config.json, model.safetensors, tokenizer.json).
-    public init(_ directory: URL) throws {
+    /// Opens `directory` (config.json, model.safetensors, tokenizer.json), or the base and adapter of a LoRA
+    /// adapter folder.
+    public init(_ directory: URL) throws { try self.init(directory, adapter: nil) }
+
+    /// Opens `directory` (config.json, model.safetensors, tokenizer.json). With `adapter` (a LoRA adapter folder,
+    /// TinyAlign's or PEFT's) the adapter is merged into the model after loading; a `directory` that is itself an
+    /// adapter folder (a LoRA run's `final/`) opens the base its `base_model_name_or_path` names, with the adapter.
+    public init(_ directory: URL, adapter: URL?) throws {
+        var directory = directory, adapter = adapter
+        if adapter == nil, !FileManager.default.fileExists(atPath: directory.appendingPathComponent("config.json").path),
+           PEFTAdapterFolder.exists(at: directory) {
+            guard let base = try PEFTAdapterFolder.read(directory).baseModel, !base.isEmpty else {
+                throw ModelError.badCheckpoint(path: directory.appendingPathComponent(PEFTAdapterFolder.configFile).path,
+                                               "base_model_name_or_path names no base model folder (give --model BASE --adapter DIR)")
+            }
+            adapter = directory
+            directory = URL(fileURLWithPath: base)
+        }
         self.directory = directory
         model = try Checkpoint.load(from: directory)
+        if let adapter { try LoRASetup.mergeAdapter(adapter, into: model, base: directory) }
         let tokURL = directory.appendingPathComponent("tokenizer.json")
         guard let data = try? Data(contentsOf: tokURL) else {
             throw AlignmentError.badData(file: tokURL.path, line: 0, "missing tokenizer.json in the checkpoint folder")

@@ -37,10 +37,17 @@ public struct SFTJob {
         self.config = config
     }
 
+    /// Train LoRA adapters on the frozen model instead of the whole model (nil: full fine-tuning).
+    public var lora: LoRAConfig?
+    /// A LoRA adapter folder merged into `model` before training (nil: none).
+    public var adapter: URL?
+
     /// Runs the job; returns the final validation loss.
     @discardableResult
     public func run(log: (String) -> Void = RunFiles.logToStandardError) throws -> Float {
-        let base = try ModelBundle(model)
+        try LoRASetup.checkStart(lora: lora, adapter: adapter)
+        let base = try ModelBundle(model, adapter: adapter)
+        try LoRASetup.check(lora, against: base.model)
         let encoder = base.encoder()
         var dropped = 0
         func encode(_ xs: [SFTExample]) -> [EncodedSequence] {
@@ -64,12 +71,14 @@ public struct SFTJob {
         if let epochs { config.training.setSteps(epochs: epochs, examples: trainSeqs.count) }
         var fingerprints = [try FileFingerprint(of: data)]
         if let validationData { fingerprints.append(try FileFingerprint(of: validationData)) }
-        let manifest = RunManifest(task: "sft", method: "sft", training: config.training,
+        var manifest = RunManifest(task: "sft", method: "sft", training: config.training,
                                    settings: SFTRunSettings(sft: config, prompt: prompt), model: try FileFingerprint(of: model),
                                    data: fingerprints)
+        manifest.lora = lora
+        if let adapter { manifest.data.append(try FileFingerprint(of: adapter.appendingPathComponent(PEFTAdapterFolder.weightsFile))) }
+        let trainable = try LoRASetup.trainable(base.model, base: model, lora: lora, seed: config.seed, extraFiles: base.extraFiles, log: log)
         let task = try SFTTask(model: base.model, train: trainSeqs, validation: validationSeqs, padId: base.eos)
-        let driver = try TrainingDriver(model: TrainableLanguageModel(base.model, extraFiles: base.extraFiles), task: task,
-                                        manifest: manifest, out: out, resume: resume)
+        let driver = try TrainingDriver(model: trainable, task: task, manifest: manifest, out: out, resume: resume)
         let outcome = try driver.run(progressLabel: showProgress ? "sft" : nil, stopAfter: stopAfter)
         return Float(outcome.lastEval["loss"] ?? .nan)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Models
 import TensorCore
 
 /// Size and FNV-1a fingerprint of the files a run read, so a resume can tell that the data or model changed.
@@ -71,6 +72,8 @@ public struct RunManifest<Settings: Codable & Equatable>: Codable, Equatable {
     public var tinyalignVersion: String
     /// The process's command line.
     public var commandLine: [String]
+    /// The LoRA settings when the run trains adapters (nil: full fine-tuning); a resume must use the same.
+    public var lora: LoRAConfig?
 
     /// A manifest for this process.
     public init(task: String, method: String? = nil, training: TrainingSettings, settings: Settings,
@@ -90,6 +93,7 @@ public struct RunManifest<Settings: Codable & Equatable>: Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case task, method, training, settings, model, data, groups, groupSizes = "group_sizes"
         case tinyalignVersion = "tinyalign_version", commandLine = "command_line"
+        case lora
     }
 
     /// The JSON bytes (sorted keys, indented).

@@ -28,6 +28,8 @@ struct AlignCommand: ParsableCommand {
     @OptionGroup var training: TrainingOptions
     @OptionGroup var distributed: DistributedOptions
     @OptionGroup var memory: MemoryOptions
+    @OptionGroup var lora: LoRAOptions
+    @OptionGroup var adapterOption: AdapterOption
     @Option(parsing: .upToNextOption, help: "Groups to train on (default: all in the data).") var groups: [String] = []
     @OptionGroup var prompt: PromptOptions
     @Flag(help: "Drop pairs that do not fit the context instead of cutting the prompt.") var dropLong = false
@@ -53,6 +55,8 @@ struct AlignCommand: ParsableCommand {
         job.truncate = !dropLong
         job.epochs = training.epochs
         job.resume = resume
+        job.lora = try lora.config()
+        job.adapter = adapterOption.url
         job.cacheDirectory = cacheDir.map { URL(fileURLWithPath: $0) }
         let result = try job.run()
         print(EvalJob.table(result.metrics, groups: result.groups))

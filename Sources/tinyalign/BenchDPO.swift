@@ -23,6 +23,9 @@ struct BenchDPO: ParsableCommand {
     var referenceMode = "both"
     @Option(help: "Micro-batches per step (as --grad-accum of the trainers).") var gradAccum = 1
     @Flag(help: "Recompute each block in the backward (as --checkpoint-activations).") var checkpointActivations = false
+    @Option(help: "LoRA rank on all linear layers (default: full fine-tuning); the reference is then the same model with adapters off.")
+    var loraR: Int?
+    @Option(name: .customLong("base-dtype"), help: "With --lora-r: hold the frozen base in f32, bf16 or f16.") var baseDType = "f32"
 
     func validate() throws {
         guard prompt > 0, response > 0, pairs > 0, iterations > 0, warmup >= 0 else {
@@ -45,7 +48,13 @@ struct BenchDPO: ParsableCommand {
     }
 
     func run() throws {
-        let policy = try BenchModels.make(config), reference = try BenchModels.make(config)
+        let policy = try BenchModels.make(config)
+        // With LoRA one model serves as policy and (adapters off) reference, as in `align --lora-r`.
+        let reference = loraR == nil ? try BenchModels.make(config) : policy
+        let adapters = try loraR.map {
+            try LoRAAdapters.attach(to: policy, config: LoRAConfig(r: $0, alpha: Double(2 * $0), targets: [LoRAConfig.allLinear],
+                                                                   baseDType: baseDType), seed: 0)
+        }
         let beta: Float = 0.1
         var rng = SeededGenerator(seed: 0)
         func tokens(_ n: Int) -> [Int32] { (0..<n).map { _ in Int32(rng.nextInt(below: policy.vocabularySize)) } }
@@ -56,13 +65,16 @@ struct BenchDPO: ParsableCommand {
             rejected.append(EncodedSequence(ids: p + tokens(response), responseStart: prompt))
         }
         let sequences = chosen + rejected
-        let loop = try OptimizerStep(parameters: policy.parameters, settings: TrainingSettings(steps: 1_000_000, lr: 1e-5, minLR: 1e-5,
+        let loop = try OptimizerStep(parameters: adapters?.parameters ?? policy.parameters, settings: TrainingSettings(steps: 1_000_000, lr: 1e-5, minLR: 1e-5,
                                                                               warmupSteps: 0, gradClip: 0))
         policy.checkpointActivations = checkpointActivations
-        let cached = try withNoGrad { try sequenceLogProbs(reference, sequences) }.value.scalars
+        func referenceLogProbs() throws -> [Float] {
+            try withAdaptersDisabled { try withNoGrad { try sequenceLogProbs(reference, sequences) } }.value.scalars
+        }
+        let cached = try referenceLogProbs()
         var step = 0
         func dpoStep(runReference: Bool) throws {
-            let ref = runReference ? try withNoGrad { try sequenceLogProbs(reference, sequences) }.value.scalars : cached
+            let ref = runReference ? try referenceLogProbs() : cached
             let task = BenchDPOTask(pairs: pairs, beta: beta, reference: ref) { idx in
                 try sequenceLogProbs(policy, idx.map { chosen[$0] } + idx.map { rejected[$0] })
             }
@@ -82,6 +94,8 @@ struct BenchDPO: ParsableCommand {
             row["bench"] = "dpo"
             row["config"] = config
             row["reference"] = runReference ? "run every step" : "cached"
+            row["lora_r"] = loraR ?? 0
+            row["trainable_parameters"] = adapters?.parameterCount ?? policy.parameterCount
             row["pairs"] = pairs
             row["prompt"] = prompt
             row["response"] = response

@@ -12,6 +12,7 @@ struct EMDPOCommand: ParsableCommand {
         abstract: "EM-DPO: cluster annotators into K latent types (pairs or rankings, no group labels) and train one policy per type.")
 
     @Option(help: "SFT checkpoint folder: every type's starting policy and the reference model.") var model = "checkpoints/survey-base"
+    @OptionGroup var adapterOption: AdapterOption
     @Option(help: "Pairs or rankings JSONL with an \"annotator\" on every line (default: the embedded survey's annotators).") var data: String?
     @Option(help: "K, the number of latent types.") var types = 2
     @Option(help: "Run folder to write.") var out = "runs/em-dpo"
@@ -46,6 +47,7 @@ struct EMDPOCommand: ParsableCommand {
         try memory.apply(to: &training)
         job.gradAccum = training.gradAccum
         job.checkpointActivations = training.checkpointActivations
+        job.adapter = adapterOption.url
         let s = try job.run()
         print("priors: \(s.priors.map { String(format: "%.3f", $0) }.joined(separator: " "))")
         print("log-likelihood per round: \(s.logLikelihood.map { String(format: "%.2f", $0) }.joined(separator: " "))")

@@ -12,6 +12,7 @@ struct EvalCommand: ParsableCommand {
         abstract: "Per-group loss, reward accuracy, log-prob accuracy and margins of a policy on preference data.")
 
     @Option(help: "Policy checkpoint folder.") var model: String
+    @OptionGroup var adapterOption: AdapterOption
     @Option(help: "Preference JSONL to evaluate on.") var data: String
     @Option(help: "Reference checkpoint (default: the model recorded in the run's run_config.json).") var reference: String?
     @Option(help: "Loss for the loss column (dpo, ipo, …).") var loss = "dpo"
@@ -26,6 +27,7 @@ struct EvalCommand: ParsableCommand {
             throw ValidationError("no --reference given and none recorded in a run_config.json next to \(model)")
         }
         var job = EvalJob(model: policy, reference: ref, data: URL(fileURLWithPath: data))
+        job.adapter = adapterOption.url
         job.config.method = loss
         job.config.beta = beta
         job.prompt = prompt.groupPrompt

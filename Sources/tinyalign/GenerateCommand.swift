@@ -20,6 +20,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Checkpoint folder (config.json, model.safetensors, tokenizer.json).") var model: String?
     @Option(help: "aggregate.json from `tinyalign aggregate`: each prompt is served by a policy drawn with its weights.")
     var mixture: String?
+    @OptionGroup var adapterOption: AdapterOption
     @Option(help: "Text to continue (empty: start a new document); repeat for several queries.") var prompt: [String] = []
     @Option(help: "Most tokens to add.") var maxNewTokens = 100
     @Option(help: "Softmax temperature (0: greedy).") var temperature: Float = 0.8
@@ -41,7 +42,7 @@ struct GenerateCommand: ParsableCommand {
         try CommandSupport.oneLine {
             let queries = prompt.isEmpty ? [""] : prompt
             if let model {
-                let loaded = try Self.load(model)
+                let loaded = try Self.load(model, adapter: adapterOption.url)
                 for (q, text) in queries.enumerated() { print(try continuation(text, with: loaded, seed: seed &+ UInt64(q))) }
                 return
             }
@@ -60,12 +61,13 @@ struct GenerateCommand: ParsableCommand {
     }
 
     /// The model, tokenizer and end-of-sequence id of a checkpoint folder (any family ModelRegistry knows).
-    static func load(_ model: String) throws -> ModelBundle {
+    static func load(_ model: String, adapter: URL? = nil) throws -> ModelBundle {
         let folder = URL(fileURLWithPath: model)
-        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("config.json").path) else {
-            throw CLIError("\(model): not a checkpoint folder (no config.json)")
+        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("config.json").path)
+              || PEFTAdapterFolder.exists(at: folder) else {
+            throw CLIError("\(model): not a checkpoint folder (no config.json) nor a LoRA adapter folder")
         }
-        return try CommandSupport.oneLine { try ModelBundle(folder) }
+        return try CommandSupport.oneLine { try ModelBundle(folder, adapter: adapter) }
     }
 
     /// `text` continued by the model until EOS or `--max-new-tokens`, decoded.

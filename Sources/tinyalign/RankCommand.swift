@@ -23,6 +23,8 @@ struct RankCommand: ParsableCommand {
     @Option(help: "Seed of the data split and order.") var seed: UInt64 = 0
     @OptionGroup var prompt: PromptOptions
     @OptionGroup var memory: MemoryOptions
+    @OptionGroup var lora: LoRAOptions
+    @OptionGroup var adapterOption: AdapterOption
     @Flag(help: "Drop rankings that do not fit the context instead of cutting the prompt.") var dropLong = false
     @Option(help: "Steps between resumable checkpoints (0 = end only).") var checkpointEvery = 0
     @Flag(help: "Continue from <out>/checkpoint with the same settings.") var resume = false
@@ -43,6 +45,8 @@ struct RankCommand: ParsableCommand {
         job.prompt = prompt.groupPrompt
         job.truncate = !dropLong
         job.resume = resume
+        job.lora = try lora.config()
+        job.adapter = adapterOption.url
         let result = try job.run()
         print(EvalJob.table(result.metrics, groups: result.groups))
         print("model in \(out)/final; metrics in \(out)/metrics.jsonl; held-out metrics (implied pairs) in \(out)/eval.json")

@@ -19,6 +19,8 @@ struct SFTCommand: ParsableCommand {
     @OptionGroup var training: TrainingOptions
     @OptionGroup var distributed: DistributedOptions
     @OptionGroup var memory: MemoryOptions
+    @OptionGroup var lora: LoRAOptions
+    @OptionGroup var adapterOption: AdapterOption
     @OptionGroup var prompt: PromptOptions
     @Flag(help: "Continue from <out>/checkpoint.") var resume = false
 
@@ -32,6 +34,8 @@ struct SFTCommand: ParsableCommand {
         job.prompt = prompt.groupPrompt
         job.epochs = training.epochs
         job.resume = resume
+        job.lora = try lora.config()
+        job.adapter = adapterOption.url
         let loss = try job.run()
         print("sft done: validation loss \(String(format: "%.4f", loss)); model in \(out)/final")
         print(PeakMemory.summaryLine)

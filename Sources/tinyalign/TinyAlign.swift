@@ -25,6 +25,7 @@ struct TinyAlign: ParsableCommand {
             GPOCommand.self,
             Bench.self,
             ConvertCommand.self,
+            MergeCommand.self,
         ]
     )
 
