@@ -50,6 +50,10 @@ public struct PreferenceExample: Equatable, Codable, Sendable {
                 throw DatasetError.badData(file: url.path, line: line,
                                              "a ranking line (responses + ranking) where a pair (chosen, rejected) was expected; use a ranking-aware command (rank, em-dpo)")
             }
+            if obj["chosen"] == nil, obj["messages"] != nil {
+                throw DatasetError.badData(file: url.path, line: line,
+                                             "an SFT line (messages) where a preference pair (prompt, chosen, rejected) was expected")
+            }
             return try parse(obj, file: url, line: line)
         }
     }

@@ -18,6 +18,7 @@ struct SFTCommand: ParsableCommand {
     @Option(help: "Run folder to write.") var out: String
     @OptionGroup var training: TrainingOptions
     @OptionGroup var prompt: PromptOptions
+    @OptionGroup var chat: ChatOptions
     @Flag(help: "Continue from <out>/checkpoint.") var resume = false
 
     func run() throws {
@@ -25,7 +26,7 @@ struct SFTCommand: ParsableCommand {
         training.apply(to: &config.training)
         var job = SFTJob(model: URL(fileURLWithPath: model), data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out), config: config)
         job.validationData = validation.map { URL(fileURLWithPath: $0) }
-        job.prompt = prompt.groupPrompt
+        job.prompt = chat.apply(to: prompt.groupPrompt)
         job.epochs = training.epochs
         job.resume = resume
         let loss = try job.run()

@@ -12,6 +12,7 @@ struct TinyAlign: ParsableCommand {
             TokenizerCommand.self,
             PretrainCommand.self,
             GenerateCommand.self,
+            ChatCommand.self,
             AggregateCommand.self,
             SFTCommand.self,
             AlignCommand.self,
