@@ -111,15 +111,15 @@ final class ChatCLITests: XCTestCase {
     func testGroupPlacementRendersAsDocumented() throws {
         let bundle = try ModelBundle(base)
         let chat = try XCTUnwrap(bundle.chat)
-        let turns: [ChatTurn] = [.user("Tea?")]
+        let turns: [ChatTurn] = [.user("How important is family in your life?")]
         XCTAssertEqual(try chat.render(GroupPrompt().render(turns: turns, group: "Avalon"), addGenerationPrompt: true),
                        "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
-                       + "<|im_start|>user\nOpinion of people in Avalon on: Tea?<|im_end|>\n<|im_start|>assistant\n")
+                       + "<|im_start|>user\nOpinion of people in Avalon on: How important is family in your life?<|im_end|>\n<|im_start|>assistant\n")
         var system = GroupPrompt()
         system.systemTemplate = GroupPrompt.defaultSystemTemplate
         XCTAssertEqual(try chat.render(system.render(turns: turns, group: "Avalon"), addGenerationPrompt: true),
                        "<|im_start|>system\nYou answer as people in Avalon would.<|im_end|>\n"
-                       + "<|im_start|>user\nTea?<|im_end|>\n<|im_start|>assistant\n")
+                       + "<|im_start|>user\nHow important is family in your life?<|im_end|>\n<|im_start|>assistant\n")
     }
 
     func testBadConversationalInputIsOneLineWithNothingWritten() throws {
