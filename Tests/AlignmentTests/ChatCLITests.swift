@@ -171,6 +171,11 @@ final class ChatCLITests: XCTestCase {
             try refused(["align", "--method", method, "--model", base.path, "--data", ungrouped.path],
                         "--method \(method) weights groups, but \(ungrouped.path) has no \"group\" field")
         }
+        let ranks = try write("ranks.jsonl", (0..<12).map { i in
+            ["prompt": "Is tea \(i) good?", "responses": [" Yes", " No", " Maybe"], "ranking": [0, 2, 1]]
+        })
+        try refused(["rank", "--method", "gr-pl", "--model", base.path, "--data", ranks.path],
+                    "--method gr-pl weights groups, but \(ranks.path) has no \"group\" field")
         let r = try run(["chat", "--model", plain.path, "--message", "hi"])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.err.contains("the model has no chat template"), r.err)
