@@ -12,7 +12,8 @@ Writes, next to this script:
                           dpo: DPOTrainer's prompt_ids / chosen_ids / rejected_ids (explicit and implicit prompt)
                           sft_prompt_completion: SFTTrainer's input_ids and loss mask (labels != -100)
                           sft_messages: the same with assistant_only_loss=True
-Templates: smollm2 and qwen2.5 (the real ones, from ../../../TokenizerTests/Fixtures/chat_templates);
+Templates: smollm2, qwen2.5 and qwen3 (the real ones, from ../../../TokenizerTests/Fixtures/chat_templates; Qwen3
+renders the final assistant turn with an empty <think></think> block, which thus belongs to the response);
 smollm2-generation, SmolLM2's template with `{% generation %}` around each assistant turn's text and end of turn
 (written for this fixture, so transformers can return assistant masks); divergent, a ChatML template whose
 generation prompt ends with an extra newline that the rendered assistant turn does not have, so the prompt's last
@@ -41,6 +42,7 @@ SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|begin_of_text|>"]
 
 SMOLLM2 = open(os.path.join(TEMPLATES, "smollm2-instruct.jinja")).read()
 QWEN25 = open(os.path.join(TEMPLATES, "qwen2.5-instruct.jinja")).read()
+QWEN3 = open(os.path.join(TEMPLATES, "qwen3.jinja")).read()
 SMOLLM2_GENERATION = (
     "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
     "{{ '<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n' }}"
@@ -53,7 +55,7 @@ DIVERGENT = (
     "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>\n' }}"
     "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n\n' }}{% endif %}"
 )
-TEMPLATE_TEXT = {"smollm2": SMOLLM2, "qwen2.5": QWEN25, "smollm2-generation": SMOLLM2_GENERATION, "divergent": DIVERGENT}
+TEMPLATE_TEXT = {"smollm2": SMOLLM2, "qwen2.5": QWEN25, "qwen3": QWEN3, "smollm2-generation": SMOLLM2_GENERATION, "divergent": DIVERGENT}
 
 CORPUS = [
     "What colour is the sky? It is blue. It is green. Is tea good? Yes, it is. No, never.",
@@ -159,7 +161,7 @@ def main():
             path = os.path.join(folder, extra)
             if os.path.exists(path):
                 os.remove(path)
-        if name in ("smollm2", "qwen2.5", "divergent"):
+        if name in ("smollm2", "qwen2.5", "qwen3", "divergent"):
             for rows in (DPO_EXPLICIT, DPO_IMPLICIT):
                 for row, out in zip(rows, dpo_rows(tokenizer, rows)):
                     expected["dpo"].append({"template": name, "row": row, **out})
