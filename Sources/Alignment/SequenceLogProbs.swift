@@ -25,6 +25,10 @@ public enum SequenceLogProbs {
         for (s, seq) in sequences.enumerated() {
             for (i, id) in seq.ids.enumerated() { ids[s * t + i] = id }
             // logits at position p predict ids[p+1]; count it when p+1 is a response position.
+            if let mask = seq.lossMask {
+                for p in 0..<max(seq.ids.count - 1, 0) where mask[p + 1] { targets[s * t + p] = seq.ids[p + 1] }
+                continue
+            }
             for p in max(seq.responseStart - 1, 0)..<(seq.ids.count - 1) { targets[s * t + p] = seq.ids[p + 1] }
         }
         return (ids, targets, t)

@@ -70,6 +70,9 @@ public struct AlignJob {
             (train, validation, test) = GroupSplit.split(all, seed: config.seed)
         }
         let groupNames = try PreferenceSet.groupNames(of: train, requested: groups, file: data.path)
+        if groupNames == [""], config.method.hasPrefix("is-") || config.method.hasPrefix("gr-") {
+            throw AlignmentError.invalidInput("--method \(config.method) weights groups, but \(data.path) has no \"group\" field (every pair is in one group); use --method \(GroupWeightings.baseName(of: config.method)) or add a group to each line")
+        }
         let keep = Set(groupNames)
         let encoder = reference.encoder(truncate: truncate)
         func set(_ xs: [PreferenceExample], _ file: URL) throws -> PreferenceSet {

@@ -23,6 +23,10 @@ public struct ModelBundle {
     /// tokenizer_config.json, when the folder has one (special tokens, chat template).
     public let tokenizerConfig: TokenizerConfig?
     private let tokenizerConfigJSON: Data?
+    /// The chat template with its special tokens, when the folder has one (conversational data and `chat` use it).
+    public let chat: ChatFormat?
+    /// `chat_template.jinja`, copied with the other tokenizer files.
+    private let chatTemplateFile: Data?
 
     /// Opens `directory` (config.json, model.safetensors, tokenizer.json), or the base and adapter of a LoRA
     /// adapter folder.
@@ -56,11 +60,22 @@ public struct ModelBundle {
         let configURL = directory.appendingPathComponent("tokenizer_config.json")
         if FileManager.default.fileExists(atPath: configURL.path) {
             tokenizerConfigJSON = try Data(contentsOf: configURL)
-            tokenizerConfig = try TokenizerConfig(contentsOfFile: configURL.path)
+            tokenizerConfig = try TokenizerConfig(modelFolder: directory.path)
         } else {
             tokenizerConfigJSON = nil
             tokenizerConfig = nil
         }
+        chatTemplateFile = try? Data(contentsOf: directory.appendingPathComponent("chat_template.jinja"))
+        if let tokenizerConfig {
+            // A special token the vocabulary lacks would be split into ordinary pieces, silently: refuse it.
+            let named = [("bos_token", tokenizerConfig.bosToken), ("eos_token", tokenizerConfig.eosToken),
+                         ("pad_token", tokenizerConfig.padToken)] + tokenizerConfig.additionalSpecialTokens.map { ("additional_special_tokens", $0) }
+            for case let (key, token?) in named where tokenizer.id(for: token) == nil {
+                throw AlignmentError.badData(file: configURL.path, line: 0,
+                                             "\(key) \"\(token)\" is not in the vocabulary of tokenizer.json")
+            }
+        }
+        chat = try ChatFormat(config: tokenizerConfig, path: configURL.path)
         if let name = tokenizerConfig?.eosToken {
             guard let id = tokenizer.id(for: name) else {
                 throw AlignmentError.badData(file: configURL.path, line: 0, "eos_token \"\(name)\" is not in the vocabulary of tokenizer.json")
@@ -79,12 +94,15 @@ public struct ModelBundle {
     public var extraFiles: [String: Data] {
         var files = ["tokenizer.json": tokenizerJSON]
         if let tokenizerConfigJSON { files["tokenizer_config.json"] = tokenizerConfigJSON }
+        if let chatTemplateFile { files["chat_template.jinja"] = chatTemplateFile }
         return files
     }
 
     /// An encoder for this model's context.
     public func encoder(truncate: Bool = true) -> SequenceEncoder {
-        SequenceEncoder(tokenizer: tokenizer, eos: eos, context: model.contextLength, truncate: truncate)
+        var encoder = SequenceEncoder(tokenizer: tokenizer, eos: eos, context: model.contextLength, truncate: truncate)
+        encoder.chat = chat
+        return encoder
     }
 }
 

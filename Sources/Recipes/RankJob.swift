@@ -51,6 +51,9 @@ public struct RankJob {
         let all = try RankingExample.load(data)
         let (train, validation, test) = GroupSplit.split(all, group: \.group, seed: config.seed)
         let groups = Array(Set(all.map(\.group))).sorted()
+        if groups == [""], config.method.hasPrefix("is-") || config.method.hasPrefix("gr-") {
+            throw AlignmentError.invalidInput("--method \(config.method) weights groups, but \(data.path) has no \"group\" field (every ranking is in one group); use --method \(GroupWeightings.baseName(of: config.method)) or add a group to each line")
+        }
         let encoder = bundle.encoder(truncate: truncate)
         let trainSet = try RankingSet(examples: train, groups: groups, encoder: encoder, prompt: prompt, file: data.path)
         let heldOut = test.isEmpty ? validation : test

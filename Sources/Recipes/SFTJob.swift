@@ -50,9 +50,19 @@ public struct SFTJob {
         try LoRASetup.check(lora, against: base.model)
         let encoder = base.encoder()
         var dropped = 0
-        func encode(_ xs: [SFTExample]) -> [EncodedSequence] {
-            xs.compactMap { e in
-                let s = encoder.encode(prompt: prompt.render(prompt: e.prompt, group: e.group), response: e.completion)
+        func encode(_ xs: [SFTExample], _ file: URL) throws -> [EncodedSequence] {
+            try xs.compactMap { e in
+                let s: EncodedSequence?
+                switch e.conversation {
+                case let .messages(turns)?:
+                    let turns = prompt.render(turns: turns, group: e.group)
+                    s = try ChatEncodingErrors.located(file: file.path, line: e.line) { try encoder.encode(chat: .messages(turns)) }
+                case let .promptCompletion(p, c)?:
+                    let p = prompt.render(turns: p, group: e.group)
+                    s = try ChatEncodingErrors.located(file: file.path, line: e.line) { try encoder.encode(chat: .promptCompletion(prompt: p, completion: c)) }
+                case nil:
+                    s = encoder.encode(prompt: prompt.render(prompt: e.prompt, group: e.group), response: e.completion)
+                }
                 if s == nil { dropped += 1 }
                 return s
             }
@@ -65,7 +75,7 @@ public struct SFTJob {
             let (tr, va, te) = GroupSplit.split(all, group: \.group, seed: config.seed, fractions: (0.9, 0.1))
             (train, validation) = (tr, va + te)
         }
-        let trainSeqs = encode(train), validationSeqs = encode(validation)
+        let trainSeqs = try encode(train, data), validationSeqs = try encode(validation, validationData ?? data)
         log("data: \(trainSeqs.count) train / \(validationSeqs.count) validation examples; \(dropped) dropped (too long)")
         var config = self.config
         if let epochs { config.training.setSteps(epochs: epochs, examples: trainSeqs.count) }

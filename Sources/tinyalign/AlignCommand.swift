@@ -32,6 +32,7 @@ struct AlignCommand: ParsableCommand {
     @OptionGroup var adapterOption: AdapterOption
     @Option(parsing: .upToNextOption, help: "Groups to train on (default: all in the data).") var groups: [String] = []
     @OptionGroup var prompt: PromptOptions
+    @OptionGroup var chat: ChatOptions
     @Flag(help: "Drop pairs that do not fit the context instead of cutting the prompt.") var dropLong = false
     @Flag(help: "Continue from <out>/checkpoint.") var resume = false
 
@@ -50,7 +51,7 @@ struct AlignCommand: ParsableCommand {
         try memory.apply(to: &config.training)
         var job = AlignJob(model: URL(fileURLWithPath: model), data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out), config: config)
         job.validationData = validation.map { URL(fileURLWithPath: $0) }
-        job.prompt = prompt.groupPrompt
+        job.prompt = chat.apply(to: prompt.groupPrompt)
         job.groups = groups.isEmpty ? nil : groups
         job.truncate = !dropLong
         job.epochs = training.epochs

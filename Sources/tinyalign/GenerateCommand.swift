@@ -27,6 +27,8 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Sample only among the k most likely tokens (0: all).") var topK = 0
     @Option(help: "Sample only among the most likely tokens reaching this probability (1: all).") var topP: Float = 1
     @Option(help: "Seed of the sampling (query q uses seed + q) and of the mixture draws.") var seed: UInt64 = 0
+    @Flag(help: "Send each prompt as a user message through the model's chat template and print only the reply.")
+    var chat = false
 
     func validate() throws {
         guard (model == nil) != (mixture == nil) else {
@@ -72,6 +74,12 @@ struct GenerateCommand: ParsableCommand {
 
     /// `text` continued by the model until EOS or `--max-new-tokens`, decoded.
     private func continuation(_ text: String, with loaded: ModelBundle, seed: UInt64) throws -> String {
+        if chat {
+            var session = try ChatSession(bundle: loaded)
+            session.sampling = SamplingOptions(temperature: temperature, topK: topK, topP: topP)
+            session.maxNewTokens = maxNewTokens
+            return try session.reply(to: text, seed: seed)
+        }
         let (gpt, tokenizer) = (loaded.model, loaded.tokenizer)
         let eos = Int(loaded.eos)
         // An empty prompt starts a fresh document, which GPT-2 marks with <|endoftext|>.
@@ -85,7 +93,8 @@ struct GenerateCommand: ParsableCommand {
                                    eos: Int32(eos), seed: seed).map(Int.init)
         if ids.last == eos, ids.count > promptIds.count { ids.removeLast() }
         if text.isEmpty { ids.removeFirst() }
-        // Special tokens (a Llama-family BOS, padding) are markup, not text, as `skip_special_tokens=True` in transformers.
-        return try tokenizer.decode(ids, skipSpecialTokens: true)
+        // Special tokens (a Llama-family BOS, padding) are markup, not text, as `skip_special_tokens=True` in transformers;
+        // a character cut by the token budget is left out rather than printed as U+FFFD.
+        return try ChatSession.completeText(ids, tokenizer: tokenizer)
     }
 }

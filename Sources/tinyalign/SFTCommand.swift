@@ -22,6 +22,7 @@ struct SFTCommand: ParsableCommand {
     @OptionGroup var lora: LoRAOptions
     @OptionGroup var adapterOption: AdapterOption
     @OptionGroup var prompt: PromptOptions
+    @OptionGroup var chat: ChatOptions
     @Flag(help: "Continue from <out>/checkpoint.") var resume = false
 
     func run() throws {
@@ -31,7 +32,7 @@ struct SFTCommand: ParsableCommand {
         try memory.apply(to: &config.training)
         var job = SFTJob(model: URL(fileURLWithPath: model), data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out), config: config)
         job.validationData = validation.map { URL(fileURLWithPath: $0) }
-        job.prompt = prompt.groupPrompt
+        job.prompt = chat.apply(to: prompt.groupPrompt)
         job.epochs = training.epochs
         job.resume = resume
         job.lora = try lora.config()

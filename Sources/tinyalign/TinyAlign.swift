@@ -14,6 +14,7 @@ struct TinyAlign: ParsableCommand {
             TokenizerCommand.self,
             PretrainCommand.self,
             GenerateCommand.self,
+            ChatCommand.self,
             AggregateCommand.self,
             SFTCommand.self,
             AlignCommand.self,

@@ -10,14 +10,24 @@ public struct EncodedSequence: Equatable, Sendable {
     public var responseStart: Int
     /// True when the end of the prompt was cut to fit the context.
     public var promptCut = false
+    /// Which positions count when the scored tokens are not one run at the end (a multi-turn conversation trained
+    /// on its assistant turns only); nil means `ids[responseStart...]`.
+    public var lossMask: [Bool]?
     /// Number of response tokens, EOS included (|y| for length-normalised losses and SFT's token mean).
-    public var responseLength: Int { ids.count - responseStart }
+    public var responseLength: Int { lossMask.map { $0.filter { $0 }.count } ?? ids.count - responseStart }
 
     /// A sequence whose response starts at `responseStart`.
     public init(ids: [Int32], responseStart: Int, promptCut: Bool = false) {
         self.ids = ids
         self.responseStart = responseStart
         self.promptCut = promptCut
+    }
+
+    /// A sequence scored where `lossMask` is true (same length as `ids`).
+    public init(ids: [Int32], lossMask: [Bool]) {
+        self.ids = ids
+        self.responseStart = lossMask.firstIndex(of: true) ?? ids.count
+        self.lossMask = lossMask
     }
 }
 
@@ -38,6 +48,9 @@ public struct SequenceEncoder {
     public let context: Int
     /// Whether too-long prompts are cut (true) or the example dropped (false).
     public let truncate: Bool
+    /// The model's chat template, used for conversational examples (nil: the model has none, and such examples
+    /// are refused).
+    public var chat: ChatFormat?
     /// Fewest prompt tokens a truncated sequence keeps; shorter means the example is dropped.
     public let minimumPromptTokens = 1
     /// The most text bytes one token can stand for (nil when unbounded, e.g. fused unknown tokens): a response

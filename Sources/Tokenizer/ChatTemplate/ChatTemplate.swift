@@ -159,6 +159,35 @@ public final class ChatTemplate {
     /// and `add_generation_prompt` are added unless `context` already sets them.
     public func render(context: [String: JinjaValue], addGenerationPrompt: Bool = false, bosToken: String? = nil,
                        eosToken: String? = nil) throws -> String {
+        try renderTracked(context: context, addGenerationPrompt: addGenerationPrompt, bosToken: bosToken, eosToken: eosToken).text
+    }
+
+    /// Whether the template marks assistant text with `{% generation %}` (what transformers needs to return
+    /// assistant masks).
+    public var hasGenerationBlocks: Bool {
+        source.range(of: #"\{%-?\s*generation\s*-?%\}"#, options: .regularExpression) != nil
+    }
+
+    /// Renders a conversation like `render(messages:…)` and also returns the UTF-8 byte ranges of the text that
+    /// `{% generation %}` blocks wrote: what transformers' `return_assistant_tokens_mask` marks.
+    public func renderWithGenerationSpans(messages: [JinjaValue], bosToken: String? = nil, eosToken: String? = nil,
+                                          extra: [String: JinjaValue] = [:]) throws -> (text: String, spans: [Range<Int>]) {
+        guard !messages.isEmpty else {
+            throw ChatTemplateError.invalidInput("cannot apply a chat template to an empty conversation")
+        }
+        let chat = try messages.enumerated().map { i, m -> JinjaValue in
+            guard case let .dict(d) = m else { throw ChatTemplateError.invalidInput("message \(i) must be a dict, not \(m.typeName)") }
+            return .dict(ChatTemplate.normalized(d))
+        }
+        var context = extra
+        context["messages"] = .list(chat)
+        if context["tools"] == nil { context["tools"] = JinjaValue.none }
+        if context["documents"] == nil { context["documents"] = JinjaValue.none }
+        return try renderTracked(context: context, addGenerationPrompt: false, bosToken: bosToken, eosToken: eosToken)
+    }
+
+    private func renderTracked(context: [String: JinjaValue], addGenerationPrompt: Bool, bosToken: String?,
+                               eosToken: String?) throws -> (text: String, spans: [Range<Int>]) {
         var globals = ChatTemplate.builtins()
         if let bosToken { globals["bos_token"] = .string(bosToken) }
         if let eosToken { globals["eos_token"] = .string(eosToken) }
@@ -166,7 +195,7 @@ public final class ChatTemplate {
         for (k, v) in context { globals[k] = v }
         let evaluator = JinjaEvaluator(globals: globals)
         try evaluator.run(nodes)
-        return evaluator.output
+        return (evaluator.output, evaluator.generationSpans)
     }
 
     // MARK: globals

@@ -10,6 +10,11 @@ final class JinjaEvaluator {
     private(set) var output = ""
     /// Nested macro calls; a runaway recursion stops with an error instead of overflowing the stack.
     private var macroDepth = 0
+    /// The UTF-8 byte ranges of `output` that `{% generation %}` blocks wrote (transformers' assistant-mask spans).
+    private(set) var generationSpans: [Range<Int>] = []
+    /// Nested captures (`{% set x %}` blocks, macro calls) write elsewhere than `output`, so spans opened inside
+    /// them would not point into the final text; they are not recorded.
+    private var captureDepth = 0
 
     init(globals: [String: JinjaValue]) { frames = [globals] }
 
@@ -41,6 +46,8 @@ final class JinjaEvaluator {
         case let .setBlock(name, body):
             let saved = output
             output = ""
+            captureDepth += 1
+            defer { captureDepth -= 1 }
             try run(body)
             let rendered = output
             output = saved
@@ -49,7 +56,10 @@ final class JinjaEvaluator {
             frames[frames.count - 1][name] = .function(makeMacro(name: name, parameters: parameters, body: body))
         case .breakLoop: throw LoopControl.breakLoop
         case .continueLoop: throw LoopControl.continueLoop
-        case let .generation(body): try run(body)
+        case let .generation(body):
+            let start = output.utf8.count
+            try run(body)
+            if captureDepth == 0 && macroDepth == 0 { generationSpans.append(start..<output.utf8.count) }
         }
     }
 
