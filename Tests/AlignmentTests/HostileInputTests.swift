@@ -312,10 +312,10 @@ final class HostileInputTests: XCTestCase {
         csv("empty file") { _ in Data() },
         csv("unterminated quote", fast: true) { c in try realCSV(c) + Data("\"never closed,".utf8) },
         csv("a 20 MB field") { _ in Data(("question,selections,options,source\n\"" + giant + "\",x,y,z\n").utf8) },
-        csv("NUL bytes") { c in (try realCSV(c)).prefix(60) + Data([0, 0, 0]) + (try realCSV(c)).dropFirst(60) },
+        csv("NUL bytes in a question", expect: .either) { c in (try realCSV(c)).prefix(60) + Data([0, 0, 0]) + (try realCSV(c)).dropFirst(60) },
         csv("invalid UTF-8") { c in HostileFiles.invalidUTF8(try realCSV(c)) },
         csv("selections nested 10 000 deep") { _ in
-            Data(("question,selections,options,source\nq,\"defaultdict(<class 'list'>, {'Nigeria': " + String(repeating: "[", count: 10_000) + "]})\",\"['a']\",GAS\n").utf8)
+            Data(("question,selections,options,source\nq,\"defaultdict(<class 'list'>, {'Nigeria': " + String(repeating: "[", count: 10_000) + "]})\",\"['a', 'b']\",GAS\n").utf8)
         },
         csv("BOM and CRLF", expect: .ok) { c in HostileFiles.withBOM(String(decoding: HostileFiles.crlf(String(decoding: try realCSV(c), as: UTF8.self)), as: UTF8.self)) },
         csv("the real file", expect: .ok) { c in try realCSV(c) },

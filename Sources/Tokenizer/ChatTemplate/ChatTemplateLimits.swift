@@ -14,8 +14,9 @@ public struct ChatTemplateLimits: Sendable, Equatable {
     /// inside an expression and each macro call counts one. Bounds the renderer's stack.
     public var maxDepth = 256
     /// Passes through the bodies (and `if` conditions) of every `for` loop of one render together; also the
-    /// longest `range()`.
-    public var maxLoopPasses = 1_000_000
+    /// longest `range()`. A pass costs microseconds (Jinja's `loop` object is built for each), so this bounds a
+    /// render's time to well under a second in a release build.
+    public var maxLoopPasses = 100_000
     /// Statements run plus expressions evaluated in one render.
     public var maxSteps = 10_000_000
     /// UTF-8 bytes of all the strings, plus items of all the lists and dicts, that operators, filters and calls
