@@ -3,7 +3,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := .build/release/tinyalign
 
-.PHONY: setup build release test demo bench fuzz clean
+.PHONY: setup build release test demo bench fuzz hostile clean
 
 # Installs OpenBLAS (and pkg-config, which SwiftPM uses to find it) and Open MPI (mpirun, for data-parallel runs
 # and their tests; tinyalign loads libmpi only under mpirun) only when missing.
@@ -42,6 +42,13 @@ bench: release
 # any crash. Not part of `make test` (its regression inputs are, as ordinary tests).
 fuzz: setup
 	Fuzz/run.sh
+
+# The whole hostile-input campaign (docs/input-bounds.md) on the release binary: every hostile file through the
+# command that reads it; the table of exits, peak RSS and messages goes to .build/hostile-report.md. `make test`
+# runs its fast subset on the debug binary.
+hostile: release
+	TINYALIGN_HOSTILE=full TINYALIGN_BIN=$(BIN) TINYALIGN_HOSTILE_REPORT=$(CURDIR)/.build/hostile-report.md \
+		$(SWIFT) test --filter HostileInputTests
 
 clean:
 	rm -rf .build

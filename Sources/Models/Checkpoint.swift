@@ -99,9 +99,12 @@ public enum Checkpoint {
         let (url, archives) = try weightArchives(in: directory)
         var byName: [String: [Int]] = [:]
         for (name, shape) in archives.flatMap({ $0.shapes }) {
-            // Without a model to ask, GPT-2's mapping: with or without the `transformer.` prefix.
+            // Without a model to ask, the families' spellings: GPT-2's with or without `transformer.`, the Llama
+            // family's with or without `model.` (an exact name always wins over a prefixed alias).
             byName[name] = shape
-            if !name.hasPrefix("transformer.") { byName["transformer." + name] = shape }
+            for prefix in ["transformer.", "model."] where !name.hasPrefix(prefix) && byName[prefix + name] == nil {
+                byName[prefix + name] = shape
+            }
         }
         for (name, shape) in expected {
             guard let have = byName[name] else { throw ModelError.badCheckpoint(path: url.path, "missing tensor \(name)") }

@@ -103,6 +103,11 @@ public final class Llama: CausalLanguageModel, CheckpointProvenance {
         try Llama(JSONDecoder().decode(LlamaConfig.self, from: configJSON), seed: seed)
     }
 
+    /// The shapes of a validated config (decoding validates: limits first, so nothing absurd is ever computed).
+    public static func expectedTensorShapes(configJSON: Data) throws -> [(String, [Int])]? {
+        try JSONDecoder().decode(LlamaConfig.self, from: configJSON).tensorShapes
+    }
+
     /// The config under `transformers`' keys, `torch_dtype` naming the dtype a save writes.
     public func configJSON() throws -> Data {
         var c = config

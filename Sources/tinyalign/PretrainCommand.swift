@@ -100,9 +100,12 @@ struct PretrainCommand: ParsableCommand {
             object["eos_token_id"] = eos
             object["bos_token_id"] = eos
             let patched = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            try ModelSizeCheck.ensureTrainable(configJSON: patched, config: config)
             do { return try ModelRegistry.make(configJSON: patched, path: config, seed: seed) } catch { throw CLIError("\(error)") }
         }
-        return try GPT(newModelConfig(vocabSize: vocabSize, eos: eos), seed: seed)
+        let gpt = try newModelConfig(vocabSize: vocabSize, eos: eos)
+        try ModelSizeCheck.ensureTrainable(gpt.tensorShapes, config: config ?? "--config")
+        return try GPT(gpt, seed: seed)
     }
 
     /// `--config` with the tokenizer's vocabulary size and `<|endoftext|>` id (also used as BOS, as GPT-2 does).

@@ -30,13 +30,17 @@ public struct ChatMessage {
 public final class ChatTemplate {
     /// The template text as given.
     public let source: String
+    /// The bounds every parse and render of this template keeps to.
+    public let limits: ChatTemplateLimits
     private let nodes: [JinjaNode]
 
     /// Parses `source`; a syntax error names its line and column, an unknown filter or test its name and line.
-    public init(source: String) throws {
+    /// `limits` bounds the parse (nesting) and every render (see `ChatTemplateLimits`).
+    public init(source: String, limits: ChatTemplateLimits = .standard) throws {
         self.source = source
+        self.limits = limits
         var lexer = JinjaLexer(source)
-        var parser = JinjaParser(tokens: try lexer.tokenize())
+        var parser = JinjaParser(tokens: try lexer.tokenize(), maxNesting: limits.maxNesting)
         nodes = try parser.parseTemplate()
         try ChatTemplate.checkNames(nodes)
     }
@@ -188,19 +192,19 @@ public final class ChatTemplate {
 
     private func renderTracked(context: [String: JinjaValue], addGenerationPrompt: Bool, bosToken: String?,
                                eosToken: String?) throws -> (text: String, spans: [Range<Int>]) {
-        var globals = ChatTemplate.builtins()
+        var globals = ChatTemplate.builtins(limits)
         if let bosToken { globals["bos_token"] = .string(bosToken) }
         if let eosToken { globals["eos_token"] = .string(eosToken) }
         globals["add_generation_prompt"] = .bool(addGenerationPrompt)
         for (k, v) in context { globals[k] = v }
-        let evaluator = JinjaEvaluator(globals: globals)
+        let evaluator = JinjaEvaluator(globals: globals, limits: limits)
         try evaluator.run(nodes)
         return (evaluator.output, evaluator.generationSpans)
     }
 
     // MARK: globals
 
-    private static func builtins() -> [String: JinjaValue] {
+    private static func builtins(_ limits: ChatTemplateLimits) -> [String: JinjaValue] {
         var g: [String: JinjaValue] = [:]
         g["raise_exception"] = .function(JinjaFunction(name: "raise_exception") { args, _ in
             throw ChatTemplateError.raised(args.first?.pythonString ?? "")
@@ -235,7 +239,9 @@ public final class ChatTemplate {
             }
             guard step != 0 else { throw JinjaFailure("range() arg 3 must not be zero") }
             let count = (Double(stop) - Double(start)) / Double(step)
-            guard count <= 10_000_000 else { throw JinjaFailure("range() of \(Int(min(count, 9e18))) items is too large") }
+            guard count <= Double(min(limits.maxLoopPasses, ChatTemplateLimits.maxItems)) else {
+                throw JinjaFailure("range() of \(Int(min(count, 9e18))) items is too large")
+            }
             return .list(Swift.stride(from: start, to: stop, by: step).map { .int($0) })
         })
         return g
