@@ -140,5 +140,6 @@ struct DataImportGlobalOpinionQA: ParsableCommand {
         for (country, n) in result.skipped.sorted(by: { $0.key < $1.key }) {
             print("  skipped \(n) rows for \(country): shares unusable (length differs from options, NaN or all zero)")
         }
+        if let summary = result.skippedRowsSummary() { print("  " + summary) }
     }
 }
