@@ -24,6 +24,8 @@ public struct AlignConfig: Codable, Equatable, Sendable, HasTrainingSettings {
     public var sftWeight: Float = 0
     /// Budget, batch, optimizer, schedule, eval and checkpoint cadence, seed.
     public var training = TrainingSettings()
+    /// IPO on per-token averaged log-ratios (TRL's form) instead of summed ones (the GRPO code's; default).
+    public var ipoAverageLogps = false
 
     /// Defaults as documented on each field.
     public init() {}
@@ -31,6 +33,7 @@ public struct AlignConfig: Codable, Equatable, Sendable, HasTrainingSettings {
     enum CodingKeys: String, CodingKey {
         case method, beta, etaAlpha = "eta_alpha", chi, adjustment, labelSmoothing = "label_smoothing"
         case simpoGamma = "simpo_gamma", sftWeight = "sft_weight", training
+        case ipoAverageLogps = "ipo_average_logps"
     }
 
     /// `config.steps` for `config.training.steps`, and so on.
@@ -45,7 +48,7 @@ public enum PreferenceLosses {
     /// Loss name -> constructor from the run settings.
     public static let all: [String: @Sendable (AlignConfig) -> PreferenceLoss] = [
         "dpo": { DPOLoss(beta: $0.beta) },
-        "ipo": { IPOLoss(beta: $0.beta) },
+        "ipo": { IPOLoss(beta: $0.beta, averageLogProbs: $0.ipoAverageLogps) },
         "hinge": { HingeLoss(beta: $0.beta) },
         "cdpo": { ConservativeDPOLoss(beta: $0.beta, labelSmoothing: $0.labelSmoothing) },
         "simpo": { SimPOLoss(beta: $0.beta, gamma: $0.simpoGamma) },

@@ -17,6 +17,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Loss for the loss column (dpo, ipo, …).") var loss = "dpo"
     @Option(help: "β for rewards and loss.") var beta: Float = 0.1
     @OptionGroup var prompt: PromptOptions
+    @OptionGroup var lossForm: LossFormOptions
     @Option(help: "Folder for cached reference log-probs (default: $TINYALIGN_CACHE_DIR or ~/.cache/tinyalign).") var cacheDir: String?
     @Flag(help: "Print the metrics as one JSON object instead of a table.") var json = false
 
@@ -28,6 +29,7 @@ struct EvalCommand: ParsableCommand {
         var job = EvalJob(model: policy, reference: ref, data: URL(fileURLWithPath: data))
         job.config.method = loss
         job.config.beta = beta
+        lossForm.apply(to: &job.config)
         job.prompt = prompt.groupPrompt
         job.cacheDirectory = cacheDir.map { URL(fileURLWithPath: $0) }
         let (m, groups) = try job.run()
