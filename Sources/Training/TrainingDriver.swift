@@ -18,6 +18,8 @@ public final class TrainingDriver {
         public var lastTrain: [String: Double]
         /// The last eval line's metrics (empty when the task has no held-out data).
         public var lastEval: [String: Double]
+        /// The task stopped the run early (`TrainingTask.stopRequested`); `final` holds the model of that step.
+        public var stoppedEarly = false
     }
 
     /// The model trained and how it is saved.
@@ -83,8 +85,11 @@ public final class TrainingDriver {
         }
         let progress = progressLabel.map { ProgressBar(total: settings.steps, label: $0, startStep: step) }
         var outcome = Outcome(step: step, finished: false, lastTrain: [:], lastEval: [:])
-        while step < last {
+        // A resumed run that had stopped early stays stopped.
+        outcome.stoppedEarly = step > 0 && task.stopRequested
+        while step < last && !outcome.stoppedEarly {
             let batch = sampler?.next(settings.batchSize) ?? []
+            stepper.lrScale = task.learningRateScale
             let (value, norm) = try stepper(step) { try task.objective(batch: batch, rng: &rng) }
             step += 1
             outcome.lastTrain = task.trainMetrics(objective: value)
@@ -104,12 +109,13 @@ public final class TrainingDriver {
                     evalLine["split"] = "eval"
                     try log?.write(evalLine)
                 }
+                outcome.stoppedEarly = task.stopRequested
             }
             progress?.update(step: step, task.progressValues(train: outcome.lastTrain, eval: outcome.lastEval))
-            if settings.checkpoints(at: step) || step == last { try saveCheckpoint() }
+            if settings.checkpoints(at: step) || step == last || outcome.stoppedEarly { try saveCheckpoint() }
         }
         outcome.step = step
-        guard step == settings.steps else { return outcome }
+        guard step == settings.steps || outcome.stoppedEarly else { return outcome }
         outcome.finished = true
         // Resuming a finished run takes no step; it still reports the final model's held-out metrics.
         if outcome.lastEval.isEmpty { outcome.lastEval = try task.evaluate() }

@@ -27,6 +27,12 @@ public protocol TrainingTask: AnyObject {
 
     /// Restores what `checkpointState` returned.
     func restore(checkpointState: Data?) throws
+
+    /// Factor on the scheduled learning rate for the next step (a plateau schedule's cuts); read before every step.
+    var learningRateScale: Float { get }
+
+    /// Whether the run should stop after the evaluation just made (early stopping); read after every evaluation.
+    var stopRequested: Bool { get }
 }
 
 extension TrainingTask {
@@ -40,4 +46,10 @@ extension TrainingTask {
 
     /// No state of its own.
     public func restore(checkpointState: Data?) throws {}
+
+    /// The scheduled rate as it is.
+    public var learningRateScale: Float { 1 }
+
+    /// Never stops early.
+    public var stopRequested: Bool { false }
 }

@@ -29,6 +29,7 @@ struct AlignCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Groups to train on (default: all in the data).") var groups: [String] = []
     @OptionGroup var prompt: PromptOptions
     @OptionGroup var lossForm: LossFormOptions
+    @OptionGroup var robustSchedule: RobustScheduleOptions
     @Flag(help: "Drop pairs that do not fit the context instead of cutting the prompt.") var dropLong = false
     @Flag(help: "Continue from <out>/checkpoint.") var resume = false
 
@@ -44,6 +45,7 @@ struct AlignCommand: ParsableCommand {
         config.simpoGamma = gamma
         training.apply(to: &config.training)
         lossForm.apply(to: &config)
+        robustSchedule.apply(to: &config)
         var job = AlignJob(model: URL(fileURLWithPath: model), data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out), config: config)
         job.validationData = validation.map { URL(fileURLWithPath: $0) }
         job.prompt = prompt.groupPrompt
