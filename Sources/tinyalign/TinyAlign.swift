@@ -16,6 +16,7 @@ struct TinyAlign: ParsableCommand {
             SFTCommand.self,
             AlignCommand.self,
             EMDPOCommand.self,
+            ReproCommand.self,
             RankCommand.self,
             EvalCommand.self,
             DataCommand.self,
