@@ -24,6 +24,17 @@ public struct AlignConfig: Codable, Equatable, Sendable, HasTrainingSettings {
     public var sftWeight: Float = 0
     /// Budget, batch, optimizer, schedule, eval and checkpoint cadence, seed.
     public var training = TrainingSettings()
+    /// IPO on per-token averaged log-ratios (TRL's form) instead of summed ones (the GRPO code's; default).
+    public var ipoAverageLogps = false
+    /// How the robust weighting scales its group losses G_g: `unbiased` (N/(N_g·|B|), default) or `reference`
+    /// (N/N_g, without 1/|B|, as the GRPO reference LLM code; G and the gradients are |B| times larger).
+    public var groupLossScaling = GroupLossScaling.unbiased
+    /// Halve η_α whenever the plateau schedule cuts the learning rate, as the GRPO reference code does.
+    public var etaAlphaHalving = false
+    /// `ReduceLROnPlateau` on the worst group's validation loss (nil = off: the cosine schedule alone).
+    public var plateau: PlateauSettings?
+    /// Stop after this many evaluations without a new best worst-group validation loss (0 = never).
+    public var earlyStoppingPatience = 0
 
     /// Defaults as documented on each field.
     public init() {}
@@ -31,6 +42,8 @@ public struct AlignConfig: Codable, Equatable, Sendable, HasTrainingSettings {
     enum CodingKeys: String, CodingKey {
         case method, beta, etaAlpha = "eta_alpha", chi, adjustment, labelSmoothing = "label_smoothing"
         case simpoGamma = "simpo_gamma", sftWeight = "sft_weight", training
+        case ipoAverageLogps = "ipo_average_logps", groupLossScaling = "group_loss_scaling"
+        case etaAlphaHalving = "eta_alpha_halving", plateau, earlyStoppingPatience = "early_stopping_patience"
     }
 
     /// `config.steps` for `config.training.steps`, and so on.
@@ -45,7 +58,7 @@ public enum PreferenceLosses {
     /// Loss name -> constructor from the run settings.
     public static let all: [String: @Sendable (AlignConfig) -> PreferenceLoss] = [
         "dpo": { DPOLoss(beta: $0.beta) },
-        "ipo": { IPOLoss(beta: $0.beta) },
+        "ipo": { IPOLoss(beta: $0.beta, averageLogProbs: $0.ipoAverageLogps) },
         "hinge": { HingeLoss(beta: $0.beta) },
         "cdpo": { ConservativeDPOLoss(beta: $0.beta, labelSmoothing: $0.labelSmoothing) },
         "simpo": { SimPOLoss(beta: $0.beta, gamma: $0.simpoGamma) },
@@ -62,6 +75,14 @@ public enum PreferenceLosses {
     }
 }
 
+/// The scaling of the robust weighting's group losses (`--group-loss-scaling`).
+public enum GroupLossScaling: String, Codable, CaseIterable, Sendable {
+    /// G_g = N/(N_g·|B|) Σ ℓ: an unbiased estimate of group g's mean loss.
+    case unbiased
+    /// G_g = N/N_g Σ ℓ, as the GRPO reference LLM code computes it.
+    case reference
+}
+
 /// The group weightings by method prefix: none (uniform), `is-` (importance), `gr-` (robust, α by mirror ascent).
 public enum GroupWeightings {
     /// The method name without its weighting prefix.
@@ -76,7 +97,8 @@ public enum GroupWeightings {
         }
         if config.method.hasPrefix("is-") { return ImportanceWeighting(groupSizes: groupSizes) }
         if config.method.hasPrefix("gr-") {
-            return RobustWeighting(groupSizes: groupSizes, etaAlpha: config.etaAlpha, chi: config.chi, adjustment: config.adjustment)
+            return RobustWeighting(groupSizes: groupSizes, etaAlpha: config.etaAlpha, chi: config.chi, adjustment: config.adjustment,
+                                   referenceCodeScaling: config.groupLossScaling == .reference)
         }
         return UniformWeighting(groupSizes: groupSizes)
     }

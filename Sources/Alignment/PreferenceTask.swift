@@ -27,6 +27,8 @@ public final class PreferenceTask: MicroBatchedTask {
     public private(set) var weighting: GroupWeighting
     private let padId: Int32
     private var values: [PreferenceMetrics.PairValues] = []
+    /// Learning-rate cuts and early stopping on the worst group's validation loss.
+    public private(set) var schedule: PlateauSchedule
 
     /// A task; throws for an unknown method or a group without training pairs.
     public init(policy: any CausalLanguageModel, config: AlignConfig, train: PreferenceSet, trainReference: ReferenceLogProbs,
@@ -41,6 +43,10 @@ public final class PreferenceTask: MicroBatchedTask {
         self.padId = padId
         loss = try PreferenceLosses.loss(for: config)
         weighting = try GroupWeightings.weighting(for: config, groupSizes: train.groupSizes)
+        schedule = PlateauSchedule(plateau: config.plateau, earlyStoppingPatience: config.earlyStoppingPatience)
+        if (config.plateau != nil || config.earlyStoppingPatience > 0), validation?.pairs.isEmpty ?? true {
+            throw AlignmentError.invalidInput("the plateau schedule and early stopping watch the worst group's validation loss: give validation pairs")
+        }
     }
 
     /// Training pairs.
@@ -120,11 +126,29 @@ public final class PreferenceTask: MicroBatchedTask {
         return record
     }
 
-    /// Per-group metrics on the validation pairs (none without them).
+    /// Per-group metrics on the validation pairs (none without them); feeds the worst group's loss to the
+    /// plateau schedule, which may cut the learning rate (and then halve η_α) or ask to stop.
     public func evaluate() throws -> [String: Double] {
         guard let validation, let validationReference, !validation.pairs.isEmpty else { return [:] }
-        return try PreferenceEvaluator.evaluate(model: policy, set: validation, reference: validationReference,
-                                                loss: loss, beta: config.beta, padId: padId)
+        var metrics = try PreferenceEvaluator.evaluate(model: policy, set: validation, reference: validationReference,
+                                                       loss: loss, beta: config.beta, padId: padId)
+        guard config.plateau != nil || config.earlyStoppingPatience > 0 else { return metrics }
+        let decision = schedule.observe(metrics["worst_group/loss"] ?? .nan)
+        if decision.cut, config.etaAlphaHalving, var robust = weighting as? RobustWeighting {
+            robust.etaAlpha /= 2
+            weighting = robust
+        }
+        metrics["lr_scale"] = Double(schedule.scale)
+        if let robust = weighting as? RobustWeighting { metrics["eta_alpha"] = Double(robust.etaAlpha) }
+        return metrics
+    }
+
+    /// The plateau schedule's factor on the learning rate.
+    public var learningRateScale: Float { schedule.scale }
+
+    /// Early stopping's verdict after the last evaluation.
+    public var stopRequested: Bool {
+        schedule.earlyStoppingPatience > 0 && schedule.sinceBest >= schedule.earlyStoppingPatience
     }
 
     /// Training loss and the worst group's validation loss.
@@ -135,9 +159,32 @@ public final class PreferenceTask: MicroBatchedTask {
     /// The group weights now (α for robust methods).
     public var groupWeights: [Float] { weighting.groupWeights }
 
-    /// α of the robust weighting.
-    public func checkpointState() throws -> Data? { try GroupWeightings.state(of: weighting) }
+    /// What a resumed run needs beyond α: the plateau schedule and the (possibly halved) η_α.
+    struct State: Codable {
+        var alpha: Data?
+        var schedule: PlateauSchedule
+        var etaAlpha: Float?
+    }
 
-    /// Restores α.
-    public func restore(checkpointState: Data?) throws { weighting = try GroupWeightings.restore(weighting, from: checkpointState) }
+    /// α of the robust weighting; with a plateau schedule or early stopping, also their state and η_α.
+    public func checkpointState() throws -> Data? {
+        let alpha = try GroupWeightings.state(of: weighting)
+        guard config.plateau != nil || config.earlyStoppingPatience > 0 else { return alpha }
+        return try JSONEncoder().encode(State(alpha: alpha, schedule: schedule, etaAlpha: (weighting as? RobustWeighting)?.etaAlpha))
+    }
+
+    /// Restores what `checkpointState` wrote.
+    public func restore(checkpointState: Data?) throws {
+        guard config.plateau != nil || config.earlyStoppingPatience > 0, let data = checkpointState else {
+            weighting = try GroupWeightings.restore(weighting, from: checkpointState)
+            return
+        }
+        let state = try JSONDecoder().decode(State.self, from: data)
+        weighting = try GroupWeightings.restore(weighting, from: state.alpha)
+        schedule = state.schedule
+        if let eta = state.etaAlpha, var robust = weighting as? RobustWeighting {
+            robust.etaAlpha = eta
+            weighting = robust
+        }
+    }
 }

@@ -10,6 +10,24 @@ public enum GlobalOpinionQA {
         /// Per country, rows whose distribution was unusable (length differs from the options, NaN, negative or
         /// all zero) and was therefore skipped for that country.
         public var skipped: [String: Int]
+        /// Rows that could not be read at all (bad literal, wrong field count, too few options), in file order.
+        public var skippedRows: [SkippedRow] = []
+
+        /// `skipped 3 rows: line 812: …; line 900: …` (the first `limit` reasons), or nil when every row was read.
+        public func skippedRowsSummary(limit: Int = 5) -> String? {
+            guard !skippedRows.isEmpty else { return nil }
+            let shown = skippedRows.prefix(limit).map { "line \($0.line): \($0.reason)" }.joined(separator: "; ")
+            return "skipped \(skippedRows.count) row\(skippedRows.count == 1 ? "" : "s"): " + shown
+                + (skippedRows.count > limit ? "; …" : "")
+        }
+    }
+
+    /// One data row left out of the import, with the physical line it starts on.
+    public struct SkippedRow: Equatable, Sendable {
+        /// 1-based line in the CSV file where the row starts.
+        public var line: Int
+        /// What was wrong with it.
+        public var reason: String
     }
 
     /// Loads `url` and keeps `countries` (names exactly as in the file, e.g. `India (Current national sample)`).
@@ -42,20 +60,26 @@ public enum GlobalOpinionQA {
         var questions: [SurveyQuestion] = []
         var seen = Set<String>()
         var skipped: [String: Int] = [:]
+        var skippedRows: [SkippedRow] = []
         for (row, record) in records.dropFirst().enumerated() {
             let line = record.line
-            guard record.fields.count == header.fields.count else {
-                throw DatasetError.badData(file: file, line: line,
-                    "expected \(header.fields.count) fields like the header, found \(record.fields.count)")
+            // A row that cannot be read is skipped and reported, never an abort: the real file is 2,556 rows of
+            // hand-made survey exports and one odd row must not cost the other countries' data.
+            let options: [String], shares: [String: [Double]]
+            do {
+                guard record.fields.count == header.fields.count else {
+                    throw RowProblem("expected \(header.fields.count) fields like the header, found \(record.fields.count)")
+                }
+                options = try optionTexts(record.fields[oCol], column: "options")
+                guard options.count >= 2 else { throw RowProblem("column \"options\" has \(options.count) option(s), need 2 or more") }
+                guard options.count <= SurveyPairs.maxOptions else {
+                    throw RowProblem("column \"options\" has more than \(SurveyPairs.maxOptions) options")
+                }
+                shares = try countryShares(record.fields[sCol])
+            } catch let problem as RowProblem {
+                skippedRows.append(SkippedRow(line: line, reason: problem.message))
+                continue
             }
-            let options = try stringList(record.fields[oCol], column: "options", file: file, line: line)
-            guard options.count >= 2 else {
-                throw DatasetError.badData(file: file, line: line, "column \"options\" has \(options.count) option(s), need 2 or more")
-            }
-            guard options.count <= SurveyPairs.maxOptions else {
-                throw DatasetError.badData(file: file, line: line, "column \"options\" has more than \(SurveyPairs.maxOptions) options")
-            }
-            let shares = try countryShares(record.fields[sCol], file: file, line: line)
             seen.formUnion(shares.keys)
             var selections: [String: [Double]] = [:]
             for country in countries {
@@ -79,39 +103,34 @@ public enum GlobalOpinionQA {
                 "no rows for \(missing.map { "\"\($0)\"" }.joined(separator: ", "))"
                 + (hints.isEmpty ? "" : "; did you mean \(hints.map { "\"\($0)\"" }.joined(separator: ", "))?"))
         }
-        return Import(survey: Survey(groups: countries, questions: questions), skipped: skipped)
+        return Import(survey: Survey(groups: countries, questions: questions), skipped: skipped, skippedRows: skippedRows)
     }
 
-    /// The `options` column: a Python list of strings.
-    static func stringList(_ text: String, column: String, file: String, line: Int) throws -> [String] {
-        let value = try literal(text, column: column, file: file, line: line)
-        guard case let .list(items) = value else {
-            throw DatasetError.badData(file: file, line: line, "column \"\(column)\" is not a list")
-        }
+    /// The `options` column: a Python list whose items become text as the reference code's `str()` makes them
+    /// (`'Yes'` → "Yes", `1.0` → "1.0", `3` → "3"); the real file mixes strings and numbers on the 0–10 scales.
+    static func optionTexts(_ text: String, column: String) throws -> [String] {
+        let value = try literal(text, column: column)
+        guard case let .list(items) = value else { throw RowProblem("column \"\(column)\" is not a list") }
         return try items.map { item in
-            guard let s = item.stringValue else {
-                throw DatasetError.badData(file: file, line: line, "column \"\(column)\" holds a non-string item")
+            switch item {
+            case .list, .dict: throw RowProblem("column \"\(column)\" holds a nested container")
+            default: return item.pythonStr
             }
-            return s
         }
     }
 
     /// The `selections` column: `defaultdict(<class 'list'>, {'Country': [shares…], …})` (or a plain dict).
-    static func countryShares(_ text: String, file: String, line: Int) throws -> [String: [Double]] {
-        let value = try literal(text, column: "selections", file: file, line: line)
-        guard case let .dict(pairs) = value else {
-            throw DatasetError.badData(file: file, line: line, "column \"selections\" is not a dict")
-        }
+    static func countryShares(_ text: String) throws -> [String: [Double]] {
+        let value = try literal(text, column: "selections")
+        guard case let .dict(pairs) = value else { throw RowProblem("column \"selections\" is not a dict") }
         var out: [String: [Double]] = [:]
         for (key, list) in pairs {
             guard let country = key.stringValue, case let .list(items) = list else {
-                throw DatasetError.badData(file: file, line: line,
-                                             "column \"selections\" must map country names to lists of numbers")
+                throw RowProblem("column \"selections\" must map country names to lists of numbers")
             }
             out[country] = try items.map { item in
                 guard let x = item.numberValue else {
-                    throw DatasetError.badData(file: file, line: line,
-                                                 "column \"selections\": a share for \(country) is not a number")
+                    throw RowProblem("column \"selections\": a share for \(country) is not a number")
                 }
                 return x
             }
@@ -119,11 +138,17 @@ public enum GlobalOpinionQA {
         return out
     }
 
-    static func literal(_ text: String, column: String, file: String, line: Int) throws -> PythonLiteral {
+    static func literal(_ text: String, column: String) throws -> PythonLiteral {
         do {
             return try PythonLiteral.parse(text)
         } catch let e as PythonLiteral.ParseError {
-            throw DatasetError.badData(file: file, line: line, "column \"\(column)\": \(e)")
+            throw RowProblem("column \"\(column)\": \(e)")
         }
     }
+}
+
+/// Why one data row was skipped; caught per row and turned into a `SkippedRow`.
+private struct RowProblem: Error {
+    var message: String
+    init(_ message: String) { self.message = message }
 }

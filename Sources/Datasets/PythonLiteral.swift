@@ -2,7 +2,11 @@
 /// `defaultdict(<class 'list'>, {'Nigeria': [0.1, 0.9]})` and `['Yes', "Don't know"]`.
 public indirect enum PythonLiteral: Equatable, Sendable {
     case string(String)
+    /// A float literal (`1.0`, `1e16`, `nan`, `-inf`): Python keeps it apart from an int, and so do we, because
+    /// `str()` writes the two differently (`1.0` against `1`).
     case number(Double)
+    /// An int literal (`3`, `-12`, `1_000`); one beyond 64 bits is a parse error.
+    case integer(Int)
     case bool(Bool)
     case none
     case list([PythonLiteral])
@@ -39,6 +43,7 @@ public indirect enum PythonLiteral: Equatable, Sendable {
         switch (a, b) {
         case let (.string(x), .string(y)): return x == y
         case let (.number(x), .number(y)): return x == y || (x.isNaN && y.isNaN)
+        case let (.integer(x), .integer(y)): return x == y
         case let (.bool(x), .bool(y)): return x == y
         case (.none, .none): return true
         case let (.list(x), .list(y)): return x == y
@@ -49,10 +54,11 @@ public indirect enum PythonLiteral: Equatable, Sendable {
 
     /// The string, if this is one.
     public var stringValue: String? { if case let .string(s) = self { return s } else { return nil } }
-    /// The number, if this is one (booleans count as 0/1 as in Python).
+    /// The number, if this is one (ints widen to Double; booleans count as 0/1 as in Python).
     public var numberValue: Double? {
         switch self {
         case let .number(x): return x
+        case let .integer(n): return Double(n)
         case let .bool(b): return b ? 1 : 0
         default: return nil
         }
@@ -88,7 +94,7 @@ private struct Parser {
         case UInt8(ascii: "("): return .list(try sequence(close: ")"))
         case UInt8(ascii: "{"): return try dict()
         case UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return .number(try number())
+            return try number()
         default:
             let start = i
             let name = identifier()
@@ -178,14 +184,15 @@ private struct Parser {
         }
     }
 
-    mutating func number() throws -> Double {
+    /// An int when the literal has no `.` and no exponent (as Python's grammar), else a float.
+    mutating func number() throws -> PythonLiteral {
         let start = i
         if bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") {
             i += 1
             let save = i
             let name = identifier()
-            if name == "inf" || name == "Infinity" { return bytes[start] == UInt8(ascii: "-") ? -.infinity : .infinity }
-            if name == "nan" { return .nan }
+            if name == "inf" || name == "Infinity" { return .number(bytes[start] == UInt8(ascii: "-") ? -.infinity : .infinity) }
+            if name == "nan" { return .number(.nan) }
             i = save
         }
         while i < bytes.count {
@@ -198,8 +205,13 @@ private struct Parser {
             i += 1
         }
         let text = String(decoding: bytes[start..<i], as: UTF8.self).replacingOccurrences(of: "_", with: "")
+        let isFloat = text.contains { $0 == "." || $0 == "e" || $0 == "E" }
+        if !isFloat, !text.isEmpty, Double(text) != nil {
+            guard let n = Int(text) else { i = start; throw error("integer '\(text)' does not fit in 64 bits") }
+            return .integer(n)
+        }
         guard let x = Double(text) else { i = start; throw error("bad number '\(text)'") }
-        return x
+        return .number(x)
     }
 
     /// A quoted string with Python's escapes; unknown escapes keep their backslash, as Python does.

@@ -24,8 +24,9 @@ public struct SurveyRecipe: Codable, Equatable, Sendable {
     public var annotators = 60
     /// Questions each annotator answers.
     public var questionsPerAnnotator = 20
-    /// Responses per annotator line: 2 = pairs, k ≥ 3 = rankings of k options.
-    public var rankingSize = 2
+    /// Responses per annotator line: 2 = pairs, k ≥ 3 = rankings of k options. 3 by default: the EM-DPO paper's
+    /// central result is that pairs cannot identify latent annotator types and rankings of three or more can.
+    public var rankingSize = 3
 
     /// The random streams, as offsets added to `seed`.
     public enum Stream: UInt64 {

@@ -26,6 +26,8 @@ public struct AggregateJob {
     public var seed: UInt64 = 0
     /// How a prompt's group enters the model (as in training).
     public var prompt = GroupPrompt()
+    /// Fairness weights c_i of the groups' regrets (nil = all 1).
+    public var fairnessWeights: [Double]?
 
     /// A job writing to `out`.
     public init(policies: [URL], prompts: URL, out: URL, reference: URL? = nil) {
@@ -71,7 +73,7 @@ public struct AggregateJob {
         let (logRatios, _) = try CrossPolicyLogRatios.estimate(
             policies: bundles.map(\.model), reference: ref.model, prompts: promptIds, samplesPerPrompt: samplesPerPrompt,
             maxNewTokens: budget, eos: bundles[0].eos, seed: seed)
-        let regret = try RegretMatrix(logRatios: logRatios)
+        let regret = try RegretMatrix(logRatios: logRatios, fairnessWeights: fairnessWeights)
         let game = try regret.game()
         let result = AggregateResult(policies: policies.map { $0.standardizedFileURL.path },
                                      reference: referenceURL.standardizedFileURL.path, logRatios: logRatios,
@@ -117,6 +119,7 @@ public struct AggregateResult: Equatable {
             "group_template": job.prompt.template ?? NSNull(),
             "L": logRatios, "R": regrets, "weights": solution.column, "adversary": solution.row, "value": solution.value,
             "duality_gap": solution.dualityGap, "iterations": solution.iterations, "lp_value": exactValue,
+            "fairness_weights": job.fairnessWeights ?? [Double](repeating: 1, count: policies.count),
         ]
     }
 }

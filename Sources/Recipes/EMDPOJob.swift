@@ -11,7 +11,9 @@ import Report
 ///
 /// Prompts are used without any group prefix: the point is to find the types without being told the groups.
 /// Without `data` the job runs on the embedded default: the demo's survey (5 groups, 768 questions, lean 0.6)
-/// answered by `defaultAnnotators` annotators, written to `<out>/data/annotators.jsonl`.
+/// answered by `defaultAnnotators` annotators with rankings of `defaultRankingSize` options (3: the EM-DPO
+/// paper shows pairs cannot identify latent types and rankings of three or more can), written to
+/// `<out>/data/annotators.jsonl`.
 public struct EMDPOJob {
     /// The SFT checkpoint: every type's starting policy and the reference model.
     public var model: URL
@@ -37,6 +39,8 @@ public struct EMDPOJob {
     /// A job with default settings.
     /// A LoRA adapter folder merged into `model` (the starting point and reference of every type's policy).
     public var adapter: URL?
+    /// Responses per line of the embedded default data: 2 = pairs, k ≥ 3 = rankings of k options.
+    public var defaultRankingSize = 3
 
     /// A job with default settings.
     public init(model: URL, data: URL?, out: URL, config: EMDPOConfig) {
@@ -105,7 +109,8 @@ public struct EMDPOJob {
             "types": config.types, "rounds": config.rounds, "steps_per_round": config.stepsPerRound,
             "batch_size": config.batchSize, "beta": config.beta, "lr": config.lr, "seed": config.seed,
             "model": model.path, "data": dataURL.path, "lists": emData.count, "dropped": set.dropped,
-            "annotators": emData.annotators.count,
+            "annotators": emData.annotators.count, "init": config.initialisation.rawValue,
+            "list_sizes": Array(Set(emData.sizes)).sorted(),
             "priors": em.history.map(\.priors), "log_likelihood": em.history.map(\.logLikelihood),
             "m_step_loss": em.history.map(\.mStepLoss),
         ]
@@ -126,13 +131,20 @@ public struct EMDPOJob {
         return summary
     }
 
-    /// The embedded default: the demo survey's annotators as pairs in `<out>/data/annotators.jsonl`.
+    /// The embedded default: the demo survey's annotators as rankings of `defaultRankingSize` (pairs for 2) in
+    /// `<out>/data/annotators.jsonl`.
     func writeDefaultData() throws -> URL {
         var recipe = try DemoJob.recipe(beside: model)
         recipe.annotators = defaultAnnotators
         recipe.questionsPerAnnotator = defaultQuestionsPerAnnotator
+        recipe.rankingSize = defaultRankingSize
         let url = out.appendingPathComponent("data").appendingPathComponent("annotators.jsonl")
-        try PreferenceExample.save(try recipe.annotatorMaker.pairs(try recipe.survey()), to: url)
+        let survey = try recipe.survey()
+        if defaultRankingSize == 2 {
+            try PreferenceExample.save(try recipe.annotatorMaker.pairs(survey), to: url)
+        } else {
+            try RankingExample.save(try recipe.annotatorMaker.rankings(survey), to: url)
+        }
         return url
     }
 }

@@ -20,6 +20,8 @@ public struct GPOTrainJob {
     public var dModel = 64, layers = 3, heads = 4
     /// Meta-training settings.
     public var options = GPOTrainOptions()
+    /// The training likelihood (fixed-variance MSE or learned σ).
+    public var likelihood = GPOLikelihood.mse
     /// Steps between resumable checkpoints (0 = end only).
     public var checkpointEvery = 0
     /// Continue from `<out>/checkpoint`.
@@ -41,7 +43,8 @@ public struct GPOTrainJob {
         let dataset = try GPODataset(survey: try Survey.load(survey), model: bundle.model, tokenizer: bundle.tokenizer, pooling: pooling)
         let groups = trainGroups ?? dataset.groups
         let stats = dataset.embeddingStatistics()
-        let config = GPOConfig(embeddingDimension: dataset.dimension, dModel: dModel, layers: layers, heads: heads)
+        let config = GPOConfig(embeddingDimension: dataset.dimension, dModel: dModel, layers: layers, heads: heads,
+                               likelihood: likelihood)
         let model = try GPOModel(config, mean: stats.mean, std: stats.std, seed: options.seed)
         let info = GPOTrainingInfo(trainGroups: groups, steps: options.steps, contextQuestions: options.contextQuestions,
                                    embeddingModel: embeddingModel.path, pooling: pooling.rawValue)

@@ -25,6 +25,8 @@ public struct SeedSystemsDemo {
     public var gpo = GPOTrainOptions()
     /// GPO's training groups (the rest are predicted few-shot).
     public var gpoTrainGroups = ["Avalon", "Cedar Isle", "Eastmarch"]
+    /// List sizes EM-DPO runs on, side by side (2 = pairs); the aggregation uses the last run's policies.
+    public var emRankingSizes = [2, 3]
     /// Prompts used to build the regret matrix.
     public var aggregatePrompts = 24
     /// Progress bars on stderr.
@@ -47,15 +49,25 @@ public struct SeedSystemsDemo {
 
     /// Runs the three systems; returns one report table each.
     public func run(log: @escaping (String) -> Void) throws -> [ReportTable] {
-        log("\n== EM-DPO: \(em.types) latent types from annotators (groups hidden), \(em.rounds) EM rounds")
-        let emOut = out.appendingPathComponent("em-dpo")
-        let summary = try EMDPOJob(model: sftModel, data: nil, out: emOut, config: em).run(log: log)
-        var emRows = [["log-likelihood per round", summary.logLikelihood.map { String(format: "%.1f", $0) }.joined(separator: " → ")],
-                      ["priors η", summary.priors.map { String(format: "%.3f", $0) }.joined(separator: ", ")]]
-        if let acc = summary.accuracy, let ari = summary.adjustedRandIndex {
-            emRows += [["cluster accuracy (best matching)", String(format: "%.3f", acc)],
-                       ["adjusted Rand index", String(format: "%.3f", ari)]]
+        // Pairs and rankings of 3 side by side: the EM-DPO paper's identifiability result is that pairwise
+        // comparisons cannot separate latent types and rankings of three or more can.
+        var emColumns: [[String]] = []
+        var emOut = out.appendingPathComponent("em-dpo")
+        for size in emRankingSizes {
+            let label = size == 2 ? "pairs" : "rankings of \(size)"
+            log("\n== EM-DPO on \(label): \(em.types) latent types from annotators (groups hidden), \(em.rounds) EM rounds")
+            emOut = out.appendingPathComponent(size == 2 ? "em-dpo-pairs" : "em-dpo-rank\(size)")
+            var job = EMDPOJob(model: sftModel, data: nil, out: emOut, config: em)
+            job.defaultRankingSize = size
+            let summary = try job.run(log: log)
+            emColumns.append([summary.logLikelihood.map { String(format: "%.1f", $0) }.joined(separator: " → "),
+                              summary.priors.map { String(format: "%.3f", $0) }.joined(separator: ", "),
+                              summary.accuracy.map { String(format: "%.3f", $0) } ?? "–",
+                              summary.adjustedRandIndex.map { String(format: "%.3f", $0) } ?? "–"])
         }
+        let emRows = ["log-likelihood per round", "priors η", "cluster accuracy (best matching)", "adjusted Rand index"]
+            .enumerated().map { i, name in [name] + emColumns.map { $0[i] } }
+        let emHeaders = [""] + emRankingSizes.map { $0 == 2 ? "pairs" : "rankings of \($0)" }
 
         log("\n== Min-max regret aggregation of the \(em.types) EM-DPO policies on \(aggregatePrompts) held-out prompts")
         let sample = out.appendingPathComponent("aggregate-prompts.jsonl")
@@ -92,8 +104,8 @@ public struct SeedSystemsDemo {
             log(String(format: "GPO %@: %.4f (uniform %.4f, training-group average %.4f)", group, score.gpo, score.uniform, score.trainingAverage))
         }
         return [
-            ReportTable(title: "EM-DPO: latent preference types", headers: ["", "value"], rows: emRows,
-                        note: "\(summary.priors.count) types fitted to annotators whose groups are hidden; recovery is scored against the hidden groups (5 groups, so \(em.types) types can match at most \(em.types) of them)."),
+            ReportTable(title: "EM-DPO: latent preference types, pairs vs rankings", headers: emHeaders, rows: emRows,
+                        note: "\(em.types) types fitted to annotators whose groups are hidden (the same number of annotators, questions each and hidden groups in every column); recovery is scored against the hidden groups (5 groups, so \(em.types) types can match at most \(em.types) of them). The EM-DPO paper: pairs cannot identify the types, rankings of 3 or more can."),
             ReportTable(title: "Min-max regret aggregation", headers: ["", "value"], rows: aggRows,
                         note: "Weights of the EM-DPO policies that minimise the worst-case regret; `tinyalign generate --mixture` serves the mixture."),
             ReportTable(title: "GPO: few-shot group opinions (1 − JS distance, natural log)", headers: ["held-out group", "GPO", "uniform", "training average"],

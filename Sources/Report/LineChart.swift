@@ -4,6 +4,8 @@ struct ChartSeries {
     var name: String
     /// The points; non-finite y values are left out.
     var points: [(x: Double, y: Double)]
+    /// An optional shaded band (e.g. mean ± std over seeds) drawn under the line; non-finite entries are left out.
+    var band: [(x: Double, low: Double, high: Double)] = []
 }
 
 /// An inline SVG line chart with axes, grid, tooltips on the points and a legend below.
@@ -24,8 +26,12 @@ struct LineChart {
     /// The `<svg>` element.
     func svg(run: String? = nil) -> String {
         let left = 62.0, right = 18.0, top = 14.0, bottom = 46.0
-        let lines = series.map { s in ChartSeries(name: s.name, points: s.points.filter { $0.y.isFinite && $0.x.isFinite }) }
-        let xs = lines.flatMap { $0.points.map(\.x) }, ys = lines.flatMap { $0.points.map(\.y) }
+        let lines = series.map { s in
+            ChartSeries(name: s.name, points: s.points.filter { $0.y.isFinite && $0.x.isFinite },
+                        band: s.band.filter { $0.x.isFinite && $0.low.isFinite && $0.high.isFinite })
+        }
+        let xs = lines.flatMap { $0.points.map(\.x) }
+        let ys = lines.flatMap { $0.points.map(\.y) + $0.band.flatMap { [$0.low, $0.high] } }
         let x = AxisScale(values: xs, ticks: 6, integer: true, pixels: (left, width - right))
         let y = AxisScale(values: ys, include: yInclude, ticks: 5, pixels: (height - bottom, top))
         let legend = ChartStyle.legend(lines.map(\.name), x: left, y: height + 6, width: width - left - right)
@@ -36,6 +42,11 @@ struct LineChart {
         s += xAxis(x, top: top, bottom: height - bottom)
         s += "<text class=\"axis-label\" x=\"\(Markup.coord((left + width - right) / 2))\" y=\"\(Markup.coord(height - 8))\" "
             + "text-anchor=\"middle\">\(Markup.escape(xLabel))</text>"
+        for (i, line) in lines.enumerated() where line.band.count >= 2 {
+            let outline = line.band.map { (x: $0.x, y: $0.high) } + line.band.reversed().map { (x: $0.x, y: $0.low) }
+            let pts = outline.map { "\(Markup.coord(x.pixel($0.x))),\(Markup.coord(y.pixel($0.y)))" }.joined(separator: " ")
+            s += "<polygon fill=\"\(ChartStyle.color(i))\" fill-opacity=\"0.15\" stroke=\"none\" points=\"\(pts)\"/>"
+        }
         for (i, line) in lines.enumerated() where !line.points.isEmpty {
             let color = ChartStyle.color(i)
             let pts = line.points.map { "\(Markup.coord(x.pixel($0.x))),\(Markup.coord(y.pixel($0.y)))" }.joined(separator: " ")

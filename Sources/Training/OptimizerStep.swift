@@ -13,6 +13,8 @@ public final class OptimizerStep {
     public let schedule: CosineSchedule
     /// Global gradient-norm clip (0 = none).
     public let gradClip: Float
+    /// Factor on the scheduled learning rate (1 unless a plateau schedule cut it).
+    public var lrScale: Float = 1
 
     /// A step over `parameters` with the optimizer and schedule of `settings`.
     public init(parameters: [Variable], settings: TrainingSettings) throws {
@@ -51,7 +53,7 @@ public final class OptimizerStep {
         try backward()
         try dataParallel?.sumGradients(parameters)
         let norm = gradClip > 0 ? clipGradNorm(parameters, maxNorm: gradClip) : Float.nan
-        optimizer.lr = schedule(index)
+        optimizer.lr = schedule(index) * lrScale
         optimizer.step()
         return (value, norm)
     }

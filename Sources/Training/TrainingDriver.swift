@@ -22,6 +22,8 @@ public final class TrainingDriver {
         public var lastTrain: [String: Double]
         /// The last eval line's metrics (empty when the task has no held-out data).
         public var lastEval: [String: Double]
+        /// The task stopped the run early (`TrainingTask.stopRequested`); `final` holds the model of that step.
+        public var stoppedEarly = false
     }
 
     /// The model trained and how it is saved.
@@ -143,12 +145,15 @@ public final class TrainingDriver {
         let progress = leader ? progressLabel.map { ProgressBar(total: settings.steps, label: $0, startStep: step) } : nil
         if dataParallel != nil, leader { World.installStopMessage(stopMessage(checkpointStep: step > 0 ? step : nil)) }
         var outcome = Outcome(step: step, finished: false, lastTrain: [:], lastEval: [:])
-        while step < last {
+        // A resumed run that had stopped early stays stopped.
+        outcome.stoppedEarly = step > 0 && task.stopRequested
+        while step < last && !outcome.stoppedEarly {
             let batch = sampler?.next(globalBatch) ?? []
             let count = sampler == nil ? globalBatch : batch.count
             let shard = BatchShard(batch: batch, globalCount: count, range: DataParallel.shard(of: count, rank: communicator.rank, size: communicator.size),
                                    communicator: communicator)
             let communicated = dataParallel?.communicationSeconds ?? 0
+            stepper.lrScale = task.learningRateScale
             let (value, norm) = try stepper.step(step) {
                 if dataParallel == nil, let micro = task as? MicroBatchedTask {
                     return try GradientAccumulation.objective(task: micro, batch: batch, count: settings.microBatchCount, rng: &rng)
@@ -175,19 +180,20 @@ public final class TrainingDriver {
                     evalLine["split"] = "eval"
                     try log?.write(evalLine)
                 }
+                outcome.stoppedEarly = task.stopRequested
             }
             progress?.update(step: step, task.progressValues(train: outcome.lastTrain, eval: outcome.lastEval))
-            if let dataParallel, (settings.syncCheckEvery > 0 && step % settings.syncCheckEvery == 0) || step == last {
+            if let dataParallel, (settings.syncCheckEvery > 0 && step % settings.syncCheckEvery == 0) || step == last || outcome.stoppedEarly {
                 try dataParallel.requireAgreement(DataParallel.checksum(model.trainableParameters),
                                                   "the parameters after step \(step): the ranks diverged (a non-deterministic kernel or a broken node)")
             }
-            if settings.checkpoints(at: step) || step == last {
+            if settings.checkpoints(at: step) || step == last || outcome.stoppedEarly {
                 try saveCheckpoint()
                 if dataParallel != nil, leader { World.updateStopMessage(stopMessage(checkpointStep: step)) }
             }
         }
         outcome.step = step
-        guard step == settings.steps else { return outcome }
+        guard step == settings.steps || outcome.stoppedEarly else { return outcome }
         outcome.finished = true
         // Resuming a finished run takes no step; it still reports the final model's held-out metrics.
         if outcome.lastEval.isEmpty { outcome.lastEval = try task.evaluate() }

@@ -43,6 +43,11 @@ public protocol TrainingTask: AnyObject {
     /// A fingerprint of the task's training data (e.g. its token ids), compared across ranks at the start so
     /// that ranks reading different files are refused; nil when there is none beyond the run manifest.
     var dataFingerprint: UInt64? { get }
+    /// Factor on the scheduled learning rate for the next step (a plateau schedule's cuts); read before every step.
+    var learningRateScale: Float { get }
+
+    /// Whether the run should stop after the evaluation just made (early stopping); read after every evaluation.
+    var stopRequested: Bool { get }
 }
 
 extension TrainingTask {
@@ -70,4 +75,9 @@ extension TrainingTask {
 
     /// Nothing beyond the manifest.
     public var dataFingerprint: UInt64? { nil }
+    /// The scheduled rate as it is.
+    public var learningRateScale: Float { 1 }
+
+    /// Never stops early.
+    public var stopRequested: Bool { false }
 }

@@ -19,6 +19,8 @@ struct AggregateCommand: ParsableCommand {
     @Option(help: "Where to write the result.") var out = "aggregate.json"
     @Option(help: "Seed of the sampling.") var seed: UInt64 = 0
     @OptionGroup var prompt: PromptOptions
+    @Option(help: "Fairness weights c_i of the groups' regrets, comma-separated, one per policy (default: all 1).")
+    var fairnessWeights: String?
 
     func validate() throws {
         guard !policies.isEmpty else { throw ValidationError("--policies needs at least one checkpoint folder") }
@@ -33,6 +35,14 @@ struct AggregateCommand: ParsableCommand {
         job.maxNewTokens = maxNewTokens
         job.seed = seed
         job.prompt = prompt.groupPrompt
+        if let fairnessWeights {
+            let parts = fairnessWeights.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let values = parts.compactMap(Double.init)
+            guard values.count == parts.count, values.count == policies.count else {
+                throw ValidationError("--fairness-weights needs \(policies.count) numbers, got \"\(fairnessWeights)\"")
+            }
+            job.fairnessWeights = values
+        }
         let r = try job.run()
         func row(_ name: String, _ values: [Double]) -> String {
             name.padding(toLength: 12, withPad: " ", startingAt: 0) + values.map { String(format: "%10.4f", $0) }.joined(separator: " ")

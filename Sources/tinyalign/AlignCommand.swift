@@ -33,6 +33,8 @@ struct AlignCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Groups to train on (default: all in the data).") var groups: [String] = []
     @OptionGroup var prompt: PromptOptions
     @OptionGroup var chat: ChatOptions
+    @OptionGroup var lossForm: LossFormOptions
+    @OptionGroup var robustSchedule: RobustScheduleOptions
     @Flag(help: "Drop pairs that do not fit the context instead of cutting the prompt.") var dropLong = false
     @Flag(help: "Continue from <out>/checkpoint.") var resume = false
 
@@ -49,6 +51,8 @@ struct AlignCommand: ParsableCommand {
         training.apply(to: &config.training)
         try distributed.apply(to: &config.training)
         try memory.apply(to: &config.training)
+        lossForm.apply(to: &config)
+        robustSchedule.apply(to: &config)
         var job = AlignJob(model: URL(fileURLWithPath: model), data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out), config: config)
         job.validationData = validation.map { URL(fileURLWithPath: $0) }
         job.prompt = chat.apply(to: prompt.groupPrompt)

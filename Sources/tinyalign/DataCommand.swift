@@ -62,8 +62,8 @@ struct DataSynth: ParsableCommand {
     var annotators: Int?
     @Option(help: "Questions each annotator answers (with --annotators).")
     var questionsPerAnnotator: Int = 20
-    @Option(help: "Responses per annotator line: 2 = pairs (chosen, rejected), k ≥ 3 = rankings of k options (with --annotators).")
-    var rankingSize: Int = 2
+    @Option(help: "Responses per annotator line: 2 = pairs (chosen, rejected), k ≥ 3 = rankings of k options (with --annotators; default 3, since pairs cannot identify EM-DPO's latent types).")
+    var rankingSize: Int = 3
 
     func run() throws {
         guard groups > 0 else { throw ValidationError("--groups must be positive") }
@@ -140,5 +140,6 @@ struct DataImportGlobalOpinionQA: ParsableCommand {
         for (country, n) in result.skipped.sorted(by: { $0.key < $1.key }) {
             print("  skipped \(n) rows for \(country): shares unusable (length differs from options, NaN or all zero)")
         }
+        if let summary = result.skippedRowsSummary() { print("  " + summary) }
     }
 }

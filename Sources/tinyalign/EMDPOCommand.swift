@@ -25,6 +25,10 @@ struct EMDPOCommand: ParsableCommand {
     @Option(help: "Annotators of the embedded default data (without --data).") var annotators = 60
     @Option(help: "Questions per annotator of the embedded default data (without --data).") var questionsPerAnnotator = 20
     @OptionGroup var memory: MemoryOptions
+    @Option(help: "Responses per line of the embedded default data (without --data): 2 = pairs, k ≥ 3 = rankings of k (the paper: pairs cannot identify the types).")
+    var rankingSize = 3
+    @Option(name: .customLong("init"), help: "Initial posteriors: dirichlet (seeded, flat) or kmeans (the annotators' Borda profiles, as the reference code).")
+    var initialisation: EMInitialisation = .dirichlet
     @Flag(help: "Drop lists that do not fit the context instead of cutting the prompt.") var dropLong = false
     @Flag(help: "Continue a killed run from its last finished M-step (and that M-step's checkpoint), with the same settings.") var resume = false
 
@@ -37,6 +41,8 @@ struct EMDPOCommand: ParsableCommand {
         config.beta = beta
         config.lr = lr
         config.seed = seed
+        config.initialisation = initialisation
+        guard rankingSize >= 2 else { throw ValidationError("--ranking-size must be 2 or more, got \(rankingSize)") }
         var job = EMDPOJob(model: URL(fileURLWithPath: model), data: data.map { URL(fileURLWithPath: $0) },
                            out: URL(fileURLWithPath: out), config: config)
         job.defaultAnnotators = annotators
@@ -48,6 +54,7 @@ struct EMDPOCommand: ParsableCommand {
         job.gradAccum = training.gradAccum
         job.checkpointActivations = training.checkpointActivations
         job.adapter = adapterOption.url
+        job.defaultRankingSize = rankingSize
         let s = try job.run()
         print("priors: \(s.priors.map { String(format: "%.3f", $0) }.joined(separator: " "))")
         print("log-likelihood per round: \(s.logLikelihood.map { String(format: "%.2f", $0) }.joined(separator: " "))")
@@ -58,3 +65,5 @@ struct EMDPOCommand: ParsableCommand {
         print(PeakMemory.summaryLine)
     }
 }
+
+extension EMInitialisation: ExpressibleByArgument {}

@@ -19,6 +19,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "β for rewards and loss.") var beta: Float = 0.1
     @OptionGroup var prompt: PromptOptions
     @OptionGroup var chat: ChatOptions
+    @OptionGroup var lossForm: LossFormOptions
     @Option(help: "Folder for cached reference log-probs (default: $TINYALIGN_CACHE_DIR or ~/.cache/tinyalign).") var cacheDir: String?
     @Flag(help: "Print the metrics as one JSON object instead of a table.") var json = false
 
@@ -31,6 +32,7 @@ struct EvalCommand: ParsableCommand {
         job.adapter = adapterOption.url
         job.config.method = loss
         job.config.beta = beta
+        lossForm.apply(to: &job.config)
         job.prompt = chat.apply(to: prompt.groupPrompt)
         job.cacheDirectory = cacheDir.map { URL(fileURLWithPath: $0) }
         let (m, groups) = try job.run()

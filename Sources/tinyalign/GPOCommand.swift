@@ -38,6 +38,7 @@ struct GPODataOptions: ParsableArguments {
 }
 
 extension GPOPooling: ExpressibleByArgument {}
+extension GPOLikelihood: ExpressibleByArgument {}
 
 /// `tinyalign gpo train`.
 struct GPOTrain: ParsableCommand {
@@ -56,6 +57,10 @@ struct GPOTrain: ParsableCommand {
     @Option(help: "Attention heads.") var heads = 4
     @Option(help: "Steps between resumable checkpoints (0 = end only).") var checkpointEvery = 0
     @Flag(help: "Continue from <out>/checkpoint with the same settings.") var resume = false
+    @Option(help: "Training likelihood: mse (fixed variance) or learned-sigma (Gaussian NLL with a predicted σ, as the GPO code).")
+    var likelihood: GPOLikelihood = .mse
+    @Option(help: "Draw each episode's context size from this many up to --context-questions (as the GPO code; default: fixed).")
+    var minContextQuestions: Int?
 
     func run() throws {
         var job = GPOTrainJob(survey: URL(fileURLWithPath: data.survey), embeddingModel: URL(fileURLWithPath: data.model),
@@ -69,6 +74,8 @@ struct GPOTrain: ParsableCommand {
         job.options.episodesPerStep = episodes
         job.options.lr = lr
         job.options.seed = data.seed
+        job.options.minContextQuestions = minContextQuestions
+        job.likelihood = likelihood
         job.checkpointEvery = checkpointEvery
         job.resume = resume
         let (groups, losses) = try CommandSupport.oneLine { try job.run() }

@@ -19,6 +19,7 @@ struct TinyAlign: ParsableCommand {
             SFTCommand.self,
             AlignCommand.self,
             EMDPOCommand.self,
+            ReproCommand.self,
             RankCommand.self,
             EvalCommand.self,
             DataCommand.self,

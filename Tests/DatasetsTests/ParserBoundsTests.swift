@@ -12,7 +12,7 @@ final class ParserBoundsTests: XCTestCase {
         }
         let deepDicts = String(repeating: "{'a': ", count: 101) + "1" + String(repeating: "}", count: 101)
         XCTAssertThrowsError(try PythonLiteral.parse(deepDicts)) { e in XCTAssertTrue("\(e)".hasPrefix("containers nest deeper than 100")) }
-        var ok = PythonLiteral.number(1)
+        var ok = PythonLiteral.integer(1)
         for _ in 0..<100 { ok = .list([ok]) }
         XCTAssertEqual(try PythonLiteral.parse(String(repeating: "[", count: 100) + "1" + String(repeating: "]", count: 100)), ok)
     }

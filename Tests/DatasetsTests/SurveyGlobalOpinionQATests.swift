@@ -15,7 +15,8 @@ final class SurveyGlobalOpinionQATests: XCTestCase {
         let result = try GlobalOpinionQA.load(csv: try fixture(), countries: countries)
         let s = result.survey
         XCTAssertEqual(s.groups, countries)
-        XCTAssertEqual(s.questions.map(\.id), ["goqa-0001", "goqa-0002", "goqa-0003", "goqa-0004", "goqa-0005", "goqa-0006"])
+        XCTAssertEqual(s.questions.map(\.id), ["goqa-0001", "goqa-0002", "goqa-0003", "goqa-0004", "goqa-0005", "goqa-0006",
+                                               "goqa-0007", "goqa-0008", "goqa-0009", "goqa-0012"])
         XCTAssertEqual(s.questions[0].options, ["Better off", "Worse off", "About the same", "Don't know/Refused"])
         XCTAssertEqual(s.questions[1].question,
                        "How much do you agree: \"Religion, in general, is good for society\"?\n(Read the statement aloud)")
@@ -27,13 +28,34 @@ final class SurveyGlobalOpinionQATests: XCTestCase {
         XCTAssertNil(s.questions[2].selections["Japan"], "Japan's 3 shares do not fit 2 options")
         XCTAssertNil(s.questions[3].selections["Egypt"], "Egypt's shares contain nan")
         XCTAssertEqual(result.skipped, ["Japan": 1, "Egypt": 1])
+        // The World Values Survey scale: floats among the strings, as Python's str() writes them.
+        XCTAssertEqual(s.questions[6].options, ["Not important at all"] + (1...9).map { "\($0).0" } + ["Very important"])
+        XCTAssertEqual(s.questions[6].question, "How important is God in your life? Please use this scale to indicate.\n"
+                       + "10 means \"very important\" and 1 means \"not at all important.\"")
+        XCTAssertEqual(Set(s.questions[6].selections.keys), ["Egypt", "Nigeria", "China", "India (Current national sample)"])
+        XCTAssertEqual(s.questions[7].options, ["1", "2", "3", "4", "DK", "Refused"])
+        XCTAssertEqual(s.questions[8].options, ["1e-05", "0.1", "1e+16", "1000000000000000.0", "Don't know, can't say"])
+        XCTAssertEqual(result.skippedRows, [
+            .init(line: 13, reason: "column \"options\": missing ']' (at character 38)"),
+            .init(line: 14, reason: "expected 4 fields like the header, found 3"),
+        ])
+        XCTAssertEqual(result.skippedRowsSummary(), "skipped 2 rows: line 13: column \"options\": missing ']' (at character 38); "
+                       + "line 14: expected 4 fields like the header, found 3")
         // Shares are normalised: row 1 Japan sums to 1.0 already; check a sum for every kept distribution.
         for q in s.questions { for p in q.selections.values { XCTAssertEqual(p.reduce(0, +), 1, accuracy: 1e-12) } }
     }
 
+    func testCountryWithACommaInItsName() throws {
+        let result = try GlobalOpinionQA.load(csv: try fixture(), countries: ["Korea, Republic of"])
+        XCTAssertEqual(result.survey.questions.map(\.id), ["goqa-0008", "goqa-0009", "goqa-0012"])
+        XCTAssertEqual(result.survey.questions[1].selections["Korea, Republic of"]!, [0.1, 0.4, 0.3, 0.1, 0.1], accuracy: 1e-12)
+        XCTAssertEqual(result.skippedRows.map(\.line), [13, 14], "unreadable rows are skipped whatever the countries")
+    }
+
     func testPairsFollowThePaperRule() throws {
         let survey = try GlobalOpinionQA.load(csv: try fixture(), countries: countries).survey
-        let pairs = try SurveyPairs.all(survey, seed: 0)
+        let firstSix = Set((1...6).map { String(format: "goqa-%04d", $0) })
+        let pairs = try SurveyPairs.all(survey, seed: 0).filter { firstSix.contains($0.id!) }
         let expected: [String: [String: String]] = [     // group -> question id -> chosen letter
             "Nigeria": ["goqa-0001": "A", "goqa-0002": "A", "goqa-0003": "B", "goqa-0004": "A", "goqa-0006": "A"],
             "Egypt": ["goqa-0001": "B", "goqa-0003": "A", "goqa-0005": "A", "goqa-0006": "A"],
@@ -64,21 +86,31 @@ final class SurveyGlobalOpinionQATests: XCTestCase {
         }
     }
 
-    func testMalformedFilesNameTheLine() {
+    func testMalformedRowsAreSkippedByLineAndFileErrorsNameTheLine() throws {
+        func summary(_ text: String) throws -> String? {
+            try GlobalOpinionQA.parse(Data(text.utf8), file: "g.csv", countries: ["Nigeria"]).skippedRowsSummary()
+        }
         func message(_ text: String) -> String {
             do { _ = try GlobalOpinionQA.parse(Data(text.utf8), file: "g.csv", countries: ["Nigeria"]); return "no error" }
             catch { return "\(error)" }
         }
         let header = "question,selections,options,source\n"
         let good = "Q1,\"defaultdict(<class 'list'>, {'Nigeria': [0.4, 0.6]})\",\"['Yes', 'No']\",GAS\n"
-        XCTAssertEqual(message(header + good + "Q2,\"{'Nigeria': [1, 0]}\",\"['Yes', 'No']\"\n"),
-                       "g.csv:3: expected 4 fields like the header, found 3")
-        XCTAssertEqual(message(header + good + "Q2,\"{'Nigeria': [1, 0]}\",\"['Yes', 'No'\",GAS\n"),
-                       "g.csv:3: column \"options\": missing ']' (at character 12)")
-        XCTAssertEqual(message(header + good + "\"Q2\nstill Q2\",\"{'Nigeria': [1, 'x']}\",\"['Yes', 'No']\",GAS\n"),
-                       "g.csv:3: column \"selections\": a share for Nigeria is not a number")
-        XCTAssertEqual(message(header + good + "Q3,\"{'Nigeria': [1]}\",\"['Yes']\",GAS\n"),
-                       "g.csv:3: column \"options\" has 1 option(s), need 2 or more")
+        XCTAssertNil(try summary(header + good))
+        XCTAssertEqual(try summary(header + good + "Q2,\"{'Nigeria': [1, 0]}\",\"['Yes', 'No']\"\n"),
+                       "skipped 1 row: line 3: expected 4 fields like the header, found 3")
+        XCTAssertEqual(try summary(header + good + "Q2,\"{'Nigeria': [1, 0]}\",\"['Yes', 'No'\",GAS\n"),
+                       "skipped 1 row: line 3: column \"options\": missing ']' (at character 12)")
+        XCTAssertEqual(try summary(header + good + "\"Q2\nstill Q2\",\"{'Nigeria': [1, 'x']}\",\"['Yes', 'No']\",GAS\n"
+                                   + "Q3,\"{'Nigeria': [1]}\",\"['Yes']\",GAS\n"
+                                   + "Q4,\"{'Nigeria': [1, 0]}\",\"['Yes', ['No']]\",GAS\n"),
+                       "skipped 3 rows: line 3: column \"selections\": a share for Nigeria is not a number; "
+                       + "line 5: column \"options\" has 1 option(s), need 2 or more; line 6: column \"options\" holds a nested container")
+        let many = (0..<7).map { _ in "Q,\"{'Nigeria': [1, 0]}\",\"['Yes', 'No'\",GAS\n" }.joined()
+        let s7 = try XCTUnwrap(try summary(header + good + many))
+        XCTAssertTrue(s7.hasPrefix("skipped 7 rows: line 3: "), s7)
+        XCTAssertTrue(s7.hasSuffix("line 7: column \"options\": missing ']' (at character 12); …"), s7)
+        // Only a file-level fault (header, CSV quoting) still aborts, naming the line.
         XCTAssertEqual(message("question,options\nQ,\"['a', 'b']\"\n"),
                        "g.csv:1: missing column \"selections\" (header has [\"question\", \"options\"])")
         XCTAssertEqual(message(header + good + "Q2,\"{'Nigeria': [1, 0]}\"x,\"['Yes', 'No']\",GAS\n"),

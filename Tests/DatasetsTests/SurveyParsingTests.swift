@@ -30,13 +30,13 @@ final class SurveyParsingTests: XCTestCase {
     func testPythonLiterals() throws {
         XCTAssertEqual(try PythonLiteral.parse("defaultdict(<class 'list'>, {'Nigeria': [0.1, 0.9], 'India (Current national sample)': [1e-2, -3]})"),
                        .dict([(.string("Nigeria"), .list([.number(0.1), .number(0.9)])),
-                              (.string("India (Current national sample)"), .list([.number(0.01), .number(-3)]))]))
+                              (.string("India (Current national sample)"), .list([.number(0.01), .integer(-3)]))]))
         XCTAssertEqual(try PythonLiteral.parse(#"['Yes', "Don't know", 'it\'s \"ok\"', 'caf\xe9 \u2014 \\n', "a\tb",]"#),
                        .list([.string("Yes"), .string("Don't know"), .string("it's \"ok\""), .string("café — \\n"),
                               .string("a\tb")]))
         XCTAssertEqual(try PythonLiteral.parse(#""a\tb\n""#), .string("a\tb\n"))
         XCTAssertEqual(try PythonLiteral.parse(" ( None , True, False, nan, -inf, 1_000 ) "),
-                       .list([.none, .bool(true), .bool(false), .number(.nan), .number(-.infinity), .number(1000)]))
+                       .list([.none, .bool(true), .bool(false), .number(.nan), .number(-.infinity), .integer(1000)]))
         XCTAssertEqual(try PythonLiteral.parse("{}"), .dict([]))
         XCTAssertEqual(try PythonLiteral.parse("'Ünïcödé'"), .string("Ünïcödé"))
     }

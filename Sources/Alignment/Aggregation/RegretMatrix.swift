@@ -6,9 +6,13 @@ import Datasets
 public struct RegretMatrix: Equatable, Sendable {
     /// L (K × K).
     public let logRatios: [[Double]]
+    /// Fairness weights c_i ≥ 0 (K): group i's regret counts c_i times (the aggregation paper's weighted regret;
+    /// all 1 = plain min-max regret, the default).
+    public let fairnessWeights: [Double]
 
-    /// The game for `logRatios`, a finite K × K matrix (K ≥ 1).
-    public init(logRatios: [[Double]]) throws {
+    /// The game for `logRatios`, a finite K × K matrix (K ≥ 1), with group regrets scaled by `fairnessWeights`
+    /// (nil = all 1).
+    public init(logRatios: [[Double]], fairnessWeights: [Double]? = nil) throws {
         let k = logRatios.count
         guard k > 0 else { throw AlignmentError.invalidInput("log-ratio matrix L is empty") }
         for (i, row) in logRatios.enumerated() {
@@ -19,16 +23,21 @@ public struct RegretMatrix: Equatable, Sendable {
                 throw AlignmentError.invalidInput("log-ratio matrix entry L[\(i), \(j)] is \(row[j]), not a finite number")
             }
         }
+        let c = fairnessWeights ?? [Double](repeating: 1, count: k)
+        guard c.count == k, c.allSatisfy({ $0.isFinite && $0 >= 0 }), c.contains(where: { $0 > 0 }) else {
+            throw AlignmentError.invalidInput("fairness weights must be \(k) finite numbers ≥ 0, not all 0 (got \(c))")
+        }
         self.logRatios = logRatios
+        self.fairnessWeights = c
     }
 
     /// Number of policies K.
     public var count: Int { logRatios.count }
 
-    /// R ((K + 1) × K): R[i, j] = L[i, i] − L[i, j] for the K groups, then a row of zeros, which lets the
+    /// R ((K + 1) × K): R[i, j] = c_i (L[i, i] − L[i, j]) for the K groups, then a row of zeros, which lets the
     /// adversary settle for "no regret" and so keeps the game value ≥ 0.
     public var regrets: [[Double]] {
-        logRatios.enumerated().map { i, row in row.map { row[i] - $0 } } + [[Double](repeating: 0, count: count)]
+        logRatios.enumerated().map { i, row in row.map { fairnessWeights[i] * (row[i] - $0) } } + [[Double](repeating: 0, count: count)]
     }
 
     /// min over mixtures w of max over q of qᵀ R w: the row player is the adversary over groups (and the zero

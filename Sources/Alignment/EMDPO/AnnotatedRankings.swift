@@ -14,6 +14,9 @@ public struct AnnotatedRankings: Equatable, Sendable {
     public var trueGroups: [Int]?
     /// Names of the true groups.
     public var groupNames: [String]
+    /// Per list, an id of each response's text, shared across lists (the same text, the same id); nil when the
+    /// data was given as bare arrays. Only the k-means initialisation reads it.
+    public var responseIDs: [[Int]]?
 
     /// Data from explicit arrays; throws when they disagree in length or indices are out of range.
     public init(sizes: [Int], rankings: [[Int]], annotatorOfList: [Int], annotators: [String], trueGroups: [Int]? = nil,
@@ -58,6 +61,14 @@ public struct AnnotatedRankings: Equatable, Sendable {
         }
         try self.init(sizes: examples.map(\.responses.count), rankings: examples.map(\.ranking), annotatorOfList: annot,
                       annotators: names, trueGroups: truth, groupNames: groupNames)
+        var textID: [String: Int] = [:]
+        responseIDs = examples.map { e in
+            e.responses.map { r in
+                if let id = textID[r] { return id }
+                textID[r] = textID.count
+                return textID.count - 1
+            }
+        }
     }
 
     /// Number of lists.

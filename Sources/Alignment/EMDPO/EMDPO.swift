@@ -10,7 +10,7 @@ import Training
 public struct EMDPOConfig: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case types, rounds, stepsPerRound = "steps_per_round", batchSize = "batch_size", beta, lr, seed
-        case evalBatchSize = "eval_batch_size"
+        case evalBatchSize = "eval_batch_size", initialisation = "init"
     }
 
     /// K, the number of latent annotator types.
@@ -29,6 +29,8 @@ public struct EMDPOConfig: Codable, Equatable, Sendable {
     public var seed: UInt64 = 0
     /// Lists per no-grad forward pass in the E-step.
     public var evalBatchSize = 64
+    /// The first M-step's posteriors: a seeded flat Dirichlet (default) or the annotators' k-means clusters.
+    public var initialisation = EMInitialisation.dirichlet
 
     /// Defaults as documented on each field.
     public init() {}
@@ -41,8 +43,8 @@ public struct EMDPOConfig: Codable, Equatable, Sendable {
 /// - M-step: every type's policy is trained afresh from the SFT model (`makePolicy(k)`) on all lists with weight
 ///   γ_{k,u(list)}: the mean of −w_i log P_k(list_i) over each minibatch; then η_k = mean_u γ_ku.
 ///
-/// A round is M-step, priors, E-step; the first M-step uses random posteriors (seeded), which breaks the
-/// symmetry between types.
+/// A round is M-step, priors, E-step; the first M-step uses random posteriors (seeded) or k-means clusters of
+/// the annotators (`EMDPOConfig.initialisation`), which breaks the symmetry between types.
 public final class EMDPO {
     /// One round's outcome.
     public struct Round: Codable, Equatable, Sendable {
@@ -86,11 +88,16 @@ public final class EMDPO {
         self.config = config
         self.makePolicy = makePolicy
         self.out = out
-        var rng = SeededGenerator(seed: config.seed)
-        posteriors = data.annotators.map { _ in
-            let e = (0..<config.types).map { _ in -Foundation.log(max(rng.nextUniformDouble(), 1e-12)) }
-            let s = e.reduce(0, +)
-            return e.map { $0 / s }
+        switch config.initialisation {
+        case .dirichlet:
+            var rng = SeededGenerator(seed: config.seed)
+            posteriors = data.annotators.map { _ in
+                let e = (0..<config.types).map { _ in -Foundation.log(max(rng.nextUniformDouble(), 1e-12)) }
+                let s = e.reduce(0, +)
+                return e.map { $0 / s }
+            }
+        case .kmeans:
+            posteriors = try AnnotatorKMeans.posteriors(data, types: config.types, seed: config.seed)
         }
         priors = Array(repeating: 1 / Double(config.types), count: config.types)
         if resume, let out, let saved = try? Data(contentsOf: out.appendingPathComponent("em_state.json")) {

@@ -1,3 +1,4 @@
+import Foundation
 import Datasets
 import Autograd
 import Models
@@ -19,6 +20,8 @@ public final class GPOModel: Module {
     let blocks: [GPOBlock]
     let lnF: LayerNorm
     let head: Linear
+    /// σ's head (learned-sigma models only).
+    let sigmaHead: Linear?
 
     /// A freshly initialised model; `mean` and `std` (C each) standardise the embeddings.
     public init(_ config: GPOConfig, mean: [Float], std: [Float], seed: UInt64 = 0) throws {
@@ -37,13 +40,15 @@ public final class GPOModel: Module {
         }
         lnF = LayerNorm(config.dModel, eps: 1e-5)
         head = Linear(config.dModel, 1, std: 1 / Float(config.dModel).squareRoot(), rng: &rng)
+        sigmaHead = config.likelihood == .learnedSigma
+            ? Linear(config.dModel, 1, std: 1 / Float(config.dModel).squareRoot(), rng: &rng) : nil
     }
 
     /// Parameters under stable names (the safetensors keys).
     public var namedParameters: [(String, Variable)] {
         var out = input.scoped("input")
         for (i, b) in blocks.enumerated() { out += b.scoped("h.\(i)") }
-        return out + lnF.scoped("ln_f") + head.scoped("head")
+        return out + lnF.scoped("ln_f") + head.scoped("head") + (sigmaHead?.scoped("sigma_head") ?? [])
     }
 
     /// points: (N, C + 1) with the first `contextCount` rows the context -> one raw scalar per point (N).
@@ -52,9 +57,38 @@ public final class GPOModel: Module {
         guard points.shape.count == 2, points.shape[1] == c + 1 else {
             throw AlignmentError.invalidInput("GPO points have shape \(points.shape); expected (N, \(c + 1))")
         }
+        return try head(features(points, contextCount: contextCount)).reshaped([points.shape[0]])
+    }
+
+    /// The last blocks' normalised features of every point, (N, d_model).
+    func features(_ points: Tensor, contextCount: Int) throws -> Variable {
+        let c = config.embeddingDimension
+        guard points.shape.count == 2, points.shape[1] == c + 1 else {
+            throw AlignmentError.invalidInput("GPO points have shape \(points.shape); expected (N, \(c + 1))")
+        }
         var x = try input(Variable(standardised(points)))
         for block in blocks { x = try block(x, contextCount: contextCount) }
-        return try head(lnF(x)).reshaped([points.shape[0]])
+        return try lnF(x)
+    }
+
+    /// Smallest σ of the learned-sigma likelihood, so a confident prediction cannot drive the loss to −∞.
+    public static let minimumSigma: Float = 1e-3
+
+    /// The predicted distributions of the targets and, for learned-sigma models, σ of every target point
+    /// (σ = 1e-3 + softplus(head)), both (T).
+    public func targetPredictionsAndSigmas(_ episode: GPOEpisode) throws -> (mean: Variable, sigma: Variable?) {
+        let n = episode.points.shape[0]
+        let f = try features(episode.points, contextCount: episode.contextCount).sliced(axis: 0, range: episode.contextCount..<n)
+        let scores = try head(f).reshaped([n - episode.contextCount])
+        var parts: [Variable] = [], start = 0
+        for k in episode.targetSizes {
+            parts.append(try scores.sliced(axis: 0, range: start..<start + k).softmax())
+            start += k
+        }
+        let mean = try Variable.concat(parts, axis: 0)
+        guard let sigmaHead else { return (mean, nil) }
+        let raw = try sigmaHead(f).reshaped([n - episode.contextCount])
+        return (mean, raw.softplus() + Self.minimumSigma)
     }
 
     /// The predicted distributions of an episode's targets, concatenated: per target question, the softmax of
@@ -71,11 +105,15 @@ public final class GPOModel: Module {
         return try Variable.concat(parts, axis: 0)
     }
 
-    /// Mean squared error between predicted and true target shares: the negative log-likelihood of a Gaussian
-    /// with fixed variance around the prediction, up to scale and a constant. Scalar.
+    /// `mse`: the mean squared error between predicted and true target shares — the negative log-likelihood of a
+    /// Gaussian with fixed variance around the prediction, up to scale and a constant. `learned-sigma`: the mean
+    /// over target points of the Gaussian negative log-likelihood (y − μ)²/(2σ²) + log σ + ½ log 2π. Scalar.
     public func loss(_ episode: GPOEpisode) throws -> Variable {
         let truth = Variable(Tensor(shape: [episode.targetShares.count], episode.targetShares))
-        return try (targetPredictions(episode) - truth).pow(2).mean()
+        let (mean, sigma) = try targetPredictionsAndSigmas(episode)
+        guard let sigma else { return try (mean - truth).pow(2).mean() }
+        let z = try (mean - truth) / sigma
+        return try (z.pow(2) * 0.5 + sigma.log() + 0.5 * Float(Foundation.log(2 * Double.pi))).mean()
     }
 
     /// The predicted distribution of every target question, without a graph.

@@ -22,6 +22,9 @@ public struct GPOTrainOptions: Codable, Equatable, Sendable {
     public var gradClip: Float = 1
     /// Seed of the episode draws.
     public var seed: UInt64 = 0
+    /// With a value, each episode draws its number of context questions uniformly from
+    /// `minContextQuestions...contextQuestions`, as the GPO code does; nil keeps m fixed at `contextQuestions`.
+    public var minContextQuestions: Int?
 
     /// The defaults.
     public init() {}
@@ -29,12 +32,13 @@ public struct GPOTrainOptions: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case steps, contextQuestions = "context_questions", targetQuestions = "target_questions"
         case episodesPerStep = "episodes_per_step", lr, weightDecay = "weight_decay", gradClip = "grad_clip", seed
+        case minContextQuestions = "min_context_questions"
     }
 }
 
 /// Meta-trains a `GPOModel` through the one `TrainingDriver`: every step averages the loss of
 /// `episodesPerStep` episodes, each a training group with disjoint context and target questions it answered;
-/// the loss is the MSE (fixed-variance Gaussian) on the target shares.
+/// the loss is the model's likelihood on the target shares (`GPOConfig.likelihood`).
 public enum GPOTrainer {
     /// The driver settings of `options`: AdamW (β 0.9/0.999) with linear warmup over 5 % of the steps, then
     /// cosine to a tenth of the peak.
@@ -67,10 +71,13 @@ public enum GPOTrainer {
         return task.losses
     }
 
-    /// m context and up to n target questions drawn without replacement from `questions`.
+    /// m context and up to n target questions drawn without replacement from `questions`; m is drawn per episode
+    /// from `minContextQuestions...contextQuestions` when a minimum is set.
     static func sampleEpisode(_ data: GPODataset, group: String, questions: [Int], options: GPOTrainOptions,
                               rng: inout SeededGenerator) throws -> GPOEpisode {
-        let m = options.contextQuestions, n = min(options.targetQuestions, questions.count - m)
+        var m = options.contextQuestions
+        if let low = options.minContextQuestions { m = low + rng.nextInt(below: options.contextQuestions - low + 1) }
+        let n = min(options.targetQuestions, questions.count - m)
         let picked = sample(questions, count: m + n, rng: &rng)
         return try GPOEpisode(dataset: data, group: group, context: Array(picked[..<m]), targets: Array(picked[m...]))
     }
@@ -99,6 +106,9 @@ final class GPOTask: TrainingTask {
         guard !groups.isEmpty, options.steps > 0, options.contextQuestions > 0, options.targetQuestions > 0,
               options.episodesPerStep > 0 else {
             throw AlignmentError.invalidInput("GPO training needs groups and positive steps, context/target questions and episodes")
+        }
+        if let low = options.minContextQuestions, !(1...options.contextQuestions).contains(low) {
+            throw AlignmentError.invalidInput("GPO: the smallest context size \(low) must be in 1...\(options.contextQuestions)")
         }
         try data.checkGroups(groups, minimum: options.contextQuestions + 1)
         guard data.dimension == model.config.embeddingDimension else {
