@@ -65,8 +65,10 @@ public struct ModelBundle {
     }
 
     /// An encoder for this model's context.
-    public func encoder(truncate: Bool = true) -> SequenceEncoder {
-        SequenceEncoder(tokenizer: tokenizer, eos: eos, context: model.contextLength, truncate: truncate)
+    public func encoder(truncate: Bool = true, truncation: Truncation = Truncation()) -> SequenceEncoder {
+        var encoder = SequenceEncoder(tokenizer: tokenizer, eos: eos, context: model.contextLength, truncate: truncate)
+        encoder.truncation = truncation
+        return encoder
     }
 }
 

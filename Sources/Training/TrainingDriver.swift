@@ -36,6 +36,9 @@ public final class TrainingDriver {
     private var sampler: EpochSampler?
     private var rng: SeededGenerator
     private var step = 0
+    /// Extra held-out numbers computed after each evaluation (e.g. samples during eval: greedy answers written
+    /// beside the run, their greedy-chosen share returned), merged into the eval line; nil: none.
+    public var evaluationExtras: ((_ step: Int) throws -> [String: Double])?
 
     /// A driver; with `resume`, restores model, optimizer and position from `<out>/checkpoint`, refusing a
     /// checkpoint whose manifest differs from `manifest` in any setting that shapes the run.
@@ -93,10 +96,11 @@ public final class TrainingDriver {
             line["split"] = "train"
             line["grad_norm"] = norm
             line["lr"] = stepper.optimizer.lr
-            try log?.write(line)
+            if settings.logs(at: step) { try log?.write(line) }
             if settings.evaluates(at: step) {
-                let eval = try task.evaluate()
+                var eval = try task.evaluate()
                 try checkEval(eval)
+                if !eval.isEmpty, let evaluationExtras { eval.merge(try evaluationExtras(step)) { old, _ in old } }
                 if !eval.isEmpty {
                     outcome.lastEval = eval
                     var evalLine: [String: Any] = eval

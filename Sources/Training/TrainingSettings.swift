@@ -25,6 +25,9 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     public var adamBeta1: Double
     /// AdamW's β₂ (second-moment decay); 0.95 as nanoGPT and most LLM recipes use.
     public var adamBeta2: Double
+    /// Steps between training lines in `metrics.jsonl` (nil = every step; the last step always logs). Optional so
+    /// that manifests and checkpoints written before it existed still decode and resume.
+    public var logEvery: Int? = nil
 
     /// Settings; every value has a default.
     public init(steps: Int = 200, batchSize: Int = 8, lr: Float = 1e-4, minLR: Float = 1e-5, warmupSteps: Int = 10,
@@ -49,6 +52,7 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
         case steps, batchSize = "batch_size", lr, minLR = "min_lr", warmupSteps = "warmup_steps"
         case weightDecay = "weight_decay", gradClip = "grad_clip", evalEvery = "eval_every"
         case checkpointEvery = "checkpoint_every", seed, adamBeta1 = "adam_beta1", adamBeta2 = "adam_beta2"
+        case logEvery = "log_every"
     }
 
     /// Sets `steps` to cover `epochs` passes over `examples` examples in batches of `batchSize` (at least one step).
@@ -58,6 +62,9 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
 
     /// Whether step `step` (1-based) evaluates.
     public func evaluates(at step: Int) -> Bool { (evalEvery > 0 && step % evalEvery == 0) || step == steps }
+
+    /// Whether step `step` (1-based) writes its training line to `metrics.jsonl`.
+    public func logs(at step: Int) -> Bool { logEvery.map { $0 <= 1 || step % $0 == 0 } ?? true || step == steps }
 
     /// Whether step `step` (1-based) writes a checkpoint.
     public func checkpoints(at step: Int) -> Bool { (checkpointEvery > 0 && step % checkpointEvery == 0) || step == steps }
