@@ -36,6 +36,13 @@ public struct AlignJob {
     public var showProgress = true
     /// Stop after this step with a checkpoint (simulates an interrupted run; resume with `resume`).
     public var stopAfter: Int?
+    /// The length budget of prompt + response and which end of a too-long prompt is kept.
+    public var truncation = Truncation()
+    /// A reference model other than the starting policy `model` (nil: `model` is both). Its tokenizer files must
+    /// be the policy's, byte for byte, or the log-ratios would compare different token sequences.
+    public var referenceModel: URL?
+    /// Greedy answers to held-out prompts at every evaluation (`samples.jsonl`, `group/<g>/greedy/chosen`).
+    public var samplesDuringEval = true
 
     /// A job with default settings.
     public init(model: URL, data: URL, out: URL, config: AlignConfig) {
@@ -57,7 +64,13 @@ public struct AlignJob {
     @discardableResult
     public func run(log: (String) -> Void = RunFiles.logToStandardError) throws -> AlignResult {
         try LoRASetup.checkStart(lora: lora, adapter: adapter)
-        let reference = try ModelBundle(model, adapter: adapter)
+        if referenceModel != nil, lora != nil {
+            throw AlignmentError.invalidInput("--reference cannot be combined with LoRA: the reference is the base model with its adapters switched off")
+        }
+        let reference = try ModelBundle(referenceModel ?? model, adapter: referenceModel == nil ? adapter : nil)
+        if let referenceModel {
+            try ReferenceCheck.compatible(policy: try ModelBundle(model), reference: reference, referencePath: referenceModel.path)
+        }
         try LoRASetup.check(lora, against: reference.model)
         // A narrowed base computes the reference in its own dtype, so its log-probs are not cached under the F32 key.
         let loraTrainable = try lora.flatMap { $0.baseDType == "f32" ? nil : try LoRASetup.trainable(
@@ -74,7 +87,10 @@ public struct AlignJob {
             throw AlignmentError.invalidInput("--method \(config.method) weights groups, but \(data.path) has no \"group\" field (every pair is in one group); use --method \(GroupWeightings.baseName(of: config.method)) or add a group to each line")
         }
         let keep = Set(groupNames)
-        let encoder = reference.encoder(truncate: truncate)
+        if groupNames.count == 1, config.method.hasPrefix("is-") || config.method.hasPrefix("gr-") {
+            log("note: the data has one group, so \(config.method) weights every pair alike and reduces to \(GroupWeightings.baseName(of: config.method))")
+        }
+        let encoder = reference.encoder(truncate: truncate, truncation: truncation)
         func set(_ xs: [PreferenceExample], _ file: URL) throws -> PreferenceSet {
             try PreferenceSet(examples: xs.filter { groups == nil || keep.contains($0.group) }, groups: groupNames,
                               encoder: encoder, prompt: prompt, file: file.path)
@@ -87,9 +103,10 @@ public struct AlignJob {
         // The cache is keyed by the model folder's weights: a narrowed base or a merged adapter computes other values.
         let cache = loraTrainable == nil && adapter == nil ? RunFiles.cacheDirectory(cacheDirectory) : nil
         let pad = reference.eos
+        let referenceDirectory = referenceModel ?? model
         let (trainRef, valRef) = try withAdaptersDisabled {
-            (try ReferenceLogProbs.cached(modelDirectory: model, model: reference.model, pairs: trainSet.pairs, padId: pad, cacheDirectory: cache),
-             try ReferenceLogProbs.cached(modelDirectory: model, model: reference.model, pairs: validationSet.pairs, padId: pad, cacheDirectory: cache))
+            (try ReferenceLogProbs.cached(modelDirectory: referenceDirectory, model: reference.model, pairs: trainSet.pairs, padId: pad, cacheDirectory: cache),
+             try ReferenceLogProbs.cached(modelDirectory: referenceDirectory, model: reference.model, pairs: validationSet.pairs, padId: pad, cacheDirectory: cache))
         }
         log("reference log-probs: \(trainRef.hit && valRef.hit ? "read from cache" : "computed and cached") in \(cache?.path ?? "no cache (no writable folder)")")
 
@@ -98,7 +115,8 @@ public struct AlignJob {
         var fingerprints = [try FileFingerprint(of: data)]
         if let validationData { fingerprints.append(try FileFingerprint(of: validationData)) }
         var manifest = RunManifest(task: "align", method: config.method, training: config.training,
-                                   settings: AlignRunSettings(align: config, prompt: prompt, truncate: truncate),
+                                   settings: AlignRunSettings(align: config, prompt: prompt, truncate: truncate, truncation: truncation,
+                                                             reference: try referenceModel.map { try FileFingerprint(of: $0) }),
                                    model: try FileFingerprint(of: model), data: fingerprints,
                                    groups: groupNames.map(PreferenceSet.displayName), groupSizes: trainSet.groupSizes)
         manifest.lora = lora
@@ -117,6 +135,15 @@ public struct AlignJob {
                                       validation: validationSet.pairs.isEmpty ? nil : validationSet,
                                       validationReference: valRef.values, padId: pad)
         let driver = try TrainingDriver(model: trainable, task: task, manifest: manifest, out: out, resume: resume)
+        // Every eval line says how many validation pairs each group has (the report labels its charts with them).
+        let validationCounts = Self.pairCounts(validationSet)
+        let samples = samplesDuringEval && !validationSet.pairs.isEmpty
+            ? try EvalSamples(examples: validation.filter { keep.contains($0.group) }, groups: groupNames, prompt: prompt,
+                              encoder: encoder, eos: pad, out: out, resumeStep: driver.currentStep)
+            : nil
+        driver.evaluationExtras = { step in
+            (try samples?.evaluate(model: policy, step: step) ?? [:]).merging(validationCounts) { a, _ in a }
+        }
         let outcome = try driver.run(progressLabel: showProgress ? config.method : nil, stopAfter: stopAfter)
         var final = outcome.lastEval
         let groupNamesShown = groupNames.map(PreferenceSet.displayName)
@@ -125,7 +152,7 @@ public struct AlignJob {
         }
         if !testSet.pairs.isEmpty {
             let testRef = try withAdaptersDisabled {
-                try ReferenceLogProbs.cached(modelDirectory: model, model: reference.model, pairs: testSet.pairs, padId: pad, cacheDirectory: cache)
+                try ReferenceLogProbs.cached(modelDirectory: referenceDirectory, model: reference.model, pairs: testSet.pairs, padId: pad, cacheDirectory: cache)
             }
             final = try PreferenceEvaluator.evaluate(model: policy, set: testSet, reference: testRef.values, loss: task.loss,
                                                      beta: config.beta, padId: pad)
@@ -134,9 +161,19 @@ public struct AlignJob {
         var evalRecord = final.reduce(into: [String: Any]()) { $0[$1.key] = $1.value }
         evalRecord["step"] = config.steps
         evalRecord["split"] = split
+        for (key, n) in Self.pairCounts(testSet.pairs.isEmpty ? validationSet : testSet) { evalRecord[key] = n }
         for (g, a) in zip(groupNamesShown, task.groupWeights) { evalRecord["alpha/\(g)"] = Double(a) }
         try RunFiles.writeJSON(evalRecord, to: out.appendingPathComponent("eval.json"))
         return AlignResult(metrics: final, groups: groupNamesShown, alpha: task.groupWeights, folder: out, split: split)
+    }
+}
+
+extension AlignJob {
+    /// `group/<g>/pairs` and `pairs` of a set: how many pairs its numbers average over.
+    static func pairCounts(_ set: PreferenceSet) -> [String: Double] {
+        var counts: [String: Double] = ["pairs": Double(set.pairs.count)]
+        for (g, n) in zip(set.groups, set.groupSizes) { counts["group/\(PreferenceSet.displayName(g))/pairs"] = Double(n) }
+        return counts
     }
 }
 
@@ -148,6 +185,10 @@ public struct AlignRunSettings: Codable, Equatable {
     public var prompt: GroupPrompt
     /// Whether too-long prompts were cut (else dropped).
     public var truncate: Bool
+    /// The length budget (absent in manifests written before it existed).
+    public var truncation: Truncation?
+    /// The separate reference model, when one was given.
+    public var reference: FileFingerprint?
 }
 
 /// What an `align` run produced.

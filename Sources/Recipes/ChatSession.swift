@@ -23,10 +23,6 @@ public struct ChatSession {
     /// Most tokens per reply.
     public var maxNewTokens = 100
 
-    /// The end-of-turn markers of the chat templates TinyAlign has fixtures for (ChatML, Llama 3, Gemma, Phi-3,
-    /// GPT-2 / Zephyr-style EOS).
-    public static let endOfTurnTokens = ["<|im_end|>", "<|eot_id|>", "<|eom_id|>", "<end_of_turn>", "<|end|>", "<|endoftext|>", "</s>"]
-
     /// A session with `bundle`, refused with a one-line error when the folder has no chat template.
     public init(bundle: ModelBundle, system: String? = nil) throws {
         guard let chat = bundle.chat else {
@@ -35,9 +31,7 @@ public struct ChatSession {
         self.bundle = bundle
         self.chat = chat
         history = system.map { [.system($0)] } ?? []
-        var stops: Set<Int32> = [bundle.eos]
-        for token in Self.endOfTurnTokens { if let id = bundle.tokenizer.id(for: token) { stops.insert(Int32(id)) } }
-        stopIds = stops
+        stopIds = GeneratedText.stopIds(tokenizer: bundle.tokenizer, eos: Int32(bundle.eos))
     }
 
     /// Forgets the conversation (keeps a system message).
@@ -61,7 +55,7 @@ public struct ChatSession {
             prompt = encoder.chatIds(try chat.render(turns, addGenerationPrompt: true))
         }
         let ids = try sample(prompt: prompt, seed: seed)
-        let text = try Self.completeText(ids.map(Int.init), tokenizer: bundle.tokenizer)
+        let text = try GeneratedText.text(ids, tokenizer: bundle.tokenizer, stops: stopIds)
         history = turns + [.assistant(text)]
         return text
     }
@@ -80,17 +74,5 @@ public struct ChatSession {
             logits = try model.forwardCached([next], cache: &cache)
         }
         return out
-    }
-
-    /// The text of `ids` without special tokens, with an incomplete UTF-8 character at the end left out (a reply
-    /// cut by the token budget can stop between the byte tokens of one character).
-    public static func completeText(_ ids: [Int], tokenizer: any TextTokenizer) throws -> String {
-        let text = try tokenizer.decode(ids, skipSpecialTokens: true)
-        guard text.hasSuffix("\u{FFFD}") else { return text }
-        for drop in 1...min(3, ids.count) {
-            let shorter = try tokenizer.decode(Array(ids.dropLast(drop)), skipSpecialTokens: true)
-            if !shorter.hasSuffix("\u{FFFD}") { return shorter }
-        }
-        return text
     }
 }

@@ -99,8 +99,9 @@ public struct ModelBundle {
     }
 
     /// An encoder for this model's context.
-    public func encoder(truncate: Bool = true) -> SequenceEncoder {
+    public func encoder(truncate: Bool = true, truncation: Truncation = Truncation()) -> SequenceEncoder {
         var encoder = SequenceEncoder(tokenizer: tokenizer, eos: eos, context: model.contextLength, truncate: truncate)
+        encoder.truncation = truncation
         encoder.chat = chat
         return encoder
     }

@@ -27,6 +27,8 @@ public struct RankJob {
     public var resume = false
     /// Stop after this step with a checkpoint (simulates an interrupted run; resume with `resume`).
     public var stopAfter: Int?
+    /// The length budget of prompt + response and which end of a too-long prompt is kept.
+    public var truncation = Truncation()
 
     /// A job with default settings.
     public init(model: URL, data: URL, out: URL, config: AlignConfig) {
@@ -54,15 +56,15 @@ public struct RankJob {
         if groups == [""], config.method.hasPrefix("is-") || config.method.hasPrefix("gr-") {
             throw AlignmentError.invalidInput("--method \(config.method) weights groups, but \(data.path) has no \"group\" field (every ranking is in one group); use --method \(GroupWeightings.baseName(of: config.method)) or add a group to each line")
         }
-        let encoder = bundle.encoder(truncate: truncate)
+        let encoder = bundle.encoder(truncate: truncate, truncation: truncation)
         let trainSet = try RankingSet(examples: train, groups: groups, encoder: encoder, prompt: prompt, file: data.path)
         let heldOut = test.isEmpty ? validation : test
         let testPairs = try PreferenceSet(examples: heldOut.flatMap(\.impliedPairs), groups: groups, encoder: encoder,
                                           prompt: prompt, file: data.path)
-        log("data: \(trainSet.lists.count) training rankings (\(trainSet.dropped) dropped), \(testPairs.pairs.count) held-out implied pairs, \(groups.count) groups")
+        log("data: \(trainSet.lists.count) training rankings (\(trainSet.truncated) truncated, \(trainSet.dropped) dropped), \(testPairs.pairs.count) held-out implied pairs, \(groups.count) groups")
         let reference = try trainSet.referenceLogProbs(model: bundle.model, padId: bundle.eos)
         var manifest = RunManifest(task: "rank", method: config.method, training: config.training,
-                                   settings: AlignRunSettings(align: config, prompt: prompt, truncate: truncate),
+                                   settings: AlignRunSettings(align: config, prompt: prompt, truncate: truncate, truncation: truncation),
                                    model: try FileFingerprint(of: model), data: [try FileFingerprint(of: data)],
                                    groups: groups.map(PreferenceSet.displayName))
         manifest.lora = lora

@@ -28,6 +28,8 @@ public struct SFTJob {
     public var showProgress = true
     /// Stop after this step with a checkpoint (simulates an interrupted run; resume with `resume`).
     public var stopAfter: Int?
+    /// The length budget of prompt + completion and which end of a too-long prompt is kept.
+    public var truncation = Truncation()
 
     /// A job with default settings.
     public init(model: URL, data: URL, out: URL, config: SFTConfig) {
@@ -48,8 +50,8 @@ public struct SFTJob {
         try LoRASetup.checkStart(lora: lora, adapter: adapter)
         let base = try ModelBundle(model, adapter: adapter)
         try LoRASetup.check(lora, against: base.model)
-        let encoder = base.encoder()
-        var dropped = 0
+        let encoder = base.encoder(truncation: truncation)
+        var dropped = 0, truncated = 0
         func encode(_ xs: [SFTExample], _ file: URL) throws -> [EncodedSequence] {
             try xs.compactMap { e in
                 let s: EncodedSequence?
@@ -64,6 +66,7 @@ public struct SFTJob {
                     s = encoder.encode(prompt: prompt.render(prompt: e.prompt, group: e.group), response: e.completion)
                 }
                 if s == nil { dropped += 1 }
+                if s?.promptCut == true { truncated += 1 }
                 return s
             }
         }
@@ -76,13 +79,13 @@ public struct SFTJob {
             (train, validation) = (tr, va + te)
         }
         let trainSeqs = try encode(train, data), validationSeqs = try encode(validation, validationData ?? data)
-        log("data: \(trainSeqs.count) train / \(validationSeqs.count) validation examples; \(dropped) dropped (too long)")
+        log("data: \(trainSeqs.count) train / \(validationSeqs.count) validation examples; \(truncated) truncated (prompt cut, \(truncation.mode.rawValue)), \(dropped) dropped (too long)")
         var config = self.config
         if let epochs { config.training.setSteps(epochs: epochs, examples: trainSeqs.count) }
         var fingerprints = [try FileFingerprint(of: data)]
         if let validationData { fingerprints.append(try FileFingerprint(of: validationData)) }
         var manifest = RunManifest(task: "sft", method: "sft", training: config.training,
-                                   settings: SFTRunSettings(sft: config, prompt: prompt), model: try FileFingerprint(of: model),
+                                   settings: SFTRunSettings(sft: config, prompt: prompt, truncation: truncation), model: try FileFingerprint(of: model),
                                    data: fingerprints)
         manifest.lora = lora
         if let adapter { manifest.data.append(try FileFingerprint(of: adapter.appendingPathComponent(PEFTAdapterFolder.weightsFile))) }
@@ -100,4 +103,6 @@ public struct SFTRunSettings: Codable, Equatable {
     public var sft: SFTConfig
     /// The group prefix.
     public var prompt: GroupPrompt
+    /// The length budget (absent in manifests written before it existed).
+    public var truncation: Truncation?
 }

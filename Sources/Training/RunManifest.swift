@@ -131,7 +131,8 @@ public struct AnySettings: Codable, Equatable {
 /// The settings a resume may change without changing the trajectory, and the check that nothing else changed.
 public enum ResumeCheck {
     /// Keys (flattened, dot-separated) that may differ between a run and its resume.
-    public static let free: Set<String> = ["tinyalign_version", "command_line", "training.eval_every", "training.checkpoint_every"]
+    public static let free: Set<String> = ["tinyalign_version", "command_line", "training.eval_every", "training.checkpoint_every",
+                                                 "training.log_every"]
 
     /// Throws, naming the first differing setting, unless `saved` and `requested` (manifest JSON) agree on
     /// every key that shapes the run. Paths may differ (a moved file); contents may not.

@@ -47,6 +47,9 @@ public final class TrainingDriver {
     /// Examples per step over all ranks.
     public let globalBatch: Int
     private let dataParallel: DataParallel?
+    /// Extra held-out numbers computed after each evaluation (e.g. samples during eval: greedy answers written
+    /// beside the run, their greedy-chosen share returned), merged into the eval line; nil: none.
+    public var evaluationExtras: ((_ step: Int) throws -> [String: Double])?
 
     /// A driver; with `resume`, restores model, optimizer and position from `<out>/checkpoint`, refusing a
     /// checkpoint whose manifest differs from `manifest` in any setting that shapes the run.
@@ -169,10 +172,12 @@ public final class TrainingDriver {
             line["grad_norm"] = norm
             line["lr"] = stepper.optimizer.lr
             if let dataParallel { line["communication_s"] = dataParallel.communicationSeconds - communicated }
-            try log?.write(line)
+            if settings.logs(at: step) { try log?.write(line) }
             if settings.evaluates(at: step) {
-                let eval = try task.evaluate()
+                var eval = try task.evaluate()
                 try checkEval(eval)
+                // Extras (samples) are written beside the run, so only the leader computes them.
+                if leader, !eval.isEmpty, let evaluationExtras { eval.merge(try evaluationExtras(step)) { old, _ in old } }
                 if !eval.isEmpty {
                     outcome.lastEval = eval
                     var evalLine: [String: Any] = eval

@@ -42,6 +42,9 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     /// Recompute each transformer block in the backward instead of keeping its activations
     /// (`--checkpoint-activations`; nil = off).
     public var checkpointActivations: Bool?
+    /// Steps between training lines in `metrics.jsonl` (nil = every step; the last step always logs). Optional so
+    /// that manifests and checkpoints written before it existed still decode and resume.
+    public var logEvery: Int? = nil
 
     /// Settings; every value has a default.
     public init(steps: Int = 200, batchSize: Int = 8, lr: Float = 1e-4, minLR: Float = 1e-5, warmupSteps: Int = 10,
@@ -68,6 +71,7 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
         case checkpointEvery = "checkpoint_every", seed, adamBeta1 = "adam_beta1", adamBeta2 = "adam_beta2"
         case globalBatchSize = "global_batch_size", ranks
         case gradAccum = "grad_accum", checkpointActivations = "checkpoint_activations"
+        case logEvery = "log_every"
     }
 
     /// Examples per step over all `ranks` ranks.
@@ -95,6 +99,9 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
 
     /// Whether step `step` (1-based) evaluates.
     public func evaluates(at step: Int) -> Bool { (evalEvery > 0 && step % evalEvery == 0) || step == steps }
+
+    /// Whether step `step` (1-based) writes its training line to `metrics.jsonl`.
+    public func logs(at step: Int) -> Bool { logEvery.map { $0 <= 1 || step % $0 == 0 } ?? true || step == steps }
 
     /// Whether step `step` (1-based) writes a checkpoint.
     public func checkpoints(at step: Int) -> Bool { (checkpointEvery > 0 && step % checkpointEvery == 0) || step == steps }

@@ -22,7 +22,7 @@ struct Demo: ParsableCommand {
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)   // the table and stage lines appear as they happen, even when piped
         let started = Date()
-        var job = try DemoJob(base: URL(fileURLWithPath: base), out: URL(fileURLWithPath: out))
+        var job = try DemoJob(base: try CommandSupport.oneLine { try ResourceLocator.locate(base) }, out: URL(fileURLWithPath: out))
         job.sft.steps = sftSteps
         job.align.steps = steps
         job.align.etaAlpha = etaAlpha

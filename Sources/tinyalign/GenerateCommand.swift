@@ -89,12 +89,11 @@ struct GenerateCommand: ParsableCommand {
                            + "so it must be at most \(gpt.contextLength - 1) tokens to leave room to generate")
         }
         let sampling = SamplingOptions(temperature: temperature, topK: topK, topP: topP)
-        var ids = try gpt.generate(prompt: promptIds.map(Int32.init), maxNewTokens: maxNewTokens, sampling: sampling,
-                                   eos: Int32(eos), seed: seed).map(Int.init)
-        if ids.last == eos, ids.count > promptIds.count { ids.removeLast() }
-        if text.isEmpty { ids.removeFirst() }
-        // Special tokens (a Llama-family BOS, padding) are markup, not text, as `skip_special_tokens=True` in transformers;
-        // a character cut by the token budget is left out rather than printed as U+FFFD.
-        return try ChatSession.completeText(ids, tokenizer: tokenizer)
+        let ids = try gpt.generate(prompt: promptIds.map(Int32.init), maxNewTokens: maxNewTokens, sampling: sampling,
+                                   eos: Int32(eos), seed: seed)
+        // Stops at EOS or an end-of-turn token; special tokens (a Llama-family BOS, padding) are markup, not text, as
+        // `skip_special_tokens=True` in transformers; an incomplete UTF-8 tail is held back instead of printing `�`.
+        return try GeneratedText.text(ids, from: promptIds.count, includePrompt: true, tokenizer: tokenizer,
+                                      stops: GeneratedText.stopIds(tokenizer: tokenizer, eos: Int32(eos)))
     }
 }

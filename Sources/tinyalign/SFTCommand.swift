@@ -23,11 +23,20 @@ struct SFTCommand: ParsableCommand {
     @OptionGroup var adapterOption: AdapterOption
     @OptionGroup var prompt: PromptOptions
     @OptionGroup var chat: ChatOptions
+    @OptionGroup var truncationOptions: TruncationOptions
+    @OptionGroup var runFolder: RunFolderOptions
     @Flag(help: "Continue from <out>/checkpoint.") var resume = false
+
+    /// Every option checked before a file is read (exit status 2, no run folder).
+    func validate() throws {
+        var config = SFTConfig()
+        try training.apply(to: &config.training)
+        try runFolder.check(out: out, resume: resume)
+    }
 
     func run() throws {
         var config = SFTConfig()
-        training.apply(to: &config.training)
+        try training.apply(to: &config.training)
         try distributed.apply(to: &config.training)
         try memory.apply(to: &config.training)
         var job = SFTJob(model: URL(fileURLWithPath: model), data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out), config: config)
@@ -37,6 +46,7 @@ struct SFTCommand: ParsableCommand {
         job.resume = resume
         job.lora = try lora.config()
         job.adapter = adapterOption.url
+        job.truncation = truncationOptions.truncation
         let loss = try job.run()
         print("sft done: validation loss \(String(format: "%.4f", loss)); model in \(out)/final")
         print(PeakMemory.summaryLine)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Distributed
 import Foundation
 import TensorCore
+import Training
 
 /// The `tinyalign` command: one binary for pretraining, alignment, evaluation, tokenizers and benchmarks.
 @main
@@ -9,6 +10,7 @@ struct TinyAlign: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tinyalign",
         abstract: "A from-scratch tiny-transformer framework: pretrain, SFT, DPO and group-robust alignment on the CPU.",
+        version: TinyAlignVersion.current,
         subcommands: [
             Demo.self,
             TokenizerCommand.self,
@@ -32,7 +34,9 @@ struct TinyAlign: ParsableCommand {
     )
 
     /// Parses and runs as ArgumentParser would, except that Foundation's own errors (`NSCocoaErrorDomain
-    /// Code=642 … UserInfo={…}`) are shown as one line naming the path and the reason.
+    /// Code=642 … UserInfo={…}`) are shown as one line naming the path and the reason, and that a usage error
+    /// (unknown option, a value out of range, found by `validate()` before any file is read) is one line with
+    /// exit code 2, as shells and `getopt` use it, instead of ArgumentParser's 64 and its usage block.
     static func main() {
         do {
             var command = try parseAsRoot()
@@ -40,6 +44,11 @@ struct TinyAlign: ParsableCommand {
         } catch {
             let shown = SystemError.isFoundationError(error) ? CLIError(SystemError.oneLine(error)) : error
             if World.current.size > 1 { exitRank(withError: shown) }
+            if exitCode(for: error) == .validationFailure {
+                let text = message(for: error).split(whereSeparator: \.isNewline).joined(separator: " ")
+                FileHandle.standardError.write(Data("Error: \(text)\n".utf8))
+                Foundation.exit(UsageError.exitCode)
+            }
             exit(withError: shown)
         }
     }
