@@ -93,6 +93,11 @@ final class DataParallelMPITests: XCTestCase {
         var compared = 0
         for (s, t) in zip(x, y) {
             for (key, value) in s where prefixes.contains(where: { key.hasPrefix($0) }) {
+                // An accuracy counts chosen > rejected rewards: at a tie (step 1: policy = reference) it flips on
+                // rounding noise of a different GEMM shape, so it is compared only where the margin is clear.
+                if key.hasSuffix("rewards/accuracies"),
+                   let margin = (s[key.replacingOccurrences(of: "accuracies", with: "margins")] as? NSNumber)?.doubleValue,
+                   abs(margin) < 1e-4 { continue }
                 let u = (value as! NSNumber).doubleValue
                 let v = try XCTUnwrap(t[key] as? NSNumber, "\(key) missing in \(b.lastPathComponent)", file: file, line: line).doubleValue
                 XCTAssertEqual(u, v, accuracy: 1e-5 * max(1, abs(u)), "step \(s["step"]!) \(key)", file: file, line: line)

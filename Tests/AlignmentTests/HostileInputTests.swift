@@ -129,7 +129,7 @@ final class HostileInputTests: XCTestCase {
 
     static func pairs(_ name: String, fast: Bool = false, expect: Expect = .fails(nil), _ bytes: @escaping (Campaign) throws -> Data) -> Case {
         Case(name: "pairs JSONL (eval): " + name, fast: fast, expect: expect) { c, s in
-            ["eval", "--model", c.world.base.path, "--reference", c.world.base.path, "--data", try c.write(try bytes(c), "pairs.jsonl", in: s)]
+            ["eval", "--model", c.world.base.path, "--reference", c.world.base.path, "--split", "all", "--data", try c.write(try bytes(c), "pairs.jsonl", in: s)]
         }
     }
 
