@@ -40,7 +40,9 @@ public struct ChatSession {
     /// The model's reply to `message`, added to the history with it. When the conversation no longer fits the
     /// context, the oldest exchanges are dropped (a system message stays); a message that alone does not fit is an
     /// error.
-    public mutating func reply(to message: String, seed: UInt64) throws -> String {
+    /// `onText` receives the reply as it is generated, piece by piece (never half a character); the pieces add up
+    /// to the returned text.
+    public mutating func reply(to message: String, seed: UInt64, onText: ((String) -> Void)? = nil) throws -> String {
         var turns = history + [.user(message)]
         let encoder = bundle.encoder()
         var prompt = encoder.chatIds(try chat.render(turns, addGenerationPrompt: true))
@@ -54,14 +56,27 @@ public struct ChatSession {
             while turns.count - first > 1, turns[first].role != "user" { turns.remove(at: first) }
             prompt = encoder.chatIds(try chat.render(turns, addGenerationPrompt: true))
         }
-        let ids = try sample(prompt: prompt, seed: seed)
-        let text = try GeneratedText.text(ids, tokenizer: bundle.tokenizer, stops: stopIds)
+        var shown = ""
+        let tokenizer = bundle.tokenizer
+        let ids = try sample(prompt: prompt, seed: seed) { sofar in
+            guard let onText else { return }
+            // Decoding the whole reply again keeps decoders that look at neighbours (byte fallback, prefix spaces)
+            // exact; only text that extends what was already shown is passed on.
+            let text = try GeneratedText.text(sofar, tokenizer: tokenizer, stops: stopIds)
+            if let piece = Self.addedText(from: shown, to: text) {
+                onText(piece)
+                shown = text
+            }
+        }
+        let text = try GeneratedText.text(ids, tokenizer: tokenizer, stops: stopIds)
+        if let onText, let piece = Self.addedText(from: shown, to: text) { onText(piece) }
         history = turns + [.assistant(text)]
         return text
     }
 
-    /// The new tokens after `prompt`, up to a stop token (left out) or `maxNewTokens` or the context's end.
-    func sample(prompt: [Int32], seed: UInt64) throws -> [Int32] {
+    /// The new tokens after `prompt`, up to a stop token (left out) or `maxNewTokens` or the context's end;
+    /// `step` sees the tokens so far after each one.
+    func sample(prompt: [Int32], seed: UInt64, step: ([Int32]) throws -> Void = { _ in }) throws -> [Int32] {
         let model = bundle.model
         var rng = SeededGenerator(seed: seed)
         var cache = model.makeKVCache()
@@ -71,8 +86,16 @@ public struct ChatSession {
             let next = Sampler.pick(logits, options: sampling, rng: &rng)
             if stopIds.contains(next) { break }
             out.append(next)
+            try step(out)
             logits = try model.forwardCached([next], cache: &cache)
         }
         return out
+    }
+
+    /// What `text` adds to `shown`, compared by UTF-8 bytes (a combining mark may follow a shown character); nil
+    /// when it adds nothing or does not extend it.
+    static func addedText(from shown: String, to text: String) -> String? {
+        guard text.utf8.count > shown.utf8.count, text.utf8.starts(with: shown.utf8) else { return nil }
+        return String(decoding: text.utf8.dropFirst(shown.utf8.count), as: UTF8.self)
     }
 }

@@ -40,8 +40,10 @@ struct ChatCommand: ParsableCommand {
             session.sampling = SamplingOptions(temperature: temperature, topK: topK, topP: topP)
             session.maxNewTokens = maxNewTokens
             var turn: UInt64 = 0
+            // The reply is written as it is generated (unbuffered), then ends with a newline.
             func answer(_ text: String) throws {
-                print(try session.reply(to: text, seed: seed &+ turn))
+                _ = try session.reply(to: text, seed: seed &+ turn) { FileHandle.standardOutput.write(Data($0.utf8)) }
+                FileHandle.standardOutput.write(Data("\n".utf8))
                 turn += 1
             }
             if !message.isEmpty {

@@ -92,7 +92,10 @@ final class ChatCLITests: XCTestCase {
         var session = try ChatSession(bundle: ModelBundle(model))
         session.sampling = SamplingOptions(temperature: 0)
         session.maxNewTokens = 12
-        let first = try session.reply(to: "Is tea 1 good?", seed: 0), second = try session.reply(to: "Why?", seed: 1)
+        var pieces: [String] = []
+        let first = try session.reply(to: "Is tea 1 good?", seed: 0) { pieces.append($0) }
+        XCTAssertEqual(pieces.joined(), first, "the streamed pieces add up to the reply")
+        let second = try session.reply(to: "Why?", seed: 1)
         r = try run(["chat", "--model", model.path, "--message", "Is tea 1 good?", "--message", "Why?", "--temperature", "0", "--max-new-tokens", "12"])
         XCTAssertEqual(r.status, 0, r.err)
         XCTAssertEqual(r.out, first + "\n" + second + "\n")
@@ -188,5 +191,9 @@ final class ChatCLITests: XCTestCase {
         XCTAssertEqual(try GeneratedText.text(ids.map(Int32.init), tokenizer: tokenizer, stops: []), "ok ж")
         XCTAssertTrue(try tokenizer.decode(Array(ids.dropLast())).hasSuffix("\u{FFFD}"), "ж is two byte tokens")
         XCTAssertEqual(try GeneratedText.text(Array(ids.dropLast()).map(Int32.init), tokenizer: tokenizer, stops: []), "ok ")
+        // Streaming compares bytes, so a combining mark that joins the last shown character is still passed on.
+        XCTAssertEqual(ChatSession.addedText(from: "cafe", to: "cafe\u{301}"), "\u{301}")
+        XCTAssertNil(ChatSession.addedText(from: "ok", to: "ok"))
+        XCTAssertNil(ChatSession.addedText(from: "ok", to: "no"))
     }
 }
