@@ -90,12 +90,13 @@ final class DataParallelMPITests: XCTestCase {
         let x = try trainLines(a), y = try trainLines(b)
         XCTAssertEqual(x.count, y.count, file: file, line: line)
         XCTAssertFalse(x.isEmpty, file: file, line: line)
-        var compared = 0
+        var compared = 0, largestMetric = 0.0
         for (s, t) in zip(x, y) {
             for (key, value) in s where prefixes.contains(where: { key.hasPrefix($0) }) {
                 let u = (value as! NSNumber).doubleValue
                 let v = try XCTUnwrap(t[key] as? NSNumber, "\(key) missing in \(b.lastPathComponent)", file: file, line: line).doubleValue
                 XCTAssertEqual(u, v, accuracy: 1e-5 * max(1, abs(u)), "step \(s["step"]!) \(key)", file: file, line: line)
+                largestMetric = max(largestMetric, abs(u - v) / max(1, abs(u)))
                 compared += 1
             }
         }
@@ -112,6 +113,8 @@ final class DataParallelMPITests: XCTestCase {
                 largestUpdate = max(largestUpdate, abs(v - z[i]))
             }
         }
+        print("data parallel \(b.lastPathComponent) vs \(a.lastPathComponent): largest weight difference \(largestDifference), "
+              + "largest update \(largestUpdate), largest metric difference \(largestMetric)")
         XCTAssertLessThanOrEqual(largestDifference, 1e-5, "final weights differ", file: file, line: line)
         // The runs did move the weights, so the equality says something.
         if initial != nil { XCTAssertGreaterThan(largestUpdate, 1e-4, file: file, line: line) }
