@@ -168,6 +168,18 @@ final class DataParallelMPITests: XCTestCase {
         XCTAssertGreaterThan(alphas.max()! - alphas.min()!, 1e-3)
     }
 
+    /// `--global-batch-size` fixes the batch whatever the per-rank `--batch-size` says (IS-DPO's weights use it).
+    func testISDPOWithAGlobalBatchSizeOnTwoRanksEqualsOneProcess() throws {
+        let args = ["align", "--method", "is-dpo", "--model", base.path, "--data", world.data.path, "--steps", "5", "--lr", "3e-3",
+                    "--eval-every", "5", "--global-batch-size", "6"]
+        let one = root.appendingPathComponent("is-1"), two = root.appendingPathComponent("is-2")
+        let a = try run(TinyAlignBinary.url, args + ["--out", one.path, "--threads-per-rank", "1", "--cache-dir", root.appendingPathComponent("c1").path])
+        XCTAssertEqual(a.status, 0, a.err)
+        let b = try mpi(2, args + ["--out", two.path, "--batch-size", "1", "--cache-dir", root.appendingPathComponent("c2").path])
+        XCTAssertEqual(b.status, 0, b.err)
+        try assertSameRun(one, two, prefixes: ["loss", "grad_norm", "logps/", "group/"], from: base)
+    }
+
     /// The pids of the `tinyalign` ranks `mpirun` started, by rank (from each child's environment).
     func ranks(of launcher: Int32) -> [Int: Int32] {
         var found: [Int: Int32] = [:]
