@@ -160,7 +160,7 @@ final class DataParallelMPITests: XCTestCase {
 
     func testGRDPOOnTwoRanksEqualsOneProcessWithTheDoubleBatch() throws {
         try compare(["align", "--method", "gr-dpo", "--model", base.path, "--data", world.data.path, "--steps", "5", "--lr", "3e-3",
-                     "--eval-every", "5", "--eta-alpha", "2"], batch: 4, prefixes: ["loss", "objective", "alpha/", "grad_norm", "logps/"])
+                     "--eval-every", "5", "--eta-alpha", "2", "--sync-check-every", "1"], batch: 4, prefixes: ["loss", "objective", "alpha/", "grad_norm", "logps/"])
         // α moved, so its equality is not that of two untouched starts.
         let last = try trainLines(root.appendingPathComponent("align-gr-dpo-2")).last!
         let alphas = last.filter { $0.key.hasPrefix("alpha/") }.map { ($0.value as! NSNumber).doubleValue }
@@ -271,6 +271,12 @@ final class DataParallelMPITests: XCTestCase {
         let r = try mpi(2, ["sft", "--model", base.path, "--data", world.data.path, "--steps", "3", "--global-batch-size", "5",
                             "--out", out.path])
         assertRefused(r, "the global batch size 5 does not divide by the 2 ranks", out: out)
+    }
+
+    func testCommandsThatDoNotTrainDataParallelRefuseToStartUnderMpirun() throws {
+        let out = root.appendingPathComponent("rank-2")
+        let r = try mpi(2, ["rank", "--model", base.path, "--data", world.data.path, "--out", out.path, "--steps", "2"])
+        assertRefused(r, "Error: rank does not run data-parallel (only pretrain, sft and align do); run it without mpirun", out: out)
     }
 
     func testMPIMissingAtRunTimeIsOneLineAndWritesNothing() throws {
