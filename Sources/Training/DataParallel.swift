@@ -67,7 +67,7 @@ public final class DataParallel {
             for (p, offset, length) in pending {
                 bucket.withUnsafeBufferPointer { b in
                     p.grad!.withUnsafeMutableBufferPointer { g in
-                        _ = UnsafeMutableBufferPointer(rebasing: g[offset..<(offset + length)]).initialize(from: b[at..<(at + length)])
+                        (g.baseAddress! + offset).update(from: b.baseAddress! + at, count: length)
                     }
                 }
                 at += length
@@ -82,7 +82,7 @@ public final class DataParallel {
                 let length = Swift.min(count - offset, bucketElements - filled)
                 p.grad!.withUnsafeBufferPointer { g in
                     bucket.withUnsafeMutableBufferPointer { b in
-                        _ = UnsafeMutableBufferPointer(rebasing: b[filled..<(filled + length)]).initialize(from: g[offset..<(offset + length)])
+                        (b.baseAddress! + filled).update(from: g.baseAddress! + offset, count: length)
                     }
                 }
                 pending.append((p, offset, length))

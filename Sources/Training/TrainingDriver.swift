@@ -71,6 +71,9 @@ public final class TrainingDriver {
             guard task.supportsDataParallel else {
                 throw DistributedError.invalidSetup("\(type(of: task)) does not train data-parallel yet; run it without mpirun")
             }
+            if let examples = task.exampleCount, examples < comm.size {
+                throw DistributedError.invalidSetup("\(examples) training examples cannot be split over \(comm.size) ranks")
+            }
             guard globalBatch % comm.size == 0 else {
                 throw DistributedError.invalidSetup("the global batch size \(globalBatch) does not divide by the \(comm.size) ranks")
             }

@@ -38,6 +38,8 @@ struct BenchDataParallel: ParsableCommand {
         let times = try Timing.measure(warmup: 2, iterations: steps) {
             optimizer.zeroGrad()
             try model.loss(ids, targets: targets, batch: b).backward()
+            // Wait for the slowest rank first, so the time below is the transfer alone, not the imbalance.
+            try world.barrier()
             let before = dataParallel.communicationSeconds
             try dataParallel.sumGradients(model.parameters)
             communication.append((dataParallel.communicationSeconds - before) * 1e3)

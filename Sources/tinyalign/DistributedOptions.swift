@@ -31,3 +31,26 @@ struct DistributedOptions: ParsableArguments {
         if !world.isLeader { _ = freopen("/dev/null", "w", stdout) }
     }
 }
+
+/// Commands that train data-parallel under mpirun; every other command refuses to start under a multi-rank
+/// mpirun (N copies of it would do the same work N times and write the same files).
+protocol DataParallelCommand {}
+
+extension PretrainCommand: DataParallelCommand {}
+extension SFTCommand: DataParallelCommand {}
+extension AlignCommand: DataParallelCommand {}
+extension BenchDataParallel: DataParallelCommand {}
+
+enum DataParallelLaunch {
+    /// Under a multi-rank mpirun, refuses (rank 0 says why in one line, the others exit quietly) a command
+    /// that does not train data-parallel, before it reads or writes anything.
+    static func check(_ command: ParsableCommand) {
+        let env = ProcessInfo.processInfo.environment
+        guard let size = World.launchedSize(environment: env), size > 1, !(command is DataParallelCommand) else { return }
+        let name = type(of: command).configuration.commandName ?? "this command"
+        if env["OMPI_COMM_WORLD_RANK"] == "0" {
+            FileHandle.standardError.write(Data("Error: \(name) does not run data-parallel (only pretrain, sft and align do); run it without mpirun\n".utf8))
+        }
+        exit(2)
+    }
+}

@@ -40,6 +40,7 @@ struct TinyAlign: ParsableCommand {
     static func main() {
         do {
             var command = try parseAsRoot()
+            DataParallelLaunch.check(command)
             try command.run()
         } catch {
             let shown = SystemError.isFoundationError(error) ? CLIError(SystemError.oneLine(error)) : error

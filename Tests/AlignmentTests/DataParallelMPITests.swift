@@ -90,7 +90,7 @@ final class DataParallelMPITests: XCTestCase {
         let x = try trainLines(a), y = try trainLines(b)
         XCTAssertEqual(x.count, y.count, file: file, line: line)
         XCTAssertFalse(x.isEmpty, file: file, line: line)
-        var compared = 0
+        var compared = 0, largestMetric = 0.0
         for (s, t) in zip(x, y) {
             for (key, value) in s where prefixes.contains(where: { key.hasPrefix($0) }) {
                 // An accuracy counts chosen > rejected rewards: at a tie (step 1: policy = reference) it flips on
@@ -101,6 +101,7 @@ final class DataParallelMPITests: XCTestCase {
                 let u = (value as! NSNumber).doubleValue
                 let v = try XCTUnwrap(t[key] as? NSNumber, "\(key) missing in \(b.lastPathComponent)", file: file, line: line).doubleValue
                 XCTAssertEqual(u, v, accuracy: 1e-5 * max(1, abs(u)), "step \(s["step"]!) \(key)", file: file, line: line)
+                largestMetric = max(largestMetric, abs(u - v) / max(1, abs(u)))
                 compared += 1
             }
         }
@@ -117,6 +118,8 @@ final class DataParallelMPITests: XCTestCase {
                 largestUpdate = max(largestUpdate, abs(v - z[i]))
             }
         }
+        print("data parallel \(b.lastPathComponent) vs \(a.lastPathComponent): largest weight difference \(largestDifference), "
+              + "largest update \(largestUpdate), largest metric difference \(largestMetric)")
         XCTAssertLessThanOrEqual(largestDifference, 1e-5, "final weights differ", file: file, line: line)
         // The runs did move the weights, so the equality says something.
         if initial != nil { XCTAssertGreaterThan(largestUpdate, 1e-4, file: file, line: line) }
@@ -162,12 +165,24 @@ final class DataParallelMPITests: XCTestCase {
 
     func testGRDPOOnTwoRanksEqualsOneProcessWithTheDoubleBatch() throws {
         try compare(["align", "--method", "gr-dpo", "--model", base.path, "--data", world.data.path, "--steps", "5", "--lr", "3e-3",
-                     "--eval-every", "5", "--eta-alpha", "2"], batch: 4, prefixes: ["loss", "objective", "alpha/", "grad_norm", "logps/"])
+                     "--eval-every", "5", "--eta-alpha", "2", "--sync-check-every", "1"], batch: 4, prefixes: ["loss", "objective", "alpha/", "grad_norm", "logps/"])
         // α moved, so its equality is not that of two untouched starts.
         let last = try trainLines(root.appendingPathComponent("align-gr-dpo-2")).last!
         let alphas = last.filter { $0.key.hasPrefix("alpha/") }.map { ($0.value as! NSNumber).doubleValue }
         XCTAssertEqual(alphas.count, 3)
         XCTAssertGreaterThan(alphas.max()! - alphas.min()!, 1e-3)
+    }
+
+    /// `--global-batch-size` fixes the batch whatever the per-rank `--batch-size` says (IS-DPO's weights use it).
+    func testISDPOWithAGlobalBatchSizeOnTwoRanksEqualsOneProcess() throws {
+        let args = ["align", "--method", "is-dpo", "--model", base.path, "--data", world.data.path, "--steps", "5", "--lr", "3e-3",
+                    "--eval-every", "5", "--global-batch-size", "6"]
+        let one = root.appendingPathComponent("is-1"), two = root.appendingPathComponent("is-2")
+        let a = try run(TinyAlignBinary.url, args + ["--out", one.path, "--threads-per-rank", "1", "--cache-dir", root.appendingPathComponent("c1").path])
+        XCTAssertEqual(a.status, 0, a.err)
+        let b = try mpi(2, args + ["--out", two.path, "--batch-size", "1", "--cache-dir", root.appendingPathComponent("c2").path])
+        XCTAssertEqual(b.status, 0, b.err)
+        try assertSameRun(one, two, prefixes: ["loss", "grad_norm", "logps/", "group/"], from: base)
     }
 
     /// The pids of the `tinyalign` ranks `mpirun` started, by rank (from each child's environment).
@@ -261,6 +276,12 @@ final class DataParallelMPITests: XCTestCase {
         let r = try mpi(2, ["sft", "--model", base.path, "--data", world.data.path, "--steps", "3", "--global-batch-size", "5",
                             "--out", out.path])
         assertRefused(r, "the global batch size 5 does not divide by the 2 ranks", out: out)
+    }
+
+    func testCommandsThatDoNotTrainDataParallelRefuseToStartUnderMpirun() throws {
+        let out = root.appendingPathComponent("rank-2")
+        let r = try mpi(2, ["rank", "--model", base.path, "--data", world.data.path, "--out", out.path, "--steps", "2"])
+        assertRefused(r, "Error: rank does not run data-parallel (only pretrain, sft and align do); run it without mpirun", out: out)
     }
 
     func testMPIMissingAtRunTimeIsOneLineAndWritesNothing() throws {

@@ -17,7 +17,8 @@ int cmpi_init(const char *library, char *error, int capacity);
 /* Whether cmpi_init succeeded and MPI_Finalize has not run. */
 int cmpi_is_initialized(void);
 
-/* Rank and size in MPI_COMM_WORLD (0 and 1 before cmpi_init). */
+/* Rank and size in MPI_COMM_WORLD (0 and 1 before cmpi_init). All calls below are collective and need
+   cmpi_init first; they return 0 or the MPI error code. */
 int cmpi_rank(void);
 int cmpi_size(void);
 
@@ -37,6 +38,7 @@ int cmpi_allgatherv_float(const float *send, int count, float *receive, const in
 /* Gathers one int of every rank into `receive` (size entries). */
 int cmpi_allgather_int(int value, int *receive);
 
+/* Returns when every rank has called it. */
 int cmpi_barrier(void);
 
 /* MPI_Finalize (once; later calls do nothing). */
