@@ -331,13 +331,13 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
         case "linear": return .linear(factor: try number("factor"))
         case "dynamic": return .dynamic(factor: try number("factor"))
         case "llama3":
+            let factor = try number("factor"), low = try number("low_freq_factor"), high = try number("high_freq_factor")
             // A JSON number may be 1e300 or fractional: only an exact integer in range becomes a position count.
             let original = try number("original_max_position_embeddings")
             guard original.rounded() == original, original >= 1, original <= Double(maxPositionsLimit) else {
                 throw ModelError.invalidConfig("rope_scaling.original_max_position_embeddings must be an integer in [1, \(maxPositionsLimit)], got \(original)")
             }
-            return .llama3(factor: try number("factor"), lowFreqFactor: try number("low_freq_factor"),
-                           highFreqFactor: try number("high_freq_factor"), originalMaxPositions: Int(original))
+            return .llama3(factor: factor, lowFreqFactor: low, highFreqFactor: high, originalMaxPositions: Int(original))
         case let other:
             throw ModelError.invalidConfig("rope_scaling.rope_type \"\(other)\" is not supported (default, linear, dynamic, llama3)")
         }

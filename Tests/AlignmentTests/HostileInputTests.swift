@@ -286,7 +286,7 @@ final class HostileInputTests: XCTestCase {
         // pretrain --config: both families get the limits, and a model that cannot fit memory is refused
         pretrain("GPT-2 of 4 × 10⁹ parameters", fast: true, expect: .fails("more than this machine's"),
                  config: ["vocab_size": 300, "n_layer": 5, "n_embd": 8192, "n_head": 64, "n_positions": 1024]),
-        pretrain("Llama of 1.4 × 10¹⁰ parameters", expect: .fails("more than this machine's"), config: ["model_type": "llama", "hidden_size": 8192, "intermediate_size": 28672,
+        pretrain("Llama of 1.4 × 10¹⁰ parameters", fast: true, expect: .fails("more than this machine's"), config: ["model_type": "llama", "hidden_size": 8192, "intermediate_size": 28672,
                                                      "num_hidden_layers": 15, "num_attention_heads": 64, "vocab_size": 300]),
         pretrain("Llama of 10⁶ layers", config: ["model_type": "llama", "hidden_size": 64, "intermediate_size": 128,
                                          "num_hidden_layers": 1_000_000, "num_attention_heads": 4, "vocab_size": 300]),
