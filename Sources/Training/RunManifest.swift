@@ -139,7 +139,9 @@ public enum ResumeCheck {
     public static func check(saved: Data, requested: Data, folder: String) throws {
         let a = try flatten(saved), b = try flatten(requested)
         for key in Set(a.keys).union(b.keys).sorted() where !key.hasSuffix(".path") {
-            if free.contains(where: { key == $0 || key.hasPrefix($0 + ".") }) { continue }
+            // Settings structs that embed the training settings (e.g. align's `settings.align.training`) repeat
+            // the free keys deeper down; they are as free there.
+            if free.contains(where: { key == $0 || key.hasPrefix($0 + ".") || ($0.hasPrefix("training.") && key.hasSuffix("." + $0)) }) { continue }
             let was = a[key] ?? "(unset)", now = b[key] ?? "(unset)"
             if was != now {
                 throw TrainingError.cannotResume("\(folder) was run with \(key) = \(was), this run has \(now) (resume with the same settings, or start a new --out)")

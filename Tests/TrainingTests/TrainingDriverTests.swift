@@ -100,6 +100,18 @@ final class TrainingDriverTests: XCTestCase {
         }
     }
 
+    /// A settings struct that embeds the training settings (align's `settings.align.training`) gets the same free
+    /// cadence keys there, and the same strictness for everything else.
+    func testResumeCheckFreesCadenceInsideEmbeddedTrainingSettings() throws {
+        func json(_ checkpointEvery: Int, seed: Int) -> Data {
+            Data("{\"settings\":{\"align\":{\"training\":{\"checkpoint_every\":\(checkpointEvery),\"eval_every\":5,\"seed\":\(seed)}}}}".utf8)
+        }
+        XCTAssertNoThrow(try ResumeCheck.check(saved: json(5, seed: 0), requested: json(7, seed: 0), folder: "run"))
+        XCTAssertThrowsError(try ResumeCheck.check(saved: json(5, seed: 0), requested: json(5, seed: 1), folder: "run")) { e in
+            XCTAssertTrue("\(e)".contains("settings.align.training.seed = 0"), "\(e)")
+        }
+    }
+
     /// JSON has no NaN: the metrics log writes it as null instead of failing the run.
     func testMetricsLogWritesNonFiniteNumbersAsNull() throws {
         let url = dir.appendingPathComponent("metrics.jsonl")
