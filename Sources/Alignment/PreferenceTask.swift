@@ -82,32 +82,6 @@ public final class PreferenceTask: MicroBatchedTask {
         return objective
     }
 
-    /// This rank's share of the weighted loss of the global batch: the policy runs on this rank's pairs only,
-    /// the weighting normalises by the whole batch (and sums the robust weighting's group losses over the
-    /// ranks before α moves), and the pairs' metric values are gathered so every rank reports the whole batch.
-    public func objective(shard: BatchShard, rng: inout SeededGenerator) throws -> Variable {
-        guard !shard.isWhole else { return try objective(batch: shard.batch, rng: &rng) }
-        let idx = shard.localBatch
-        let pairs = idx.map { train.pairs[$0] }
-        let batch = try PreferenceBatch(model: policy, pairs: pairs, referenceChosen: idx.map { trainReference.chosen[$0] },
-                                        referenceRejected: idx.map { trainReference.rejected[$0] }, padId: padId)
-        let perPair = try loss.perPairLoss(batch.logProbs)
-        let local = batch.values(losses: perPair.value.scalars)
-        let flat = try shard.communicator.gather(local.flatMap { [$0.policyChosen, $0.policyRejected, $0.referenceChosen, $0.referenceRejected, $0.loss] })
-        values = shard.batch.enumerated().map { i, example in
-            PreferenceMetrics.PairValues(policyChosen: flat[5 * i], policyRejected: flat[5 * i + 1], referenceChosen: flat[5 * i + 2],
-                                         referenceRejected: flat[5 * i + 3], loss: flat[5 * i + 4], group: train.pairs[example].group)
-        }
-        var objective = try weighting.shareOfObjective(losses: perPair, groups: pairs.map(\.group),
-                                                       batchGroups: shard.batch.map { train.pairs[$0].group },
-                                                       sumOverRanks: { try shard.communicator.sum($0) })
-        if config.sftWeight > 0 {
-            let tokens = Float(shard.batch.map { train.pairs[$0].chosen.responseLength }.reduce(0, +))
-            objective = try objective + batch.logProbs.policyChosen.sum() * (-config.sftWeight / tokens)
-        }
-        return objective
-    }
-
     /// Pairs split over ranks.
     public var supportsDataParallel: Bool { true }
 

@@ -32,16 +32,6 @@ public final class SFTTask: MicroBatchedTask {
         try SequenceLogProbs.compute(model: model, sequences: batch.map { train[$0] }, padId: padId)
     }
 
-    /// This rank's share of the batch's token-mean loss: its slice's token mean × its response tokens / the
-    /// batch's response tokens, so the ranks' shares add up to the token mean over the whole batch.
-    public func objective(shard: BatchShard, rng: inout SeededGenerator) throws -> Variable {
-        guard !shard.isWhole else { return try objective(batch: shard.batch, rng: &rng) }
-        let local = shard.localBatch.map { train[$0] }
-        let localTokens = local.map(\.responseLength).reduce(0, +)
-        let globalTokens = shard.batch.map { train[$0].responseLength }.reduce(0, +)
-        return try loss(local) * (Float(localTokens) / Float(globalTokens))
-    }
-
     /// Sequences split over ranks.
     public var supportsDataParallel: Bool { true }
 

@@ -1,4 +1,5 @@
 import Autograd
+import Distributed
 import Foundation
 import TensorCore
 
@@ -40,25 +41,46 @@ public enum GradientAccumulation {
         return (0..<count).map { Array(batch[($0 * size)..<(($0 + 1) * size)]) }
     }
 
-    /// The step's objective value and the closure that fills the parameters' gradients with those of the whole
-    /// batch: pass 1 runs each micro-batch's outputs without a graph; the objective is built once on them as
-    /// leaves and differentiated to d(objective)/d(outputs); pass 2 re-runs each micro-batch with a graph and
-    /// back-propagates its slice of that gradient, so only one micro-batch's activations are alive at a time.
-    /// One micro-batch is the plain objective and backward.
-    public static func objective(task: MicroBatchedTask, batch: [Int], count: Int,
+    /// The step's objective value and the closure that fills the parameters' gradients with this rank's part of
+    /// the whole batch's gradient (summed over ranks by the caller when there are several).
+    ///
+    /// The batch is cut as data parallelism and accumulation cut it: rank r of `communicator` takes its slice
+    /// `DataParallel.shard(of:rank:size:)`, and the slice runs as `count` micro-batches. Pass 1 computes this
+    /// rank's outputs (without a graph when there are several micro-batches); every rank's output values are
+    /// gathered, so each rank builds the objective of the whole batch once, on the same values as leaves — the
+    /// same loss, α update and metrics on every rank as in one process. Differentiating it gives d(objective)/
+    /// d(outputs); pass 2 back-propagates this rank's slices of that through its micro-batches (re-run with a
+    /// graph, so only one micro-batch's activations are alive at a time). One micro-batch in one process is the
+    /// plain objective and backward.
+    public static func objective(task: MicroBatchedTask, batch: [Int], count: Int, communicator: Communicator = SingleProcess.shared,
                                  rng: inout SeededGenerator) throws -> (Float, () throws -> Void) {
-        if count <= 1 {
+        let ranks = communicator.size, rank = communicator.rank
+        if count <= 1 && ranks == 1 {
             let l = try task.objective(batch: batch, rng: &rng)
             return (l.value.item, { l.backward() })
         }
-        let parts = microBatches(batch, count: count)
-        let leaves = try withNoGrad { try parts.map { Variable(try task.outputs(batch: $0).value, requiresGrad: true) } }
+        let parts = (0..<ranks).flatMap { r in
+            microBatches(Array(batch[DataParallel.shard(of: batch.count, rank: r, size: ranks)]), count: max(count, 1))
+        }
+        let perRank = parts.count / ranks
+        let mine = Array(parts[(rank * perRank)..<((rank + 1) * perRank)])
+        // One micro-batch keeps its graph for pass 2; several are re-run there.
+        let kept = perRank == 1 ? try task.outputs(batch: mine[0]) : nil
+        let local = try kept.map { [$0.value] } ?? withNoGrad { try mine.map { try task.outputs(batch: $0).value } }
+        let lengths = try communicator.gather(local.map { Float($0.count) }).map { Int($0) }
+        let values = try communicator.gather(local.flatMap(\.scalars))
+        var leaves: [Variable] = [], at = 0
+        for (i, n) in lengths.enumerated() {
+            let tensor = Tensor(shape: [n], Array(values[at..<(at + n)]))
+            leaves.append(Variable(tensor, requiresGrad: i / perRank == rank))
+            at += n
+        }
         let objective = try task.objective(microBatches: parts, outputs: leaves, rng: &rng)
         return (objective.value.item, {
             objective.backward()
-            for (part, leaf) in zip(parts, leaves) {
-                guard let seed = leaf.grad else { continue }
-                let out = try task.outputs(batch: part)
+            for (j, part) in mine.enumerated() {
+                guard let seed = leaves[rank * perRank + j].grad else { continue }
+                let out = try kept ?? task.outputs(batch: part)
                 if out.requiresGrad { out.backward(seed: seed) }
             }
         })

@@ -27,7 +27,7 @@ public final class OptimizerStep {
         gradClip = settings.gradClip
     }
 
-    /// Sums loss and gradients over the ranks of a data-parallel run between backward and clipping (nil: one
+    /// Sums the gradients over the ranks of a data-parallel run between backward and clipping (nil: one
     /// process); set by the driver.
     public var dataParallel: DataParallel?
 
@@ -40,13 +40,12 @@ public final class OptimizerStep {
         }
     }
 
-    /// Runs step `index` where `lossAndBackward` returns the loss value and a closure that fills the parameters'
-    /// gradients (called only for a finite loss), as gradient accumulation needs; otherwise as `callAsFunction`.
+    /// Runs step `index` where `lossAndBackward` returns the loss value (of the whole batch, the same on every
+    /// rank) and a closure that fills the parameters' gradients (this rank's part of them; called only for a
+    /// finite loss), as gradient accumulation and data parallelism need; otherwise as `callAsFunction`.
     public func step(_ index: Int, _ lossAndBackward: () throws -> (Float, () throws -> Void)) throws -> (loss: Float, gradNorm: Float) {
         optimizer.zeroGrad()
-        let (local, backward) = try lossAndBackward()
-        // Each rank holds its share of the objective: the sum is the loss, and every rank refuses it alike.
-        let value = try dataParallel?.sumLoss(local) ?? local
+        let (value, backward) = try lossAndBackward()
         guard value.isFinite else {
             throw TrainingError.invalidInput("step \(index + 1): the loss is \(value); nothing was updated (lower --lr or check the data)")
         }

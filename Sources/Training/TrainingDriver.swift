@@ -82,15 +82,12 @@ public final class TrainingDriver {
             dataParallel = nil
         }
         if settings.microBatchCount != 1 {
-            try settings.validateGradAccum()
+            try settings.validateGradAccum(perRankBatch: globalBatch / comm.size)
             guard task is MicroBatchedTask, task.exampleCount != nil else {
                 throw TrainingError.invalidInput("--grad-accum is not supported by this trainer (\(type(of: task)))")
             }
         }
         model.setActivationCheckpointing(settings.checkpointActivations ?? false)
-        if comm.size > 1, settings.microBatchCount != 1 {
-            throw DistributedError.invalidSetup("--grad-accum under mpirun is not supported yet: raise --global-batch-size or run one process")
-        }
         self.model = model
         self.task = task
         self.out = out
@@ -161,11 +158,13 @@ public final class TrainingDriver {
             let communicated = dataParallel?.communicationSeconds ?? 0
             stepper.lrScale = task.learningRateScale
             let (value, norm) = try stepper.step(step) {
-                if dataParallel == nil, let micro = task as? MicroBatchedTask {
-                    return try GradientAccumulation.objective(task: micro, batch: batch, count: settings.microBatchCount, rng: &rng)
+                if let micro = task as? MicroBatchedTask {
+                    return try GradientAccumulation.objective(task: micro, batch: batch, count: settings.microBatchCount,
+                                                              communicator: communicator, rng: &rng)
                 }
+                // A task that draws its own examples holds its share of the objective: the sum over ranks is the loss.
                 let l = try task.objective(shard: shard, rng: &rng)
-                return (l.value.item, { l.backward() })
+                return (try dataParallel?.sumLoss(l.value.item) ?? l.value.item, { l.backward() })
             }
             step += 1
             outcome.lastTrain = task.trainMetrics(objective: value)

@@ -86,14 +86,14 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     /// Micro-batches per step (1 unless `gradAccum` is set).
     public var microBatchCount: Int { gradAccum ?? 1 }
 
-    /// Refuses a `gradAccum` that does not split `batchSize` into equal micro-batches of at least one example:
-    /// unequal parts would weight examples differently from the whole batch.
-    public func validateGradAccum() throws {
-        let n = microBatchCount
+    /// Refuses a `gradAccum` that does not split the batch into equal micro-batches of at least one example
+    /// (equal parts give every micro-batch the same memory). `perRankBatch` is what each rank of a data-parallel run computes (the global batch over the ranks).
+    public func validateGradAccum(perRankBatch: Int? = nil) throws {
+        let n = microBatchCount, batch = perRankBatch ?? batchSize
         guard n >= 1 else { throw TrainingError.invalidInput("--grad-accum must be at least 1, got \(n)") }
-        guard n <= batchSize, batchSize % n == 0 else {
-            throw TrainingError.invalidInput("--grad-accum \(n) does not divide --batch-size \(batchSize) into equal micro-batches; "
-                                             + "choose a divisor of \(batchSize)")
+        guard n <= batch, batch % n == 0 else {
+            throw TrainingError.invalidInput("--grad-accum \(n) does not divide --batch-size \(batch) into equal micro-batches; "
+                                             + "choose a divisor of \(batch)")
         }
     }
 

@@ -29,20 +29,20 @@ public protocol TrainingTask: AnyObject {
     /// Restores what `checkpointState` returned.
     func restore(checkpointState: Data?) throws
 
-    /// Whether `objective(shard:rng:)` handles a part of a batch on several ranks (data parallelism).
+    /// Whether the task trains on several ranks (data parallelism): a `MicroBatchedTask` through
+    /// `GradientAccumulation`, which gathers every rank's outputs; any other task through `objective(shard:rng:)`.
     var supportsDataParallel: Bool { get }
 
-    /// This rank's share of the objective of the global batch `shard.batch`: computed on the positions
-    /// `shard.range` only, normalised by the whole batch (its examples, tokens or group counts), so that the
-    /// shares of all ranks add up to the one-process objective of the whole batch and the summed gradients
-    /// equal its gradient. Anything else a step needs from the other parts (per-group loss sums, the metrics'
-    /// per-example values) comes through `shard.communicator`. The default runs `objective(batch:rng:)` on a
-    /// whole batch in one process.
+    /// For a task that is not a `MicroBatchedTask`: this rank's share of the objective of the global batch
+    /// `shard.batch`, computed on the positions `shard.range` only and normalised by the whole batch, so that the
+    /// shares of all ranks add up to the one-process objective and the summed gradients equal its gradient.
+    /// The default runs `objective(batch:rng:)` on a whole batch in one process.
     func objective(shard: BatchShard, rng: inout SeededGenerator) throws -> Variable
 
     /// A fingerprint of the task's training data (e.g. its token ids), compared across ranks at the start so
     /// that ranks reading different files are refused; nil when there is none beyond the run manifest.
     var dataFingerprint: UInt64? { get }
+
     /// Factor on the scheduled learning rate for the next step (a plateau schedule's cuts); read before every step.
     var learningRateScale: Float { get }
 

@@ -163,6 +163,20 @@ final class DataParallelMPITests: XCTestCase {
                      "--eval-every", "5"], batch: 4, prefixes: ["loss", "grad_norm", "rewards/margins", "logps/", "group/"])
     }
 
+    /// Accumulation inside each rank: 2 ranks × 2 micro-batches of 2 pairs equal one process with 8 pairs at once.
+    func testGRDPOWithGradAccumOnTwoRanksEqualsOneProcessWithTheDoubleBatch() throws {
+        let one = root.appendingPathComponent("accum-1"), two = root.appendingPathComponent("accum-2")
+        let args = ["align", "--method", "gr-dpo", "--model", base.path, "--data", world.data.path, "--steps", "5", "--lr", "3e-3",
+                    "--eval-every", "5", "--eta-alpha", "2"]
+        let a = try run(TinyAlignBinary.url, args + ["--out", one.path, "--batch-size", "8", "--threads-per-rank", "1",
+                                                     "--cache-dir", root.appendingPathComponent("cache-a1").path])
+        XCTAssertEqual(a.status, 0, a.err)
+        let b = try mpi(2, args + ["--out", two.path, "--batch-size", "4", "--grad-accum", "2",
+                                   "--cache-dir", root.appendingPathComponent("cache-a2").path])
+        XCTAssertEqual(b.status, 0, b.err)
+        try assertSameRun(one, two, prefixes: ["loss", "objective", "alpha/", "grad_norm", "logps/"], from: base)
+    }
+
     func testGRDPOOnTwoRanksEqualsOneProcessWithTheDoubleBatch() throws {
         try compare(["align", "--method", "gr-dpo", "--model", base.path, "--data", world.data.path, "--steps", "5", "--lr", "3e-3",
                      "--eval-every", "5", "--eta-alpha", "2", "--sync-check-every", "1"], batch: 4, prefixes: ["loss", "objective", "alpha/", "grad_norm", "logps/"])
