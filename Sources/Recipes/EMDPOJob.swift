@@ -37,6 +37,8 @@ public struct EMDPOJob {
     public var checkpointActivations: Bool?
 
     /// A job with default settings.
+    /// Train LoRA adapters on a frozen copy of the model per type instead of the whole copy (nil: full).
+    public var lora: LoRAConfig?
     /// A LoRA adapter folder merged into `model` (the starting point and reference of every type's policy).
     public var adapter: URL?
     /// Responses per line of the embedded default data: 2 = pairs, k ≥ 3 = rankings of k options.
@@ -65,7 +67,9 @@ public struct EMDPOJob {
     public func run(log: @escaping (String) -> Void = RunFiles.logToStandardError) throws -> Summary {
         let dataURL = try data ?? writeDefaultData()
         let examples = try RankingExample.load(dataURL)
+        try LoRASetup.checkStart(lora: lora, adapter: adapter)
         let bundle = try ModelBundle(model, adapter: adapter)
+        try LoRASetup.check(lora, against: bundle.model)
         let groups = Array(Set(examples.map(\.group))).sorted()
         let set = try RankingSet(examples: examples, groups: groups, encoder: bundle.encoder(truncate: truncate),
                                  prompt: GroupPrompt(template: nil), file: dataURL.path)
@@ -78,6 +82,7 @@ public struct EMDPOJob {
         training.checkpointActivations = checkpointActivations
         var manifestValue = try RunManifest(task: "em-dpo", method: "em-dpo", training: training,
                                             settings: config, model: FileFingerprint(of: model), data: [FileFingerprint(of: dataURL)])
+        manifestValue.lora = lora
         if let adapter { manifestValue.data.append(try FileFingerprint(of: adapter.appendingPathComponent(PEFTAdapterFolder.weightsFile))) }
         let manifest = try manifestValue.encoded()
         let manifestURL = out.appendingPathComponent("run_config.json")
@@ -90,8 +95,10 @@ public struct EMDPOJob {
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         try manifest.write(to: manifestURL, options: .atomic)
         let em = try EMDPO(data: emData, config: config, out: out, resume: resume) { _ in
-            LanguageModelTypePolicy(model: try LoRASetup.loadPolicy(model, adapter: adapter), set: set, reference: reference, padId: bundle.eos,
-                                    lr: config.lr, extraFiles: bundle.extraFiles)
+            let policy = try LoRASetup.loadPolicy(model, adapter: adapter)
+            return LanguageModelTypePolicy(model: policy, trainable: try LoRASetup.trainable(policy, base: model, lora: lora, seed: config.seed,
+                                                                                             extraFiles: bundle.extraFiles, log: { _ in }),
+                                           set: set, reference: reference, padId: bundle.eos, lr: config.lr)
         }
         em.gradAccum = gradAccum
         em.checkpointActivations = checkpointActivations

@@ -13,6 +13,7 @@ struct EMDPOCommand: ParsableCommand {
 
     @Option(help: "SFT checkpoint folder: every type's starting policy and the reference model.") var model = "checkpoints/survey-base"
     @OptionGroup var adapterOption: AdapterOption
+    @OptionGroup var lora: LoRAOptions
     @Option(help: "Pairs or rankings JSONL with an \"annotator\" on every line (default: the embedded survey's annotators).") var data: String?
     @Option(parsing: .unconditional, help: "K, the number of latent types.") var types = 2
     @Option(help: "Run folder to write.") var out = "runs/em-dpo"
@@ -69,6 +70,7 @@ struct EMDPOCommand: ParsableCommand {
         job.checkpointActivations = training.checkpointActivations
         job.adapter = adapterOption.url
         job.defaultRankingSize = rankingSize
+        job.lora = try lora.config()
         let s = try job.run()
         print("priors: \(s.priors.map { String(format: "%.3f", $0) }.joined(separator: " "))")
         print("log-likelihood per round: \(s.logLikelihood.map { String(format: "%.2f", $0) }.joined(separator: " "))")

@@ -235,3 +235,31 @@ final class LoRARankTests: XCTestCase {
         XCTAssertNotNil(tensors["base_model.model.transformer.h.1.mlp.c_proj.lora_B.weight"])
     }
 }
+
+/// EM-DPO with LoRA: every type's policy trains adapters on its frozen copy, and `policy-<k>/` is an adapter folder
+/// that opens (with its base) as a model.
+final class LoRAEMDPOTests: XCTestCase {
+    func testEMDPOWithLoRAWritesAdapterPolicies() throws {
+        let world = try TinyWorld()
+        defer { world.remove() }
+        var em = EMDPOConfig()
+        em.types = 2; em.rounds = 1; em.stepsPerRound = 2; em.batchSize = 8; em.beta = 0.5; em.lr = 1e-2; em.seed = 1
+        let out = world.root.appendingPathComponent("em")
+        var examples = try PreferenceExample.load(world.data)
+        for i in examples.indices { examples[i].annotator = "\(examples[i].group)-\(i % 3)" }
+        let data = world.root.appendingPathComponent("annotated.jsonl")
+        try PreferenceExample.save(examples, to: data)
+        var job = EMDPOJob(model: world.base, data: data, out: out, config: em)
+        job.lora = LoRAConfig(r: 2, alpha: 4)
+        try job.run(log: { _ in })
+        for k in 0..<2 {
+            let folder = out.appendingPathComponent("policy-\(k)")
+            let tensors = try SafeTensors.read(contentsOf: folder.appendingPathComponent("adapter_model.safetensors")).tensors
+            XCTAssertEqual(tensors.count, 2 * 2, "c_attn A and B in 2 layers")
+            XCTAssertTrue(tensors.filter { $0.key.contains("lora_B") }.values.contains { $0.scalars.contains { $0 != 0 } })
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("model.safetensors").path))
+            let opened = try ModelBundle(folder).model
+            XCTAssertEqual(opened.vocabularySize, try Checkpoint.load(from: world.base).vocabularySize)
+        }
+    }
+}

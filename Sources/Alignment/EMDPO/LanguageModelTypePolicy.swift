@@ -19,14 +19,20 @@ public final class LanguageModelTypePolicy: EMTypePolicy {
     private let lr: Float
 
     /// A policy over `set` whose reference log-probs are `reference` (per list, per response).
-    public init(model: any CausalLanguageModel, set: RankingSet, reference: [[Float]], padId: Int32, lr: Float,
-                extraFiles: [String: Data] = [:]) {
+    public convenience init(model: any CausalLanguageModel, set: RankingSet, reference: [[Float]], padId: Int32, lr: Float,
+                            extraFiles: [String: Data] = [:]) {
+        self.init(model: model, trainable: TrainableLanguageModel(model, extraFiles: extraFiles), set: set, reference: reference,
+                  padId: padId, lr: lr)
+    }
+
+    /// A policy whose M-steps train `trainable` (e.g. LoRA adapters attached to `model`).
+    public init(model: any CausalLanguageModel, trainable: Trainable, set: RankingSet, reference: [[Float]], padId: Int32, lr: Float) {
         self.model = model
         self.set = set
         self.reference = reference
         self.padId = padId
         self.lr = lr
-        trainable = TrainableLanguageModel(model, extraFiles: extraFiles)
+        self.trainable = trainable
     }
 
     /// Differentiable log-ratios of the listed responses (see `EMTypePolicy`).
