@@ -180,6 +180,17 @@ final class GradientAccumulationTests: XCTestCase {
             XCTAssertEqual("\($0)", "invalid input: --grad-accum 3 does not divide --batch-size 4 into equal micro-batches; choose a divisor of 4")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "nothing was written")
+
+        // Pretraining draws its own windows and has no per-example outputs: it cannot accumulate.
+        var pretrain = PretrainConfig()
+        pretrain.context = 8; pretrain.batchSize = 4; pretrain.steps = 1; pretrain.training.gradAccum = 2
+        let windows = try NextTokenTask(model: model, train: (0..<40).map { Int32($0 % 50) }, validation: (0..<20).map { Int32($0 % 50) },
+                                        config: pretrain)
+        XCTAssertThrowsError(try TrainingDriver(model: TrainableLanguageModel(model), task: windows,
+                                                manifest: RunManifest(task: "pretrain", training: pretrain.training, settings: pretrain), out: out)) {
+            XCTAssertTrue("\($0)".contains("--grad-accum is not supported by this trainer (NextTokenTask)"), "\($0)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "nothing was written")
     }
 
     /// The command line: one line on stderr, a non-zero exit, no run folder and no reference cache.
