@@ -180,6 +180,17 @@ final class GradientAccumulationTests: XCTestCase {
             XCTAssertEqual("\($0)", "invalid input: --grad-accum 3 does not divide --batch-size 4 into equal micro-batches; choose a divisor of 4")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "nothing was written")
+
+        // Pretraining draws its own windows and has no per-example outputs: it cannot accumulate.
+        var pretrain = PretrainConfig()
+        pretrain.context = 8; pretrain.batchSize = 4; pretrain.steps = 1; pretrain.training.gradAccum = 2
+        let windows = try NextTokenTask(model: model, train: (0..<40).map { Int32($0 % 50) }, validation: (0..<20).map { Int32($0 % 50) },
+                                        config: pretrain)
+        XCTAssertThrowsError(try TrainingDriver(model: TrainableLanguageModel(model), task: windows,
+                                                manifest: RunManifest(task: "pretrain", training: pretrain.training, settings: pretrain), out: out)) {
+            XCTAssertTrue("\($0)".contains("--grad-accum is not supported by this trainer (NextTokenTask)"), "\($0)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "nothing was written")
     }
 
     /// The command line: one line on stderr, a non-zero exit, no run folder and no reference cache.
@@ -199,5 +210,35 @@ final class GradientAccumulationTests: XCTestCase {
         let zero = try TinyAlignBinary.run(["rank", "--model", world.base.path, "--data", world.data.path, "--out", out.path, "--grad-accum", "0"])
         XCTAssertNotEqual(zero.status, 0)
         XCTAssertTrue(zero.err.contains("--grad-accum must be at least 1"), zero.err)
+    }
+
+    /// EM-DPO passes --grad-accum to every M-step: the whole EM run (toy log-linear policies, 2 types, 3 rounds)
+    /// ends with the same priors and posteriors.
+    func testEMDPORunsTheSameWithMicroBatches() throws {
+        var rng = SeededGenerator(seed: 4)
+        var features: [[[Float]]] = [], rankings: [[Int]] = [], annotatorOfList: [Int] = []
+        for u in 0..<8 {
+            for _ in 0..<6 {
+                features.append((0..<3).map { _ in (0..<3).map { _ in rng.nextNormal() } })
+                rankings.append(u % 2 == 0 ? [0, 1] : [2])
+                annotatorOfList.append(u)
+            }
+        }
+        let data = try AnnotatedRankings(sizes: features.map(\.count), rankings: rankings, annotatorOfList: annotatorOfList,
+                                         annotators: (0..<8).map { "u\($0)" })
+        var config = EMDPOConfig()
+        config.types = 2; config.rounds = 3; config.stepsPerRound = 5; config.batchSize = 12; config.beta = 1; config.seed = 3
+        func run(_ accum: Int?) throws -> EMDPO {
+            let em = try EMDPO(data: data, config: config) { _ in try LogLinearTypePolicy(features: features, lr: 0.1) }
+            em.gradAccum = accum
+            try em.run()
+            return em
+        }
+        let whole = try run(nil), micro = try run(3)
+        assertClose(micro.priors.map(Float.init), whole.priors.map(Float.init), rtol: 1e-5, atol: 1e-6, "priors")
+        for (a, b) in zip(micro.posteriors, whole.posteriors) { assertClose(a.map(Float.init), b.map(Float.init), rtol: 1e-4, atol: 1e-5, "posteriors") }
+        XCTAssertGreaterThan(abs(whole.priors[0] - 0.5), 1e-3, "EM moved the priors")
+        // the setting reaches the M-step's driver: one that does not divide the batch of 12 is refused there
+        XCTAssertThrowsError(try run(5)) { XCTAssertTrue("\($0)".contains("--grad-accum 5 does not divide --batch-size 12"), "\($0)") }
     }
 }
