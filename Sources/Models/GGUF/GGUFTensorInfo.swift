@@ -28,15 +28,18 @@ public struct GGUFTensorInfo: Equatable, Sendable {
         guard dims.count <= Self.maxDims else {
             throw GGUFError.malformed(path: path, "tensor '\(name)' has \(dims.count) dims, more than \(Self.maxDims)")
         }
-        var count = 1
+        // The product of the non-zero dims must fit: then every partial product does too, in any order (a shape
+        // [2⁴⁰, 2⁴⁰, 0] holds no element, but multiplying it out front to back would still overflow).
+        var nonZero = 1
         for d in dims {
             guard d >= 0 else { throw GGUFError.malformed(path: path, "tensor '\(name)' has negative dim \(d)") }
-            let (p, overflow) = count.multipliedReportingOverflow(by: d)
+            let (p, overflow) = nonZero.multipliedReportingOverflow(by: max(d, 1))
             guard !overflow else {
                 throw GGUFError.malformed(path: path, "tensor '\(name)' dims \(dims) multiply past \(Int.max) elements")
             }
-            count = p
+            nonZero = p
         }
+        let count = dims.contains(0) ? 0 : nonZero
         let inner = dims.first ?? 1
         guard inner % type.blockSize == 0 else {
             throw GGUFError.malformed(path: path, "tensor '\(name)' of type \(type.name) has a row of \(inner) elements, not a multiple of its block size \(type.blockSize)")
