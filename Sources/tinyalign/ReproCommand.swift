@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
+import Alignment
 import Recipes
 
 /// `tinyalign repro …`: the seed papers' experiments, each writing a run folder with `report.html`.
 struct ReproCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "repro",
         abstract: "Reproduce the seed papers' experiments over several seeds (each writes a folder with report.html).",
-        subcommands: [ReproBandit.self])
+        subcommands: [ReproBandit.self, ReproEMDPO.self])
 }
 
 /// `tinyalign repro bandit`: the GRPO paper's synthetic experiment.
@@ -42,6 +43,34 @@ struct ReproBandit: ParsableCommand {
         let runs = try repro.runAll { print($0) }
         let claims = try repro.write(runs, to: URL(fileURLWithPath: out))
         for c in claims { print("\(c.holds ? "holds" : "DOES NOT HOLD"): \(c.text)") }
+        print("runs in \(out)/runs.json; report in \(out)/report.html")
+    }
+}
+
+/// `tinyalign repro em-dpo`: the EM-DPO paper's identifiability experiment.
+struct ReproEMDPO: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "em-dpo",
+        abstract: "EM-DPO identifiability: cluster accuracy and ARI of two hidden annotator types from pairs vs rankings of 3 and 4.")
+
+    @Option(help: "Run folder (runs.json, report.html).") var out = "runs/repro-em-dpo"
+    @Option(help: "Seeds 0..<N.") var seeds = 5
+    @Option(help: "Annotators (half of each type).") var annotators = 24
+    @Option(help: "Questions per annotator.") var questions = 150
+    @Option(help: "EM rounds.") var rounds = 6
+    @Option(name: .customLong("init"), help: "Initial posteriors: dirichlet or kmeans.") var initialisation: EMInitialisation = .dirichlet
+
+    func run() throws {
+        guard seeds > 0, annotators >= 2, questions > 0, rounds > 0 else {
+            throw ValidationError("--seeds, --questions and --rounds must be positive and --annotators at least 2")
+        }
+        var repro = EMDPORepro()
+        repro.seeds = seeds
+        repro.annotators = annotators
+        repro.questions = questions
+        repro.rounds = rounds
+        repro.initialisation = initialisation
+        let runs = try repro.runAll { print($0) }
+        try repro.write(runs, to: URL(fileURLWithPath: out))
         print("runs in \(out)/runs.json; report in \(out)/report.html")
     }
 }
