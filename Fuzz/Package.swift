@@ -4,7 +4,7 @@ import PackageDescription
 // libFuzzer targets, one per parser of untrusted files. Built with `make fuzz` (see the Makefile), which passes
 // `-sanitize=fuzzer,address` to every module, so the main package is instrumented too. Not part of `make test`.
 let targets = ["FuzzSafeTensors", "FuzzConfig", "FuzzPreferenceJSONL", "FuzzRankingJSONL", "FuzzCSV", "FuzzPythonLiteral",
-               "FuzzGlobalOpinionQA"]
+               "FuzzGlobalOpinionQA", "FuzzGGUF", "FuzzHFTokenizer", "FuzzTokenizerConfig", "FuzzChatTemplate", "FuzzLlamaConfig"]
 
 let package = Package(
     name: "TinyAlignFuzz",
@@ -14,7 +14,7 @@ let package = Package(
         .executableTarget(
             name: name,
             dependencies: ["FuzzSupport", .product(name: "TensorCore", package: "TinyAlign"), .product(name: "Models", package: "TinyAlign"),
-                           .product(name: "Datasets", package: "TinyAlign")],
+                           .product(name: "Datasets", package: "TinyAlign"), .product(name: "Tokenizer", package: "TinyAlign")],
             path: "Sources/\(name)"
         )
     },

@@ -53,10 +53,15 @@ public struct AlignConfig: Codable, Equatable, Sendable, HasTrainingSettings {
     }
 }
 
-/// The registry of preference losses by name. Adding a loss = one file in `Losses/` + one line here.
+/// The registry of preference losses by name. Adding a built-in loss = one file in `Losses/` + one line in
+/// `builtIn`; a program that uses TinyAlign as a library adds its own with `register` (no fork of `Sources/`),
+/// and then trains it with every weighting (`is-<name>`, `gr-<name>`) like the built-in ones.
 public enum PreferenceLosses {
-    /// Loss name -> constructor from the run settings.
-    public static let all: [String: @Sendable (AlignConfig) -> PreferenceLoss] = [
+    /// A constructor of a loss from the run settings (β, label smoothing, … as the loss needs).
+    public typealias Maker = @Sendable (AlignConfig) -> PreferenceLoss
+
+    /// The losses TinyAlign ships.
+    public static let builtIn: [String: Maker] = [
         "dpo": { DPOLoss(beta: $0.beta) },
         "ipo": { IPOLoss(beta: $0.beta, averageLogProbs: $0.ipoAverageLogps) },
         "hinge": { HingeLoss(beta: $0.beta) },
@@ -64,6 +69,27 @@ public enum PreferenceLosses {
         "simpo": { SimPOLoss(beta: $0.beta, gamma: $0.simpoGamma) },
         "pl": { PlackettLuceLoss(beta: $0.beta) },
     ]
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var registered: [String: Maker] = [:]
+
+    /// Loss name -> constructor: the built-in losses and those registered.
+    public static var all: [String: Maker] {
+        lock.lock()
+        defer { lock.unlock() }
+        return builtIn.merging(registered) { builtIn, _ in builtIn }
+    }
+
+    /// Adds (or replaces) a loss under `name`, usable as `--method name`, `is-name` and `gr-name` and by
+    /// `AlignJob`. Names of built-in losses, names with a weighting prefix and empty names are refused.
+    public static func register(_ name: String, _ make: @escaping Maker) throws {
+        guard !name.isEmpty, !name.hasPrefix("is-"), !name.hasPrefix("gr-"), builtIn[name] == nil else {
+            throw AlignmentError.invalidInput("cannot register a loss named \"\(name)\" (empty, prefixed by is-/gr-, or built in)")
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        registered[name] = make
+    }
 
     /// The loss of a method name, e.g. `gr-ipo` -> IPO (the weighting prefix is ignored here).
     public static func loss(for config: AlignConfig) throws -> PreferenceLoss {

@@ -37,11 +37,17 @@ struct PreferenceBatch {
     let logProbs: PairLogProbs
 
     init(model: any CausalLanguageModel, pairs: [EncodedPair], referenceChosen: [Float], referenceRejected: [Float], padId: Int32) throws {
-        self.pairs = pairs
         let n = pairs.count
         let lp = try SequenceLogProbs.compute(model: model, sequences: pairs.map(\.chosen) + pairs.map(\.rejected), padId: padId)
-        logProbs = PairLogProbs(policyChosen: try lp.sliced(axis: 0, range: 0..<n),
-                                policyRejected: try lp.sliced(axis: 0, range: n..<(2 * n)),
+        self.init(pairs: pairs, policyChosen: try lp.sliced(axis: 0, range: 0..<n), policyRejected: try lp.sliced(axis: 0, range: n..<(2 * n)),
+                  referenceChosen: referenceChosen, referenceRejected: referenceRejected)
+    }
+
+    /// A batch from the policy's log-probs already computed (e.g. micro-batch by micro-batch).
+    init(pairs: [EncodedPair], policyChosen: Variable, policyRejected: Variable, referenceChosen: [Float], referenceRejected: [Float]) {
+        self.pairs = pairs
+        let n = pairs.count
+        logProbs = PairLogProbs(policyChosen: policyChosen, policyRejected: policyRejected,
                                 referenceChosen: Tensor(shape: [n], referenceChosen),
                                 referenceRejected: Tensor(shape: [n], referenceRejected),
                                 chosenLengths: pairs.map(\.chosen.responseLength),

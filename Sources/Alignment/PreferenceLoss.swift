@@ -43,7 +43,7 @@ public struct PairLogProbs {
 /// A preference loss: maps a batch of pairs to one loss per pair, (N). Group weighting happens afterwards.
 ///
 /// To add a loss: write a struct conforming to this protocol in `Sources/Alignment/Losses/` and add one line
-/// to `PreferenceLosses.all`.
+/// to `PreferenceLosses.builtIn` (from outside the library: `PreferenceLosses.register`).
 public protocol PreferenceLoss {
     /// The name used on the command line (`--method`) and in metrics.
     var name: String { get }

@@ -1,4 +1,5 @@
 import Datasets
+import Distributed
 import Autograd
 import Foundation
 import Models
@@ -11,7 +12,7 @@ import Training
 /// Each batch runs chosen and rejected through the policy in one forward pass, and the group weighting turns
 /// the per-pair losses into the objective (updating α for robust methods). Train lines carry TRL's metrics
 /// overall and per group plus `alpha/<group>`; eval lines the same on the validation pairs.
-public final class PreferenceTask: TrainingTask {
+public final class PreferenceTask: MicroBatchedTask {
     /// The policy being trained.
     public let policy: any CausalLanguageModel
     /// Settings.
@@ -51,11 +52,26 @@ public final class PreferenceTask: TrainingTask {
     /// Training pairs.
     public var exampleCount: Int? { train.pairs.count }
 
-    /// The weighted loss of the pairs `batch` (plus the SFT term on the chosen responses when set).
-    public func objective(batch idx: [Int], rng: inout SeededGenerator) throws -> Variable {
+    /// Summed response log-probs of the pairs `batch`: chosen then rejected, (2·|batch|), in one forward pass.
+    public func outputs(batch idx: [Int]) throws -> Variable {
         let pairs = idx.map { train.pairs[$0] }
-        let batch = try PreferenceBatch(model: policy, pairs: pairs, referenceChosen: idx.map { trainReference.chosen[$0] },
-                                        referenceRejected: idx.map { trainReference.rejected[$0] }, padId: padId)
+        return try SequenceLogProbs.compute(model: policy, sequences: pairs.map(\.chosen) + pairs.map(\.rejected), padId: padId)
+    }
+
+    /// The weighted loss of the pairs of `microBatches` (plus the SFT term on the chosen responses when set),
+    /// from each micro-batch's `outputs`; α is updated once, from the whole batch.
+    public func objective(microBatches: [[Int]], outputs: [Variable], rng: inout SeededGenerator) throws -> Variable {
+        let idx = microBatches.flatMap { $0 }
+        let pairs = idx.map { train.pairs[$0] }
+        var chosen: [Variable] = [], rejected: [Variable] = []
+        for (part, lp) in zip(microBatches, outputs) {
+            chosen.append(try lp.sliced(axis: 0, range: 0..<part.count))
+            rejected.append(try lp.sliced(axis: 0, range: part.count..<(2 * part.count)))
+        }
+        let batch = PreferenceBatch(pairs: pairs, policyChosen: try GradientAccumulation.joined(chosen),
+                                    policyRejected: try GradientAccumulation.joined(rejected),
+                                    referenceChosen: idx.map { trainReference.chosen[$0] },
+                                    referenceRejected: idx.map { trainReference.rejected[$0] })
         let perPair = try loss.perPairLoss(batch.logProbs)
         values = batch.values(losses: perPair.value.scalars)
         var objective = try weighting.objective(losses: perPair, groups: pairs.map(\.group))
@@ -64,6 +80,42 @@ public final class PreferenceTask: TrainingTask {
             objective = try objective + batch.logProbs.policyChosen.sum() * (-config.sftWeight / tokens)
         }
         return objective
+    }
+
+    /// This rank's share of the weighted loss of the global batch: the policy runs on this rank's pairs only,
+    /// the weighting normalises by the whole batch (and sums the robust weighting's group losses over the
+    /// ranks before α moves), and the pairs' metric values are gathered so every rank reports the whole batch.
+    public func objective(shard: BatchShard, rng: inout SeededGenerator) throws -> Variable {
+        guard !shard.isWhole else { return try objective(batch: shard.batch, rng: &rng) }
+        let idx = shard.localBatch
+        let pairs = idx.map { train.pairs[$0] }
+        let batch = try PreferenceBatch(model: policy, pairs: pairs, referenceChosen: idx.map { trainReference.chosen[$0] },
+                                        referenceRejected: idx.map { trainReference.rejected[$0] }, padId: padId)
+        let perPair = try loss.perPairLoss(batch.logProbs)
+        let local = batch.values(losses: perPair.value.scalars)
+        let flat = try shard.communicator.gather(local.flatMap { [$0.policyChosen, $0.policyRejected, $0.referenceChosen, $0.referenceRejected, $0.loss] })
+        values = shard.batch.enumerated().map { i, example in
+            PreferenceMetrics.PairValues(policyChosen: flat[5 * i], policyRejected: flat[5 * i + 1], referenceChosen: flat[5 * i + 2],
+                                         referenceRejected: flat[5 * i + 3], loss: flat[5 * i + 4], group: train.pairs[example].group)
+        }
+        var objective = try weighting.shareOfObjective(losses: perPair, groups: pairs.map(\.group),
+                                                       batchGroups: shard.batch.map { train.pairs[$0].group },
+                                                       sumOverRanks: { try shard.communicator.sum($0) })
+        if config.sftWeight > 0 {
+            let tokens = Float(shard.batch.map { train.pairs[$0].chosen.responseLength }.reduce(0, +))
+            objective = try objective + batch.logProbs.policyChosen.sum() * (-config.sftWeight / tokens)
+        }
+        return objective
+    }
+
+    /// Pairs split over ranks.
+    public var supportsDataParallel: Bool { true }
+
+    /// Every token id of the training pairs, their groups and reference log-probs.
+    public var dataFingerprint: UInt64? {
+        var h = SequenceFingerprint.of(train.pairs.map(\.chosen) + train.pairs.map(\.rejected))
+        h = Fingerprint.of(train.pairs.map { Int32($0.group) }.withUnsafeBytes { Data($0) }, from: h)
+        return Fingerprint.of((trainReference.chosen + trainReference.rejected).withUnsafeBytes { Data($0) }, from: h)
     }
 
     /// TRL metrics of the batch, the objective, and α.

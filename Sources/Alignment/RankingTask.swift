@@ -11,7 +11,7 @@ import Training
 ///
 /// Each batch runs all responses of its rankings through the policy at once; train lines carry the loss,
 /// reward accuracy and margin over the pairs each ranking implies, and α.
-public final class RankingTask: TrainingTask {
+public final class RankingTask: MicroBatchedTask {
     /// The policy being trained.
     public let policy: any CausalLanguageModel
     /// Settings (`method` must resolve to the PL loss).
@@ -44,10 +44,16 @@ public final class RankingTask: TrainingTask {
     /// Training rankings.
     public var exampleCount: Int? { train.lists.count }
 
-    /// The weighted PL loss of the rankings `batch`.
-    public func objective(batch idx: [Int], rng: inout SeededGenerator) throws -> Variable {
+    /// Summed response log-probs of every response of the rankings `batch`, ranking by ranking.
+    public func outputs(batch idx: [Int]) throws -> Variable {
+        try train.logProbs(model: policy, lists: idx, padId: padId)
+    }
+
+    /// The weighted PL loss of the rankings of `microBatches` from each micro-batch's `outputs`; α is updated once.
+    public func objective(microBatches: [[Int]], outputs: [Variable], rng: inout SeededGenerator) throws -> Variable {
+        let idx = microBatches.flatMap { $0 }
         let lists = train.flatLists(idx)
-        let policyLogProbs = try train.logProbs(model: policy, lists: idx, padId: padId)
+        let policyLogProbs = try GradientAccumulation.joined(outputs)
         let ref = Tensor(shape: [policyLogProbs.value.count], idx.flatMap { reference[$0] })
         let l = try loss.perListLoss(policy: policyLogProbs, reference: ref, lists: lists)
         perList = l.value.scalars

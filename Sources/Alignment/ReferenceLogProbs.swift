@@ -1,4 +1,5 @@
 import Datasets
+import Distributed
 import Autograd
 import Foundation
 import Models
@@ -28,22 +29,48 @@ public struct ReferenceLogProbs {
         return out
     }
 
+    /// The same values computed by the ranks of `communicator` together: each runs a contiguous slice of the
+    /// pairs, and the slices are gathered once, in order, onto every rank.
+    public static func compute(model: any CausalLanguageModel, pairs: [EncodedPair], padId: Int32, batchSize: Int = 16,
+                               communicator: Communicator) throws -> ReferenceLogProbs {
+        guard communicator.size > 1 else { return try compute(model: model, pairs: pairs, padId: padId, batchSize: batchSize) }
+        let slice = DataParallel.shard(of: pairs.count, rank: communicator.rank, size: communicator.size)
+        let mine = try compute(model: model, pairs: Array(pairs[slice]), padId: padId, batchSize: batchSize)
+        let all = try communicator.gather(mine.chosen + mine.rejected)
+        var out = ReferenceLogProbs(chosen: [], rejected: [])
+        var at = 0
+        for r in 0..<communicator.size {
+            let n = DataParallel.shard(of: pairs.count, rank: r, size: communicator.size).count
+            out.chosen += all[at..<(at + n)]
+            out.rejected += all[(at + n)..<(at + 2 * n)]
+            at += 2 * n
+        }
+        return out
+    }
+
     /// The cached values for (checkpoint, pairs) or, on a miss, computes and stores them in `cacheDirectory`
     /// (nil: no cache). A cache that cannot be written (read-only, full) is skipped, never an error.
-    /// The key hashes the checkpoint's weight file and every token id of the pairs.
+    /// The key hashes the checkpoint's weight file and every token id of the pairs. Under data parallelism
+    /// (`communicator` of several ranks) the ranks agree on hit or miss, compute a miss in slices, and only
+    /// rank 0 writes the cache.
     public static func cached(modelDirectory: URL, model: any CausalLanguageModel, pairs: [EncodedPair], padId: Int32,
-                              cacheDirectory: URL?) throws -> (values: ReferenceLogProbs, hit: Bool) {
+                              cacheDirectory: URL?, communicator: Communicator = World.current) throws -> (values: ReferenceLogProbs, hit: Bool) {
         let weights = (try? Data(contentsOf: modelDirectory.appendingPathComponent("model.safetensors"))) ?? Data()
         var ids: [Int32] = []
         for p in pairs { ids += p.chosen.ids + [-1, Int32(p.chosen.responseStart), -2] + p.rejected.ids + [-3, Int32(p.rejected.responseStart)] }
         let key = Fingerprint.of(weights) ^ (Fingerprint.of(ids.withUnsafeBytes { Data($0) }) &* 0x9E37_79B9)
         let file = cacheDirectory?.appendingPathComponent(String(format: "ref-logps-%016llx.safetensors", key))
+        var found: ReferenceLogProbs?
         if let file, let stored = try? SafeTensors.read(contentsOf: file).tensors, let c = stored["chosen"], let r = stored["rejected"],
            c.count == pairs.count, r.count == pairs.count {
-            return (ReferenceLogProbs(chosen: c.scalars, rejected: r.scalars), true)
+            found = ReferenceLogProbs(chosen: c.scalars, rejected: r.scalars)
         }
-        let values = try compute(model: model, pairs: pairs, padId: padId)
-        if let cacheDirectory, let file, (try? FileManager.default.createDirectory(at: cacheDirectory, withIntermediateDirectories: true)) != nil {
+        // All ranks take the same branch: a miss on any rank is computed by all of them together.
+        if let found, try communicator.all(true) { return (found, true) }
+        if found == nil { _ = try communicator.all(false) }
+        let values = try compute(model: model, pairs: pairs, padId: padId, communicator: communicator)
+        if communicator.isLeader, let cacheDirectory, let file,
+           (try? FileManager.default.createDirectory(at: cacheDirectory, withIntermediateDirectories: true)) != nil {
             try? SafeTensors.write(["chosen": Tensor(shape: [pairs.count], values.chosen),
                                     "rejected": Tensor(shape: [pairs.count], values.rejected)], to: file)
         }

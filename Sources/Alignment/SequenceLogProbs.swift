@@ -8,11 +8,11 @@ import TensorCore
 /// (and EOS) only — a sum, not a mean (ALGORITHMS.md §1).
 public enum SequenceLogProbs {
     /// Pads `sequences` into one batch (padding is masked out) and returns their summed response log-probs, (S).
-    /// Differentiable with respect to the model's parameters unless called under `withNoGrad`.
+    /// Differentiable with respect to the model's parameters unless called under `withNoGrad`. The vocabulary
+    /// projection runs at response positions only, a chunk at a time (`scoredLogProbs`).
     public static func compute(model: any CausalLanguageModel, sequences: [EncodedSequence], padId: Int32) throws -> Variable {
         let (ids, targets, t) = batch(sequences, padId: padId)
-        let logits = try model.logits(ids, batch: sequences.count)
-        let perToken = try Variable.targetLogProbs(logits: logits, targets: targets, ignoreIndex: -100)
+        let perToken = try model.scoredLogProbs(ids, targets: targets, batch: sequences.count)
         return try perToken.reshaped([sequences.count, t]).sum(axis: 1)
     }
 
@@ -25,6 +25,10 @@ public enum SequenceLogProbs {
         for (s, seq) in sequences.enumerated() {
             for (i, id) in seq.ids.enumerated() { ids[s * t + i] = id }
             // logits at position p predict ids[p+1]; count it when p+1 is a response position.
+            if let mask = seq.lossMask {
+                for p in 0..<max(seq.ids.count - 1, 0) where mask[p + 1] { targets[s * t + p] = seq.ids[p + 1] }
+                continue
+            }
             for p in max(seq.responseStart - 1, 0)..<(seq.ids.count - 1) { targets[s * t + p] = seq.ids[p + 1] }
         }
         return (ids, targets, t)

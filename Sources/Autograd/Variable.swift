@@ -10,7 +10,7 @@ public final class Variable {
     /// d(loss)/d(value) after `backward()`; accumulates across calls until `zeroGrad()`.
     public var grad: Tensor?
     /// True for trainable leaves and for every result computed from one while gradients are recorded.
-    public let requiresGrad: Bool
+    public private(set) var requiresGrad: Bool
     /// Optional label (parameter name), used in messages and checkpoints.
     public var name: String?
     /// The inputs this value was computed from (empty for leaves).
@@ -53,6 +53,23 @@ public final class Variable {
 
     /// Forgets the gradient.
     public func zeroGrad() { grad = nil }
+
+    /// Freezes (false) or unfreezes a leaf. LoRA freezes the base weights so that no backward pass computes or
+    /// holds their gradients, and ops fed only by frozen leaves build no graph at all.
+    public func setRequiresGrad(_ on: Bool) {
+        precondition(parents.isEmpty, "only leaves can be frozen")
+        requiresGrad = on
+        if !on { grad = nil }
+    }
+
+    /// Drops a frozen leaf's F32 value (leaving an empty (0) tensor), once a narrower copy of it is held elsewhere
+    /// (LoRA's `--base-dtype bf16`): the memory is given back, and any op that still reads the value fails on its
+    /// shape instead of computing with stale numbers.
+    public func releaseFrozenValue() {
+        precondition(parents.isEmpty && !requiresGrad, "only frozen leaves can release their value")
+        value = Tensor(shape: [0], [])
+        grad = nil
+    }
 
     /// The same value cut off from the graph: no gradient flows through it.
     public func detached() -> Variable { Variable(value) }

@@ -39,6 +39,16 @@ public protocol CausalLanguageModel: AnyObject, Module {
     /// hidden: (N, C) -> logits (N, V): the output head (tied or not).
     func outputLogits(_ hidden: Variable) throws -> Variable
 
+    /// hidden: (N, C), targets: (N) -> log_softmax(head(hidden))[target] per row, 0 where the target is -100.
+    /// Families with a plain linear head fuse it (`Variable.projectedTargetLogProbs`): logits only at the scored
+    /// rows, a chunk at a time, never the whole (N × V) matrix. The default composes `outputLogits`.
+    func targetLogProbs(hidden: Variable, targets: [Int32]) throws -> Variable
+
+    /// When on, the forward keeps only each block's input and the backward recomputes the block
+    /// (`Variable.checkpointed`): activation memory falls from all of a block's to one (B, T, C) tensor per
+    /// block, for one more forward pass per step. Gradients are unchanged.
+    var checkpointActivations: Bool { get set }
+
     /// An empty key/value cache sized for the model's context (batch 1).
     func makeKVCache() -> KVCache
 
@@ -49,6 +59,14 @@ public protocol CausalLanguageModel: AnyObject, Module {
     /// The parameter name a tensor stored under `name` in a checkpoint fills, or nil to ignore the tensor (e.g.
     /// a tied head's copy, attention-mask buffers). Lets a family accept the spellings other writers use.
     func parameterName(forStoredTensor name: String) -> String?
+
+    /// The linear layers LoRA can adapt, under their `transformers` module names
+    /// (`model.layers.0.self_attn.q_proj`), in model order; the output head is not among them (PEFT's
+    /// `all-linear` leaves it out too).
+    var linearModules: [(String, AdaptableLinear)] { get }
+
+    /// The module names PEFT targets for this family when none are given.
+    var defaultLoRATargets: [String] { get }
 }
 
 extension CausalLanguageModel {
@@ -58,6 +76,33 @@ extension CausalLanguageModel {
     /// ids: (B, T) row-major -> logits: (B·T, V). Position t of a row predicts token t+1.
     public func logits(_ ids: [Int32], batch: Int) throws -> Variable {
         try outputLogits(lastHiddenStates(ids, batch: batch).reshaped([-1, hiddenSize]))
+    }
+
+    /// Families without blocks to checkpoint ignore the setting.
+    public var checkpointActivations: Bool {
+        get { false }
+        set {}
+    }
+
+    /// The head applied to every row, then the target log-probs: right for any head, but holds (N × V) logits.
+    public func targetLogProbs(hidden: Variable, targets: [Int32]) throws -> Variable {
+        try Variable.targetLogProbs(logits: outputLogits(hidden), targets: targets, ignoreIndex: -100)
+    }
+
+    /// ids: (B, T) row-major, targets (B·T) with -100 where nothing is scored -> the log-prob each position gives
+    /// its target, (B·T), 0 at unscored positions. The vocabulary projection runs only where a target is set.
+    public func scoredLogProbs(_ ids: [Int32], targets: [Int32], batch: Int) throws -> Variable {
+        guard targets.count == ids.count else {
+            throw ModelError.invalidInput("\(targets.count) targets for \(ids.count) input ids")
+        }
+        return try targetLogProbs(hidden: lastHiddenStates(ids, batch: batch).reshaped([-1, hiddenSize]), targets: targets)
+    }
+
+    /// Mean next-token cross-entropy over the positions whose target is set, with the head computed only there
+    /// (`scoredLogProbs`); 0 when nothing is scored. Same value as `loss`, far less memory when few positions count.
+    public func scoredLoss(_ ids: [Int32], targets: [Int32], batch: Int) throws -> Variable {
+        let count = targets.filter { $0 != -100 }.count
+        return try scoredLogProbs(ids, targets: targets, batch: batch).sum() * (-1 / Float(max(count, 1)))
     }
 
     /// Mean next-token cross-entropy; `targets` (B·T) uses -100 for positions that do not count.
@@ -85,6 +130,12 @@ extension CausalLanguageModel {
         }
         return t
     }
+
+    /// A family without adaptable layers.
+    public var linearModules: [(String, AdaptableLinear)] { [] }
+
+    /// PEFT's fallback when a family has no default: every linear layer.
+    public var defaultLoRATargets: [String] { [LoRAConfig.allLinear] }
 
     /// By default a stored tensor fills the parameter of the same name.
     public func parameterName(forStoredTensor name: String) -> String? { name }

@@ -37,6 +37,9 @@ public enum Checkpoint {
         let previous = provenance?.storageDType
         provenance?.storageDType = dtype
         defer { if let previous { provenance?.storageDType = previous } }
+        if let (name, _) = model.namedParameters.first(where: { $0.1.shape == [0] }) {
+            throw ModelError.invalidInput("\(name) is held in a narrowed dtype for LoRA (--base-dtype); save the adapter, or merge into an f32 base")
+        }
         try model.configJSON().write(to: folder.appendingPathComponent("config.json"))
         let tensors = Dictionary(uniqueKeysWithValues: model.namedParameters.map { ($0.0, $0.1.value) })
         try SafeTensors.write(tensors, dtype: dtype, to: folder.appendingPathComponent("model.safetensors"))
@@ -96,9 +99,12 @@ public enum Checkpoint {
         let (url, archives) = try weightArchives(in: directory)
         var byName: [String: [Int]] = [:]
         for (name, shape) in archives.flatMap({ $0.shapes }) {
-            // Without a model to ask, GPT-2's mapping: with or without the `transformer.` prefix.
+            // Without a model to ask, the families' spellings: GPT-2's with or without `transformer.`, the Llama
+            // family's with or without `model.` (an exact name always wins over a prefixed alias).
             byName[name] = shape
-            if !name.hasPrefix("transformer.") { byName["transformer." + name] = shape }
+            for prefix in ["transformer.", "model."] where !name.hasPrefix(prefix) && byName[prefix + name] == nil {
+                byName[prefix + name] = shape
+            }
         }
         for (name, shape) in expected {
             guard let have = byName[name] else { throw ModelError.badCheckpoint(path: url.path, "missing tensor \(name)") }

@@ -15,6 +15,8 @@ public final class GPT: CausalLanguageModel {
     public let blocks: [Block]
     /// Final layer norm.
     public let lnF: LayerNorm
+    /// Recompute each block in the backward instead of keeping its activations (see `CausalLanguageModel`).
+    public var checkpointActivations = false
 
     /// A freshly initialised model: N(0, 0.02) weights, residual projections N(0, 0.02/√(2·n_layer)).
     public init(_ config: GPTConfig, seed: UInt64 = 0) throws {
@@ -36,7 +38,9 @@ public final class GPT: CausalLanguageModel {
         let positions = (0..<batch).flatMap { _ in (0..<t).map { Int32($0) } }
         var x = try Variable.embedding(weight: wte, ids: ids, shape: [batch, t])
             + Variable.embedding(weight: wpe, ids: positions, shape: [batch, t])
-        for block in blocks { x = try block(x) }
+        for block in blocks {
+            x = checkpointActivations ? try Variable.checkpointed([x], parameters: block.parameters) { try block($0[0]) } : try block(x)
+        }
         return try lnF(x)
     }
 
@@ -45,12 +49,29 @@ public final class GPT: CausalLanguageModel {
         try Variable.matmul(hidden, wte, transposeB: true)
     }
 
+    /// The tied head fused with the target log-probs, only at scored rows (see `CausalLanguageModel`).
+    public func targetLogProbs(hidden: Variable, targets: [Int32]) throws -> Variable {
+        try Variable.projectedTargetLogProbs(hidden: hidden, weight: wte, targets: targets)
+    }
+
     /// Every parameter under its Hugging Face name; the head is tied, so `lm_head.weight` is not listed.
     public var namedParameters: [(String, Variable)] {
         var out: [(String, Variable)] = [("transformer.wte.weight", wte), ("transformer.wpe.weight", wpe)]
         for (i, b) in blocks.enumerated() { out += b.scoped("transformer.h.\(i)") }
         return out + lnF.scoped("transformer.ln_f")
     }
+
+    /// c_attn, attn.c_proj, c_fc and mlp.c_proj of every block, under `transformers`' module names.
+    public var linearModules: [(String, AdaptableLinear)] {
+        blocks.enumerated().flatMap { i, b -> [(String, AdaptableLinear)] in
+            let p = "transformer.h.\(i)"
+            return [("\(p).attn.c_attn", b.attn.cAttn), ("\(p).attn.c_proj", b.attn.cProj),
+                    ("\(p).mlp.c_fc", b.mlp.cFc), ("\(p).mlp.c_proj", b.mlp.cProj)]
+        }
+    }
+
+    /// PEFT's default target for GPT-2.
+    public var defaultLoRATargets: [String] { ["c_attn"] }
 
     // MARK: CausalLanguageModel
 

@@ -22,6 +22,8 @@ public final class Llama: CausalLanguageModel, CheckpointProvenance {
     public var storageDType: SafeTensorsDType = .f32
     /// `generation_config.json` of the folder the model was loaded from, written back on save.
     public var generationConfig: Data?
+    /// Recompute each decoder layer in the backward instead of keeping its activations (see `CausalLanguageModel`).
+    public var checkpointActivations = false
 
     /// A freshly initialised model: N(0, initializer_range²) weights, zero biases, norms at scale one.
     public init(_ config: LlamaConfig, seed: UInt64 = 0) throws {
@@ -50,13 +52,22 @@ public final class Llama: CausalLanguageModel, CheckpointProvenance {
         let t = try checkInput(ids, batch: batch)
         let (cos, sin) = RotaryTables.tables(config, start: 0, count: t)
         var x = try embed(ids, shape: [batch, t])
-        for layer in layers { x = try layer(x, cos: cos, sin: sin) }
+        for layer in layers {
+            x = checkpointActivations
+                ? try Variable.checkpointed([x], parameters: layer.parameters) { try layer($0[0], cos: cos, sin: sin) }
+                : try layer(x, cos: cos, sin: sin)
+        }
         return try norm(x)
     }
 
     /// hidden: (N, C) -> logits (N, V) through `lm_head` or the tied embedding.
     public func outputLogits(_ hidden: Variable) throws -> Variable {
         try Variable.dense(hidden, weight: lmHead ?? embedTokens, bias: nil)
+    }
+
+    /// The head fused with the target log-probs, only at scored rows (see `CausalLanguageModel`).
+    public func targetLogProbs(hidden: Variable, targets: [Int32]) throws -> Variable {
+        try Variable.projectedTargetLogProbs(hidden: hidden, weight: lmHead ?? embedTokens, targets: targets)
     }
 
     /// Every parameter under its `transformers` name; `lm_head.weight` only when untied.
@@ -68,6 +79,20 @@ public final class Llama: CausalLanguageModel, CheckpointProvenance {
         return out
     }
 
+    /// q/k/v/o_proj and gate/up/down_proj of every layer, under `transformers`' module names.
+    public var linearModules: [(String, AdaptableLinear)] {
+        layers.enumerated().flatMap { i, l -> [(String, AdaptableLinear)] in
+            let p = "model.layers.\(i)"
+            return [("\(p).self_attn.q_proj", l.selfAttn.qProj), ("\(p).self_attn.k_proj", l.selfAttn.kProj),
+                    ("\(p).self_attn.v_proj", l.selfAttn.vProj), ("\(p).self_attn.o_proj", l.selfAttn.oProj),
+                    ("\(p).mlp.gate_proj", l.mlp.gateProj), ("\(p).mlp.up_proj", l.mlp.upProj),
+                    ("\(p).mlp.down_proj", l.mlp.downProj)]
+        }
+    }
+
+    /// PEFT's default targets for the Llama family.
+    public var defaultLoRATargets: [String] { ["q_proj", "v_proj"] }
+
     // MARK: CausalLanguageModel
 
     /// llama, qwen2, qwen3, mistral, gemma.
@@ -76,6 +101,11 @@ public final class Llama: CausalLanguageModel, CheckpointProvenance {
     /// A fresh model from `config.json` bytes.
     public static func make(configJSON: Data, seed: UInt64) throws -> Llama {
         try Llama(JSONDecoder().decode(LlamaConfig.self, from: configJSON), seed: seed)
+    }
+
+    /// The shapes of a validated config (decoding validates: limits first, so nothing absurd is ever computed).
+    public static func expectedTensorShapes(configJSON: Data) throws -> [(String, [Int])]? {
+        try JSONDecoder().decode(LlamaConfig.self, from: configJSON).tensorShapes
     }
 
     /// The config under `transformers`' keys, `torch_dtype` naming the dtype a save writes.

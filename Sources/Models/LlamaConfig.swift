@@ -70,6 +70,8 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
     static let maxLayers = 1024, maxWidth = 1 << 17, maxVocab = 1 << 22, maxHeads = 1024, maxPositionsLimit = 1 << 24
     /// At most this many parameters (64 GB of Float32).
     static let maxParameters = 16_000_000_000
+    /// The largest `rope_scaling.factor` (Llama 3.1 uses 8, long-context fine-tunes 32–64).
+    static let maxRoPEFactor = 1024.0
 
     /// A config of `modelType`'s defaults with the given sizes.
     public init(modelType: String = "llama", vocabSize: Int, hiddenSize: Int, intermediateSize: Int, numLayers: Int,
@@ -140,7 +142,10 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
             throw ModelError.invalidConfig("num_attention_heads (\(numHeads)) is not divisible by num_key_value_heads (\(numKeyValueHeads))")
         }
         guard headDim % 2 == 0 else { throw ModelError.invalidConfig("head_dim \(headDim) must be even for RoPE") }
-        guard rmsNormEps > 0, rmsNormEps.isFinite else { throw ModelError.invalidConfig("rms_norm_eps must be positive, got \(rmsNormEps)") }
+        guard rmsNormEps > 0, rmsNormEps < 1 else { throw ModelError.invalidConfig("rms_norm_eps must be in (0, 1), got \(rmsNormEps)") }
+        guard initializerRange >= 0, initializerRange < 1e3 else {
+            throw ModelError.invalidConfig("initializer_range must be in [0, 1000), got \(initializerRange)")
+        }
         guard ropeTheta > 1, ropeTheta.isFinite else { throw ModelError.invalidConfig("rope_theta must be above 1, got \(ropeTheta)") }
         if let w = slidingWindow, w <= 0 { throw ModelError.invalidConfig("sliding_window must be positive, got \(w)") }
         for id in bosTokenIds + eosTokenIds where id < 0 || id >= vocabSize {
@@ -149,15 +154,52 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
         switch ropeScaling {
         case .none: break
         case let .linear(f), let .dynamic(f):
-            guard f >= 1, f.isFinite else { throw ModelError.invalidConfig("rope_scaling.factor must be at least 1, got \(f)") }
+            guard f >= 1, f <= Self.maxRoPEFactor else {
+                throw ModelError.invalidConfig("rope_scaling.factor must be in [1, \(Int(Self.maxRoPEFactor))], got \(f)")
+            }
+            // Dynamic NTK stretches the context itself: max_position_embeddings × factor positions.
+            if case .dynamic = ropeScaling, Double(maxPositions) * f > Double(Self.maxPositionsLimit) {
+                throw ModelError.invalidConfig("max_position_embeddings × rope_scaling.factor (\(maxPositions) × \(f)) exceeds the limit of \(Self.maxPositionsLimit)")
+            }
         case let .llama3(f, low, high, original):
-            guard f >= 1, f.isFinite else { throw ModelError.invalidConfig("rope_scaling.factor must be at least 1, got \(f)") }
-            guard low > 0, high > low else {
+            guard f >= 1, f <= Self.maxRoPEFactor else {
+                throw ModelError.invalidConfig("rope_scaling.factor must be in [1, \(Int(Self.maxRoPEFactor))], got \(f)")
+            }
+            guard low > 0, high > low, high.isFinite else {
                 throw ModelError.invalidConfig("rope_scaling needs 0 < low_freq_factor < high_freq_factor, got \(low) and \(high)")
             }
-            guard original > 0 else { throw ModelError.invalidConfig("rope_scaling.original_max_position_embeddings must be positive") }
+            guard original > 0, original <= Self.maxPositionsLimit else {
+                throw ModelError.invalidConfig("rope_scaling.original_max_position_embeddings must be in [1, \(Self.maxPositionsLimit)], got \(original)")
+            }
         }
         _ = try parameterCount()
+    }
+
+    /// Every parameter's Hugging Face name and shape, in `Llama.namedParameters` order, computed from the config
+    /// alone, so a checkpoint's tensors can be checked before the model is built. Call it on a validated config:
+    /// then every product here is bounded (at most 2¹⁷ × 2²² per dimension pair, far from overflowing).
+    public var tensorShapes: [(String, [Int])] {
+        let c = hiddenSize, d = headDim, q = numHeads * headDim, kv = numKeyValueHeads * headDim, i = intermediateSize
+        func dense(_ name: String, out: Int, in width: Int, bias: Bool) -> [(String, [Int])] {
+            [(name + ".weight", [out, width])] + (bias ? [(name + ".bias", [out])] : [])
+        }
+        var out: [(String, [Int])] = [("model.embed_tokens.weight", [vocabSize, c])]
+        for layer in 0..<max(0, min(numLayers, Self.maxLayers)) {
+            let p = "model.layers.\(layer)."
+            out.append((p + "input_layernorm.weight", [c]))
+            out += dense(p + "self_attn.q_proj", out: q, in: c, bias: qkvBias)
+            out += dense(p + "self_attn.k_proj", out: kv, in: c, bias: qkvBias)
+            out += dense(p + "self_attn.v_proj", out: kv, in: c, bias: qkvBias)
+            out += dense(p + "self_attn.o_proj", out: c, in: q, bias: outputBias)
+            if hasQKNorm { out += [(p + "self_attn.q_norm.weight", [d]), (p + "self_attn.k_norm.weight", [d])] }
+            out.append((p + "post_attention_layernorm.weight", [c]))
+            out += dense(p + "mlp.gate_proj", out: i, in: c, bias: mlpBias)
+            out += dense(p + "mlp.up_proj", out: i, in: c, bias: mlpBias)
+            out += dense(p + "mlp.down_proj", out: c, in: i, bias: mlpBias)
+        }
+        out.append(("model.norm.weight", [c]))
+        if !tieWordEmbeddings { out.append(("lm_head.weight", [vocabSize, c])) }
+        return out
     }
 
     /// Number of parameters, overflow-checked and bounded by `maxParameters`.
@@ -289,9 +331,13 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
         case "linear": return .linear(factor: try number("factor"))
         case "dynamic": return .dynamic(factor: try number("factor"))
         case "llama3":
+            // A JSON number may be 1e300 or fractional: only an exact integer in range becomes a position count.
+            let original = try number("original_max_position_embeddings")
+            guard original.rounded() == original, original >= 1, original <= Double(maxPositionsLimit) else {
+                throw ModelError.invalidConfig("rope_scaling.original_max_position_embeddings must be an integer in [1, \(maxPositionsLimit)], got \(original)")
+            }
             return .llama3(factor: try number("factor"), lowFreqFactor: try number("low_freq_factor"),
-                           highFreqFactor: try number("high_freq_factor"),
-                           originalMaxPositions: Int(try number("original_max_position_embeddings")))
+                           highFreqFactor: try number("high_freq_factor"), originalMaxPositions: Int(original))
         case let other:
             throw ModelError.invalidConfig("rope_scaling.rope_type \"\(other)\" is not supported (default, linear, dynamic, llama3)")
         }

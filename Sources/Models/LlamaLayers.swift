@@ -3,7 +3,7 @@ import TensorCore
 
 /// y = x·Wᵀ + b with W stored [out, in], as `torch.nn.Linear` stores it, so Llama-family checkpoints load
 /// without transposing (see `DenseKernel`).
-public final class Dense: Module {
+public final class Dense: Module, AdaptableLinear {
     /// (out, in)
     public let weight: Variable
     /// (out), or nil for a bias-free projection.
@@ -15,11 +15,22 @@ public final class Dense: Module {
         bias = hasBias ? Variable(.zeros([nOut]), requiresGrad: true) : nil
     }
 
-    /// x: (…, in) -> (…, out)
-    public func callAsFunction(_ x: Variable) throws -> Variable { try Variable.dense(x, weight: weight, bias: bias) }
+    /// x: (…, in) -> (…, out); with a LoRA adapter or a frozen base, the fused frozen-base op.
+    public func callAsFunction(_ x: Variable) throws -> Variable {
+        isPlain ? try Variable.dense(x, weight: weight, bias: bias) : try adaptedForward(x)
+    }
 
     /// `weight` and, when present, `bias`.
     public var namedParameters: [(String, Variable)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }
+
+    /// The adapter, if LoRA is attached.
+    public var adapter: LoRAAdapter?
+    /// The base weight in BF16/F16, if narrowed.
+    public var narrowedWeight: NarrowedWeight?
+    /// `torch.nn.Linear` stores [out, in].
+    public var layout: WeightLayout { .outIn }
+    /// The bias, if any.
+    public var adaptableBias: Variable? { bias }
 }
 
 /// RMS normalisation over the last axis with a learned scale (Gemma: scale 1 + weight, weight starting at 0).

@@ -31,6 +31,14 @@ public struct EMDPOJob {
     public var truncate = true
     /// Continue a killed run from its last finished M-step (and that M-step's checkpoint).
     public var resume = false
+    /// Micro-batches per M-step optimizer step (nil = 1).
+    public var gradAccum: Int?
+    /// Activation checkpointing in the M-steps (nil = off).
+    public var checkpointActivations: Bool?
+
+    /// A job with default settings.
+    /// A LoRA adapter folder merged into `model` (the starting point and reference of every type's policy).
+    public var adapter: URL?
     /// Responses per line of the embedded default data: 2 = pairs, k ≥ 3 = rankings of k options.
     public var defaultRankingSize = 3
 
@@ -57,7 +65,7 @@ public struct EMDPOJob {
     public func run(log: @escaping (String) -> Void = RunFiles.logToStandardError) throws -> Summary {
         let dataURL = try data ?? writeDefaultData()
         let examples = try RankingExample.load(dataURL)
-        let bundle = try ModelBundle(model)
+        let bundle = try ModelBundle(model, adapter: adapter)
         let groups = Array(Set(examples.map(\.group))).sorted()
         let set = try RankingSet(examples: examples, groups: groups, encoder: bundle.encoder(truncate: truncate),
                                  prompt: GroupPrompt(template: nil), file: dataURL.path)
@@ -65,10 +73,13 @@ public struct EMDPOJob {
         let emData = try AnnotatedRankings(examples: set.examples, file: dataURL.path)
         log("data: \(set.lists.count) lists (\(set.dropped) dropped, too long) from \(emData.annotators.count) annotators; \(config.types) types")
         let reference = try set.referenceLogProbs(model: bundle.model, padId: bundle.eos)
-        let manifest = try RunManifest(task: "em-dpo", method: "em-dpo",
-                                       training: TrainingSettings(steps: config.rounds, batchSize: config.batchSize, lr: config.lr,
-                                                                  seed: config.seed),
-                                       settings: config, model: FileFingerprint(of: model), data: [FileFingerprint(of: dataURL)]).encoded()
+        var training = TrainingSettings(steps: config.rounds, batchSize: config.batchSize, lr: config.lr, seed: config.seed)
+        training.gradAccum = gradAccum
+        training.checkpointActivations = checkpointActivations
+        var manifestValue = try RunManifest(task: "em-dpo", method: "em-dpo", training: training,
+                                            settings: config, model: FileFingerprint(of: model), data: [FileFingerprint(of: dataURL)])
+        if let adapter { manifestValue.data.append(try FileFingerprint(of: adapter.appendingPathComponent(PEFTAdapterFolder.weightsFile))) }
+        let manifest = try manifestValue.encoded()
         let manifestURL = out.appendingPathComponent("run_config.json")
         if resume {
             guard let saved = try? Data(contentsOf: manifestURL) else {
@@ -79,9 +90,11 @@ public struct EMDPOJob {
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         try manifest.write(to: manifestURL, options: .atomic)
         let em = try EMDPO(data: emData, config: config, out: out, resume: resume) { _ in
-            LanguageModelTypePolicy(model: try Checkpoint.load(from: model), set: set, reference: reference, padId: bundle.eos,
+            LanguageModelTypePolicy(model: try LoRASetup.loadPolicy(model, adapter: adapter), set: set, reference: reference, padId: bundle.eos,
                                     lr: config.lr, extraFiles: bundle.extraFiles)
         }
+        em.gradAccum = gradAccum
+        em.checkpointActivations = checkpointActivations
         try em.run(log: log)
 
         for (k, policy) in em.policies.enumerated() {

@@ -19,6 +19,17 @@ public struct EvalJob {
     public var prompt = GroupPrompt()
     /// Where reference log-probabilities are cached (nil: `CacheFolder`'s default, never beside the data).
     public var cacheDirectory: URL?
+    /// Which part of `data` is scored: `all`, or the `train`, `validation` or `test` part of the per-group 80/10/10
+    /// split `align` makes with `seed` (so a run's own held-out pairs can be scored again).
+    public var split = "all"
+    /// Seed of that split (`align`'s `--seed`; `recordedSeed` reads it from a run folder).
+    public var seed: UInt64 = 0
+
+    /// The splits `split` takes.
+    public static let splits = ["train", "validation", "test", "all"]
+
+    /// A LoRA adapter folder applied to `model` (nil: none).
+    public var adapter: URL?
 
     /// A job.
     public init(model: URL, reference: URL, data: URL) {
@@ -39,18 +50,42 @@ public struct EvalJob {
         return nil
     }
 
-    /// Metrics overall, per group, worst group and average, plus the group names.
+    /// The seed of the run that wrote `policy` (`run_config.json` beside or above it), for its split.
+    public static func recordedSeed(for policy: URL) -> UInt64? {
+        for dir in [policy, policy.deletingLastPathComponent()] {
+            if let manifest = try? RunManifest<AnySettings>.read(dir.appendingPathComponent("run_config.json")) { return manifest.training.seed }
+        }
+        return nil
+    }
+
+    /// The examples of `split`.
+    static func select(_ examples: [PreferenceExample], split: String, seed: UInt64) throws -> [PreferenceExample] {
+        let parts = GroupSplit.split(examples, seed: seed)
+        switch split {
+        case "all": return examples
+        case "train": return parts.train
+        case "validation": return parts.validation
+        case "test": return parts.test
+        default: throw AlignmentError.invalidInput("unknown split \(split); expected \(splits.joined(separator: ", "))")
+        }
+    }
+
+    /// Metrics overall, per group, worst group and average (with `group/<g>/pairs`, the pairs scored), plus the
+    /// group names.
     public func run() throws -> (metrics: [String: Double], groups: [String]) {
-        let policy = try ModelBundle(model)
+        let policy = try ModelBundle(model, adapter: adapter)
         let ref = try ModelBundle(reference)
-        let examples = try PreferenceExample.load(data)
+        let examples = try Self.select(try PreferenceExample.load(data), split: split, seed: seed)
+        guard !examples.isEmpty else { throw AlignmentError.badData(file: data.path, line: 0, "the \(split) split has no pairs") }
         let groups = try PreferenceSet.groupNames(of: examples, file: data.path)
         let set = try PreferenceSet(examples: examples, groups: groups, encoder: policy.encoder(), prompt: prompt, file: data.path)
         let refLogps = try ReferenceLogProbs.cached(modelDirectory: reference, model: ref.model, pairs: set.pairs,
                                                     padId: policy.eos, cacheDirectory: RunFiles.cacheDirectory(cacheDirectory)).values
         let loss = try PreferenceLosses.loss(for: config)
-        return (try PreferenceEvaluator.evaluate(model: policy.model, set: set, reference: refLogps, loss: loss,
-                                                 beta: config.beta, padId: policy.eos), groups.map(PreferenceSet.displayName))
+        var metrics = try PreferenceEvaluator.evaluate(model: policy.model, set: set, reference: refLogps, loss: loss,
+                                                       beta: config.beta, padId: policy.eos)
+        metrics.merge(AlignJob.pairCounts(set)) { a, _ in a }
+        return (metrics, groups.map(PreferenceSet.displayName))
     }
 
     /// A text table: one row per group (loss, reward accuracy, log-prob accuracy, margin), then worst and average.

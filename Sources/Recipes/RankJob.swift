@@ -27,6 +27,8 @@ public struct RankJob {
     public var resume = false
     /// Stop after this step with a checkpoint (simulates an interrupted run; resume with `resume`).
     public var stopAfter: Int?
+    /// The length budget of prompt + response and which end of a too-long prompt is kept.
+    public var truncation = Truncation()
 
     /// A job with default settings.
     public init(model: URL, data: URL, out: URL, config: AlignConfig) {
@@ -36,34 +38,47 @@ public struct RankJob {
         self.config = config
     }
 
+    /// Train LoRA adapters on the frozen model instead of the whole model (nil: full fine-tuning); the
+    /// reference is then the same model with its adapters off.
+    public var lora: LoRAConfig?
+    /// A LoRA adapter folder merged into `model` before training (nil: none).
+    public var adapter: URL?
+
     /// Trains, evaluates on the test split and writes `<out>/eval.json`; returns the held-out metrics.
     @discardableResult
     public func run(log: (String) -> Void = RunFiles.logToStandardError) throws -> AlignResult {
-        let bundle = try ModelBundle(model)
+        try LoRASetup.checkStart(lora: lora, adapter: adapter)
+        let bundle = try ModelBundle(model, adapter: adapter)
+        try LoRASetup.check(lora, against: bundle.model)
         let all = try RankingExample.load(data)
         let (train, validation, test) = GroupSplit.split(all, group: \.group, seed: config.seed)
         let groups = Array(Set(all.map(\.group))).sorted()
-        let encoder = bundle.encoder(truncate: truncate)
+        if groups == [""], config.method.hasPrefix("is-") || config.method.hasPrefix("gr-") {
+            throw AlignmentError.invalidInput("--method \(config.method) weights groups, but \(data.path) has no \"group\" field (every ranking is in one group); use --method \(GroupWeightings.baseName(of: config.method)) or add a group to each line")
+        }
+        let encoder = bundle.encoder(truncate: truncate, truncation: truncation)
         let trainSet = try RankingSet(examples: train, groups: groups, encoder: encoder, prompt: prompt, file: data.path)
         let heldOut = test.isEmpty ? validation : test
         let testPairs = try PreferenceSet(examples: heldOut.flatMap(\.impliedPairs), groups: groups, encoder: encoder,
                                           prompt: prompt, file: data.path)
-        log("data: \(trainSet.lists.count) training rankings (\(trainSet.dropped) dropped), \(testPairs.pairs.count) held-out implied pairs, \(groups.count) groups")
+        log("data: \(trainSet.lists.count) training rankings (\(trainSet.truncated) truncated, \(trainSet.dropped) dropped), \(testPairs.pairs.count) held-out implied pairs, \(groups.count) groups")
         let reference = try trainSet.referenceLogProbs(model: bundle.model, padId: bundle.eos)
-        let manifest = RunManifest(task: "rank", method: config.method, training: config.training,
-                                   settings: AlignRunSettings(align: config, prompt: prompt, truncate: truncate),
+        var manifest = RunManifest(task: "rank", method: config.method, training: config.training,
+                                   settings: AlignRunSettings(align: config, prompt: prompt, truncate: truncate, truncation: truncation),
                                    model: try FileFingerprint(of: model), data: [try FileFingerprint(of: data)],
                                    groups: groups.map(PreferenceSet.displayName))
-        let policy = try Checkpoint.load(from: model)
+        manifest.lora = lora
+        if let adapter { manifest.data.append(try FileFingerprint(of: adapter.appendingPathComponent(PEFTAdapterFolder.weightsFile))) }
+        let policy = lora == nil ? try LoRASetup.loadPolicy(model, adapter: adapter) : bundle.model
+        let trainable = try LoRASetup.trainable(policy, base: model, lora: lora, seed: config.seed, extraFiles: bundle.extraFiles, log: log)
         let task = try RankingTask(policy: policy, config: config, train: trainSet, reference: reference, padId: bundle.eos)
-        let driver = try TrainingDriver(model: TrainableLanguageModel(policy, extraFiles: bundle.extraFiles), task: task,
-                                        manifest: manifest, out: out, resume: resume)
+        let driver = try TrainingDriver(model: trainable, task: task, manifest: manifest, out: out, resume: resume)
         let outcome = try driver.run(progressLabel: showProgress ? config.method : nil, stopAfter: stopAfter)
         let shown = groups.map(PreferenceSet.displayName)
         guard outcome.finished else { return AlignResult(metrics: [:], groups: shown, alpha: task.weighting.groupWeights, folder: out, split: "validation") }
         var metrics: [String: Double] = [:]
         if !testPairs.pairs.isEmpty {
-            let ref = try ReferenceLogProbs.compute(model: bundle.model, pairs: testPairs.pairs, padId: bundle.eos)
+            let ref = try withAdaptersDisabled { try ReferenceLogProbs.compute(model: bundle.model, pairs: testPairs.pairs, padId: bundle.eos) }
             metrics = try PreferenceEvaluator.evaluate(model: policy, set: testPairs, reference: ref,
                                                        loss: PlackettLuceLoss(beta: config.beta), beta: config.beta, padId: bundle.eos)
         }

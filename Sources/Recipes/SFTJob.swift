@@ -28,6 +28,8 @@ public struct SFTJob {
     public var showProgress = true
     /// Stop after this step with a checkpoint (simulates an interrupted run; resume with `resume`).
     public var stopAfter: Int?
+    /// The length budget of prompt + completion and which end of a too-long prompt is kept.
+    public var truncation = Truncation()
 
     /// A job with default settings.
     public init(model: URL, data: URL, out: URL, config: SFTConfig) {
@@ -37,16 +39,34 @@ public struct SFTJob {
         self.config = config
     }
 
+    /// Train LoRA adapters on the frozen model instead of the whole model (nil: full fine-tuning).
+    public var lora: LoRAConfig?
+    /// A LoRA adapter folder merged into `model` before training (nil: none).
+    public var adapter: URL?
+
     /// Runs the job; returns the final validation loss.
     @discardableResult
     public func run(log: (String) -> Void = RunFiles.logToStandardError) throws -> Float {
-        let base = try ModelBundle(model)
-        let encoder = base.encoder()
-        var dropped = 0
-        func encode(_ xs: [SFTExample]) -> [EncodedSequence] {
-            xs.compactMap { e in
-                let s = encoder.encode(prompt: prompt.render(prompt: e.prompt, group: e.group), response: e.completion)
+        try LoRASetup.checkStart(lora: lora, adapter: adapter)
+        let base = try ModelBundle(model, adapter: adapter)
+        try LoRASetup.check(lora, against: base.model)
+        let encoder = base.encoder(truncation: truncation)
+        var dropped = 0, truncated = 0
+        func encode(_ xs: [SFTExample], _ file: URL) throws -> [EncodedSequence] {
+            try xs.compactMap { e in
+                let s: EncodedSequence?
+                switch e.conversation {
+                case let .messages(turns)?:
+                    let turns = prompt.render(turns: turns, group: e.group)
+                    s = try ChatEncodingErrors.located(file: file.path, line: e.line) { try encoder.encode(chat: .messages(turns)) }
+                case let .promptCompletion(p, c)?:
+                    let p = prompt.render(turns: p, group: e.group)
+                    s = try ChatEncodingErrors.located(file: file.path, line: e.line) { try encoder.encode(chat: .promptCompletion(prompt: p, completion: c)) }
+                case nil:
+                    s = encoder.encode(prompt: prompt.render(prompt: e.prompt, group: e.group), response: e.completion)
+                }
                 if s == nil { dropped += 1 }
+                if s?.promptCut == true { truncated += 1 }
                 return s
             }
         }
@@ -58,18 +78,20 @@ public struct SFTJob {
             let (tr, va, te) = GroupSplit.split(all, group: \.group, seed: config.seed, fractions: (0.9, 0.1))
             (train, validation) = (tr, va + te)
         }
-        let trainSeqs = encode(train), validationSeqs = encode(validation)
-        log("data: \(trainSeqs.count) train / \(validationSeqs.count) validation examples; \(dropped) dropped (too long)")
+        let trainSeqs = try encode(train, data), validationSeqs = try encode(validation, validationData ?? data)
+        log("data: \(trainSeqs.count) train / \(validationSeqs.count) validation examples; \(truncated) truncated (prompt cut, \(truncation.mode.rawValue)), \(dropped) dropped (too long)")
         var config = self.config
         if let epochs { config.training.setSteps(epochs: epochs, examples: trainSeqs.count) }
         var fingerprints = [try FileFingerprint(of: data)]
         if let validationData { fingerprints.append(try FileFingerprint(of: validationData)) }
-        let manifest = RunManifest(task: "sft", method: "sft", training: config.training,
-                                   settings: SFTRunSettings(sft: config, prompt: prompt), model: try FileFingerprint(of: model),
+        var manifest = RunManifest(task: "sft", method: "sft", training: config.training,
+                                   settings: SFTRunSettings(sft: config, prompt: prompt, truncation: truncation), model: try FileFingerprint(of: model),
                                    data: fingerprints)
+        manifest.lora = lora
+        if let adapter { manifest.data.append(try FileFingerprint(of: adapter.appendingPathComponent(PEFTAdapterFolder.weightsFile))) }
+        let trainable = try LoRASetup.trainable(base.model, base: model, lora: lora, seed: config.seed, extraFiles: base.extraFiles, log: log)
         let task = try SFTTask(model: base.model, train: trainSeqs, validation: validationSeqs, padId: base.eos)
-        let driver = try TrainingDriver(model: TrainableLanguageModel(base.model, extraFiles: base.extraFiles), task: task,
-                                        manifest: manifest, out: out, resume: resume)
+        let driver = try TrainingDriver(model: trainable, task: task, manifest: manifest, out: out, resume: resume)
         let outcome = try driver.run(progressLabel: showProgress ? "sft" : nil, stopAfter: stopAfter)
         return Float(outcome.lastEval["loss"] ?? .nan)
     }
@@ -81,4 +103,6 @@ public struct SFTRunSettings: Codable, Equatable {
     public var sft: SFTConfig
     /// The group prefix.
     public var prompt: GroupPrompt
+    /// The length budget (absent in manifests written before it existed).
+    public var truncation: Truncation?
 }

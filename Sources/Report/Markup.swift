@@ -32,6 +32,12 @@ enum Markup {
         return String(format: "%.\(decimals)f", x)
     }
 
+    /// A value with a fixed number of decimals, so a table column reads in one format; "–" when missing.
+    static func fixed(_ x: Double?, _ decimals: Int) -> String {
+        guard let x, x.isFinite else { return "–" }
+        return String(format: "%.\(decimals)f", x)
+    }
+
     /// A coordinate with two decimals (short SVG, sub-pixel precision).
     static func coord(_ x: Double) -> String { String(format: "%.2f", x) }
 }

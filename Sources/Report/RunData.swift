@@ -32,6 +32,22 @@ public struct RunSetting: Equatable, Sendable {
     }
 }
 
+/// One greedy answer written during an evaluation (`samples.jsonl`).
+public struct EvalSample: Equatable, Sendable {
+    /// The evaluation's step.
+    public var step: Int
+    /// The prompt's group.
+    public var group: String
+    /// The held-out prompt (without the group prefix).
+    public var prompt: String
+    /// The greedy answer.
+    public var answer: String
+    /// The chosen response of the pair.
+    public var chosen: String
+    /// Whether the answer is the chosen response.
+    public var answersChosen: Bool
+}
+
 /// What a training run folder holds: `run_config.json`, `metrics.jsonl` (train and eval lines) and, optionally,
 /// `eval.json` with the final held-out evaluation.
 public struct RunData: Sendable {
@@ -49,6 +65,11 @@ public struct RunData: Sendable {
     public var eval: [MetricRecord]
     /// `eval.json`, when present.
     public var finalEval: MetricRecord?
+
+    /// Greedy answers to held-out prompts at each evaluation (`samples.jsonl`; empty when the run wrote none).
+    public var samples: [EvalSample] = []
+    /// The split `eval.json` scored (`test` or `validation`), when it says.
+    public var finalSplit: String?
 
     /// The final evaluation: `eval.json`, else the last eval line.
     public var final: MetricRecord? { finalEval ?? eval.last }
@@ -96,9 +117,11 @@ public struct RunData: Sendable {
         }
         let evalURL = dir.appendingPathComponent("eval.json")
         var finalEval: MetricRecord?
+        var finalSplit: String?
         if FileManager.default.fileExists(atPath: evalURL.path) {
-            finalEval = try metricRecord(try jsonObject(evalURL, line: 0, text: try readText(evalURL)), file: evalURL,
-                                         line: 0, stepRequired: false)
+            let object = try jsonObject(evalURL, line: 0, text: try readText(evalURL))
+            finalEval = try metricRecord(object, file: evalURL, line: 0, stepRequired: false)
+            finalSplit = object["split"] as? String
         }
         var groups: [String]
         if let names = manifest.groups {
@@ -113,8 +136,29 @@ public struct RunData: Sendable {
             }
         }
         let settings = flattened(config).map { RunSetting(key: $0.0, value: $0.1) }
-        return RunData(directory: dir, method: manifest.method ?? manifest.task, groups: groups,
-                       settings: settings, train: train, eval: eval, finalEval: finalEval)
+        var run = RunData(directory: dir, method: manifest.method ?? manifest.task, groups: groups,
+                          settings: settings, train: train, eval: eval, finalEval: finalEval)
+        run.finalSplit = finalSplit
+        run.samples = try loadSamples(dir.appendingPathComponent("samples.jsonl"))
+        return run
+    }
+
+    /// The lines of `samples.jsonl` (none when the file is absent); a malformed line is named.
+    static func loadSamples(_ url: URL) throws -> [EvalSample] {
+        guard FileManager.default.fileExists(atPath: url.path) else { return [] }
+        var out: [EvalSample] = []
+        for (i, raw) in try readText(url).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            if text.isEmpty { continue }
+            let obj = try jsonObject(url, line: i + 1, text: text)
+            guard let step = obj["step"] as? Int, let group = obj["group"] as? String, let prompt = obj["prompt"] as? String,
+                  let answer = obj["answer"] as? String, let chosen = obj["chosen"] as? String else {
+                throw ReportError.badData(file: url.path, line: i + 1, "expected step, group, prompt, answer and chosen")
+            }
+            out.append(EvalSample(step: step, group: group, prompt: prompt, answer: answer, chosen: chosen,
+                                  answersChosen: obj["answers_chosen"] as? Bool ?? false))
+        }
+        return out
     }
 
     static func readText(_ url: URL) throws -> String {

@@ -20,6 +20,7 @@ final class BlockCache: @unchecked Sendable {
     /// A 64-byte aligned block of at least `count` floats (one, for empty tensors).
     func take(count: Int) -> UnsafeMutablePointer<Float> {
         let n = max(count, 1)
+        TensorMemory.didTake(bytes: n * 4)
         if n >= minimumCount {
             lock.lock()
             if let block = free[n]?.popLast() {
@@ -36,6 +37,7 @@ final class BlockCache: @unchecked Sendable {
     /// Returns a block from `take(count:)`; it is cached or freed.
     func give(_ block: UnsafeMutablePointer<Float>, count: Int) {
         let n = max(count, 1)
+        TensorMemory.didGive(bytes: n * 4)
         if n >= minimumCount {
             lock.lock()
             if cachedBytes + n * 4 <= limitBytes {

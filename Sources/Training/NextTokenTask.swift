@@ -69,6 +69,21 @@ public final class NextTokenTask: TrainingTask {
         return try model.loss(ids, targets: targets, batch: batchSize)
     }
 
+    /// Every rank draws the same `shard.globalCount` windows and scores its slice of them; all windows have
+    /// `context` targets, so the share of the token mean is the slice's mean × slice / global windows.
+    public func objective(shard: BatchShard, rng: inout SeededGenerator) throws -> Variable {
+        guard !(shard.isWhole && shard.globalCount == batchSize) else { return try objective(batch: [], rng: &rng) }
+        started = Date()
+        let (ids, targets) = Self.windows(from: train, batch: shard.globalCount, context: context, rng: &rng)
+        let span = (shard.range.lowerBound * context)..<(shard.range.upperBound * context)
+        tokens = ids.count
+        let local = try model.loss(Array(ids[span]), targets: Array(targets[span]), batch: shard.range.count)
+        return local * (Float(shard.range.count) / Float(shard.globalCount))
+    }
+
+    /// Windows split over ranks.
+    public var supportsDataParallel: Bool { true }
+
     /// The loss and the step's throughput.
     public func trainMetrics(objective: Float) -> [String: Double] {
         ["loss": Double(objective), "tokens_per_s": Double(tokens) / max(Date().timeIntervalSince(started), 1e-9)]

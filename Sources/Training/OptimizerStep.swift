@@ -27,16 +27,31 @@ public final class OptimizerStep {
         gradClip = settings.gradClip
     }
 
+    /// Sums loss and gradients over the ranks of a data-parallel run between backward and clipping (nil: one
+    /// process); set by the driver.
+    public var dataParallel: DataParallel?
+
     /// Runs step `index` (0-based) on the scalar `loss`; returns the loss value and the gradient norm before
     /// clipping (NaN without clipping).
     public func callAsFunction(_ index: Int, _ loss: () throws -> Variable) throws -> (loss: Float, gradNorm: Float) {
+        try step(index) {
+            let l = try loss()
+            return (l.value.item, { l.backward() })
+        }
+    }
+
+    /// Runs step `index` where `lossAndBackward` returns the loss value and a closure that fills the parameters'
+    /// gradients (called only for a finite loss), as gradient accumulation needs; otherwise as `callAsFunction`.
+    public func step(_ index: Int, _ lossAndBackward: () throws -> (Float, () throws -> Void)) throws -> (loss: Float, gradNorm: Float) {
         optimizer.zeroGrad()
-        let l = try loss()
-        let value = l.value.item
+        let (local, backward) = try lossAndBackward()
+        // Each rank holds its share of the objective: the sum is the loss, and every rank refuses it alike.
+        let value = try dataParallel?.sumLoss(local) ?? local
         guard value.isFinite else {
             throw TrainingError.invalidInput("step \(index + 1): the loss is \(value); nothing was updated (lower --lr or check the data)")
         }
-        l.backward()
+        try backward()
+        try dataParallel?.sumGradients(parameters)
         let norm = gradClip > 0 ? clipGradNorm(parameters, maxNorm: gradClip) : Float.nan
         optimizer.lr = schedule(index) * lrScale
         optimizer.step()

@@ -1,4 +1,5 @@
 import Foundation
+import Models
 import TensorCore
 
 /// Size and FNV-1a fingerprint of the files a run read, so a resume can tell that the data or model changed.
@@ -71,6 +72,8 @@ public struct RunManifest<Settings: Codable & Equatable>: Codable, Equatable {
     public var tinyalignVersion: String
     /// The process's command line.
     public var commandLine: [String]
+    /// The LoRA settings when the run trains adapters (nil: full fine-tuning); a resume must use the same.
+    public var lora: LoRAConfig?
 
     /// A manifest for this process.
     public init(task: String, method: String? = nil, training: TrainingSettings, settings: Settings,
@@ -90,6 +93,7 @@ public struct RunManifest<Settings: Codable & Equatable>: Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case task, method, training, settings, model, data, groups, groupSizes = "group_sizes"
         case tinyalignVersion = "tinyalign_version", commandLine = "command_line"
+        case lora
     }
 
     /// The JSON bytes (sorted keys, indented).
@@ -127,7 +131,8 @@ public struct AnySettings: Codable, Equatable {
 /// The settings a resume may change without changing the trajectory, and the check that nothing else changed.
 public enum ResumeCheck {
     /// Keys (flattened, dot-separated) that may differ between a run and its resume.
-    public static let free: Set<String> = ["tinyalign_version", "command_line", "training.eval_every", "training.checkpoint_every"]
+    public static let free: Set<String> = ["tinyalign_version", "command_line", "training.eval_every", "training.checkpoint_every",
+                                                 "training.log_every"]
 
     /// Throws, naming the first differing setting, unless `saved` and `requested` (manifest JSON) agree on
     /// every key that shapes the run. Paths may differ (a moved file); contents may not.

@@ -14,11 +14,16 @@ public protocol Trainable: AnyObject {
     /// Writes the model's files for a resumable checkpoint, where the weights must come back exactly (e.g. in
     /// F32 even for a model that came in BF16); by default the same as `write`.
     func writeExactly(to folder: URL) throws
+    /// Turns activation checkpointing on or off (`TrainingSettings.checkpointActivations`).
+    func setActivationCheckpointing(_ on: Bool)
 }
 
 extension Trainable {
     /// The same files as `write`.
     public func writeExactly(to folder: URL) throws { try write(to: folder) }
+
+    /// Models without transformer blocks have nothing to checkpoint.
+    public func setActivationCheckpointing(_ on: Bool) {}
 }
 
 /// A language model as the driver trains it: all its parameters, saved as a Hugging Face folder together with
@@ -42,6 +47,9 @@ public final class TrainableLanguageModel: Trainable {
     public func write(to folder: URL) throws {
         try Checkpoint.write(model, into: folder, extraFiles: extraFiles)
     }
+
+    /// Sets the model's `checkpointActivations`.
+    public func setActivationCheckpointing(_ on: Bool) { model.checkpointActivations = on }
 
     /// F32 weights, whatever dtype the model came in, so a resumed run continues bit for bit.
     public func writeExactly(to folder: URL) throws {

@@ -1,4 +1,5 @@
 import Autograd
+import Distributed
 import Foundation
 import TensorCore
 
@@ -28,6 +29,20 @@ public protocol TrainingTask: AnyObject {
     /// Restores what `checkpointState` returned.
     func restore(checkpointState: Data?) throws
 
+    /// Whether `objective(shard:rng:)` handles a part of a batch on several ranks (data parallelism).
+    var supportsDataParallel: Bool { get }
+
+    /// This rank's share of the objective of the global batch `shard.batch`: computed on the positions
+    /// `shard.range` only, normalised by the whole batch (its examples, tokens or group counts), so that the
+    /// shares of all ranks add up to the one-process objective of the whole batch and the summed gradients
+    /// equal its gradient. Anything else a step needs from the other parts (per-group loss sums, the metrics'
+    /// per-example values) comes through `shard.communicator`. The default runs `objective(batch:rng:)` on a
+    /// whole batch in one process.
+    func objective(shard: BatchShard, rng: inout SeededGenerator) throws -> Variable
+
+    /// A fingerprint of the task's training data (e.g. its token ids), compared across ranks at the start so
+    /// that ranks reading different files are refused; nil when there is none beyond the run manifest.
+    var dataFingerprint: UInt64? { get }
     /// Factor on the scheduled learning rate for the next step (a plateau schedule's cuts); read before every step.
     var learningRateScale: Float { get }
 
@@ -47,6 +62,19 @@ extension TrainingTask {
     /// No state of its own.
     public func restore(checkpointState: Data?) throws {}
 
+    /// One process only, unless the task says otherwise.
+    public var supportsDataParallel: Bool { false }
+
+    /// The whole batch through `objective(batch:rng:)`.
+    public func objective(shard: BatchShard, rng: inout SeededGenerator) throws -> Variable {
+        guard shard.isWhole else {
+            throw TrainingError.invalidInput("\(type(of: self)) cannot split a batch over ranks; run it in one process")
+        }
+        return try objective(batch: shard.batch, rng: &rng)
+    }
+
+    /// Nothing beyond the manifest.
+    public var dataFingerprint: UInt64? { nil }
     /// The scheduled rate as it is.
     public var learningRateScale: Float { 1 }
 

@@ -18,6 +18,7 @@ struct Bench: ParsableCommand {
             BenchTrain.self,
             BenchGenerate.self,
             BenchDPO.self,
+            BenchDataParallel.self,
         ]
     )
 }
@@ -44,8 +45,10 @@ enum Timing {
         return ["ms_median": median, "ms_min": sorted.first ?? 0, "ms_max": sorted.last ?? 0]
     }
 
-    /// Prints one measurement as a single-line JSON object with sorted keys.
+    /// Prints one measurement as a single-line JSON object with sorted keys. Every row carries the process's peak RSS so far (`peak_rss_mb`), unless the bench set its own.
     static func emit(_ object: [String: Any]) {
+        var object = object
+        if object["peak_rss_mb"] == nil { object["peak_rss_mb"] = peakRSSMegabytes() }
         let rounded = object.mapValues { value -> Any in
             if let d = value as? Double { return (d * 1000).rounded() / 1000 }
             return value
@@ -54,13 +57,6 @@ enum Timing {
         print(String(decoding: data, as: UTF8.self))
     }
 
-    /// Peak resident set size of this process in MB (VmHWM from /proc/self/status).
-    static func peakRSSMegabytes() -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
-            return kb / 1024
-        }
-        return 0
-    }
+    /// Peak resident set size of this process in MB (see `PeakMemory`).
+    static func peakRSSMegabytes() -> Double { PeakMemory.residentMegabytes() }
 }

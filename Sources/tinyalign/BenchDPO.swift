@@ -17,15 +17,44 @@ struct BenchDPO: ParsableCommand {
     @Option(help: "Prompt tokens per pair.") var prompt = 64
     @Option(help: "Response tokens per chosen and per rejected answer.") var response = 64
     @Option(help: "Pairs per step.") var pairs = 8
+    @Option(help: "scored: the head only at response positions, fused with log-softmax and chunked (what training does); all: full (tokens × vocabulary) logits, the path before.")
+    var logits = "scored"
+    @Option(name: .customLong("reference"), help: "Reference log-probs: cached, run (the reference model every step) or both (one row each).")
+    var referenceMode = "both"
+    @Option(help: "Micro-batches per step (as --grad-accum of the trainers).") var gradAccum = 1
+    @Flag(help: "Recompute each block in the backward (as --checkpoint-activations).") var checkpointActivations = false
+    @Option(help: "LoRA rank on all linear layers (default: full fine-tuning); the reference is then the same model with adapters off.")
+    var loraR: Int?
+    @Option(name: .customLong("base-dtype"), help: "With --lora-r: hold the frozen base in f32, bf16 or f16.") var baseDType = "f32"
 
     func validate() throws {
         guard prompt > 0, response > 0, pairs > 0, iterations > 0, warmup >= 0 else {
             throw ValidationError("--prompt, --response, --pairs and --iterations must be positive, --warmup 0 or more")
         }
+        guard ["scored", "all"].contains(logits) else { throw ValidationError("--logits must be scored or all, got \(logits)") }
+        guard ["cached", "run", "both"].contains(referenceMode) else {
+            throw ValidationError("--reference must be cached, run or both, got \(referenceMode)")
+        }
+        guard gradAccum >= 1, pairs % gradAccum == 0 else { throw ValidationError("--grad-accum \(gradAccum) must divide --pairs \(pairs)") }
+    }
+
+    /// Summed response log-probs of `sequences`: through the fused scored-rows head, or (`--logits all`) through
+    /// the full logits as before.
+    func sequenceLogProbs(_ model: any CausalLanguageModel, _ sequences: [EncodedSequence]) throws -> Variable {
+        guard logits == "all" else { return try SequenceLogProbs.compute(model: model, sequences: sequences, padId: 0) }
+        let (ids, targets, t) = SequenceLogProbs.batch(sequences, padId: 0)
+        let perToken = try Variable.targetLogProbs(logits: model.logits(ids, batch: sequences.count), targets: targets)
+        return try perToken.reshaped([sequences.count, t]).sum(axis: 1)
     }
 
     func run() throws {
-        let policy = try BenchModels.make(config), reference = try BenchModels.make(config)
+        let policy = try BenchModels.make(config)
+        // With LoRA one model serves as policy and (adapters off) reference, as in `align --lora-r`.
+        let reference = loraR == nil ? try BenchModels.make(config) : policy
+        let adapters = try loraR.map {
+            try LoRAAdapters.attach(to: policy, config: LoRAConfig(r: $0, alpha: Double(2 * $0), targets: [LoRAConfig.allLinear],
+                                                                   baseDType: baseDType), seed: 0)
+        }
         let beta: Float = 0.1
         var rng = SeededGenerator(seed: 0)
         func tokens(_ n: Int) -> [Int32] { (0..<n).map { _ in Int32(rng.nextInt(below: policy.vocabularySize)) } }
@@ -36,29 +65,37 @@ struct BenchDPO: ParsableCommand {
             rejected.append(EncodedSequence(ids: p + tokens(response), responseStart: prompt))
         }
         let sequences = chosen + rejected
-        let loop = try OptimizerStep(parameters: policy.parameters, settings: TrainingSettings(steps: 1_000_000, lr: 1e-5, minLR: 1e-5,
+        let loop = try OptimizerStep(parameters: adapters?.parameters ?? policy.parameters, settings: TrainingSettings(steps: 1_000_000, lr: 1e-5, minLR: 1e-5,
                                                                               warmupSteps: 0, gradClip: 0))
-        let cached = try withNoGrad { try SequenceLogProbs.compute(model: reference, sequences: sequences, padId: 0) }.value.scalars
+        policy.checkpointActivations = checkpointActivations
+        func referenceLogProbs() throws -> [Float] {
+            try withAdaptersDisabled { try withNoGrad { try sequenceLogProbs(reference, sequences) } }.value.scalars
+        }
+        let cached = try referenceLogProbs()
         var step = 0
         func dpoStep(runReference: Bool) throws {
-            let ref = runReference
-                ? try withNoGrad { try SequenceLogProbs.compute(model: reference, sequences: sequences, padId: 0) }.value.scalars
-                : cached
-            _ = try loop(step) {
-                let lp = try SequenceLogProbs.compute(model: policy, sequences: sequences, padId: 0)
-                let batch = PairLogProbs(policyChosen: try lp.sliced(axis: 0, range: 0..<pairs),
-                                         policyRejected: try lp.sliced(axis: 0, range: pairs..<(2 * pairs)),
-                                         referenceChosen: Tensor(shape: [pairs], Array(ref[..<pairs])),
-                                         referenceRejected: Tensor(shape: [pairs], Array(ref[pairs...])))
-                return try DPOLoss(beta: beta).perPairLoss(batch).mean()
+            let ref = runReference ? try referenceLogProbs() : cached
+            let task = BenchDPOTask(pairs: pairs, beta: beta, reference: ref) { idx in
+                try sequenceLogProbs(policy, idx.map { chosen[$0] } + idx.map { rejected[$0] })
+            }
+            var rng = SeededGenerator(seed: 0)
+            _ = try loop.step(step) {
+                try GradientAccumulation.objective(task: task, batch: Array(0..<pairs), count: gradAccum, rng: &rng)
             }
             step += 1
         }
-        for runReference in [false, true] {
+        for runReference in [false, true] where referenceMode == "both" || (referenceMode == "run") == runReference {
+            TensorMemory.resetPeak()
             var row = Timing.summary(try Timing.measure(warmup: warmup, iterations: iterations) { try dpoStep(runReference: runReference) })
+            row["peak_tensor_mb"] = Double(TensorMemory.peakBytes) / 1_048_576
+            row["logits"] = logits
+            row["grad_accum"] = gradAccum
+            row["checkpoint_activations"] = checkpointActivations
             row["bench"] = "dpo"
             row["config"] = config
             row["reference"] = runReference ? "run every step" : "cached"
+            row["lora_r"] = loraR ?? 0
+            row["trainable_parameters"] = adapters?.parameterCount ?? policy.parameterCount
             row["pairs"] = pairs
             row["prompt"] = prompt
             row["response"] = response
@@ -67,4 +104,39 @@ struct BenchDPO: ParsableCommand {
             Timing.emit(row)
         }
     }
+}
+
+/// The bench's DPO objective as a micro-batched task, so `--grad-accum` runs the trainers' own accumulation.
+final class BenchDPOTask: MicroBatchedTask {
+    let pairs: Int, beta: Float, reference: [Float]
+    let logProbs: ([Int]) throws -> Variable
+
+    /// `logProbs(idx)` gives the policy's chosen then rejected log-probs of pairs `idx`; `reference` holds the
+    /// reference's chosen block then rejected block.
+    init(pairs: Int, beta: Float, reference: [Float], logProbs: @escaping ([Int]) throws -> Variable) {
+        self.pairs = pairs
+        self.beta = beta
+        self.reference = reference
+        self.logProbs = logProbs
+    }
+
+    var exampleCount: Int? { pairs }
+    func outputs(batch: [Int]) throws -> Variable { try logProbs(batch) }
+
+    /// Mean DPO loss over the pairs of all micro-batches.
+    func objective(microBatches: [[Int]], outputs: [Variable], rng: inout SeededGenerator) throws -> Variable {
+        var chosen: [Variable] = [], rejected: [Variable] = []
+        for (part, lp) in zip(microBatches, outputs) {
+            chosen.append(try lp.sliced(axis: 0, range: 0..<part.count))
+            rejected.append(try lp.sliced(axis: 0, range: part.count..<(2 * part.count)))
+        }
+        let idx = microBatches.flatMap { $0 }
+        let batch = PairLogProbs(policyChosen: try GradientAccumulation.joined(chosen), policyRejected: try GradientAccumulation.joined(rejected),
+                                 referenceChosen: Tensor(shape: [idx.count], idx.map { reference[$0] }),
+                                 referenceRejected: Tensor(shape: [idx.count], idx.map { reference[pairs + $0] }))
+        return try DPOLoss(beta: beta).perPairLoss(batch).mean()
+    }
+
+    func trainMetrics(objective: Float) -> [String: Double] { ["loss": Double(objective)] }
+    func evaluate() throws -> [String: Double] { [:] }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Models
+import Recipes
 import TensorCore
 
 /// `tinyalign convert`: GGUF file ↔ Hugging Face folder for Llama-family models (llama, mistral, qwen2, qwen3,
@@ -19,6 +20,7 @@ struct ConvertCommand: ParsableCommand {
     var type = "f16"
     @Option(help: "safetensors dtype with --gguf: f32, f16 or bf16.") var dtype = "f32"
     @Option(help: "general.name for --model (default: the folder name).") var name: String?
+    @OptionGroup var adapterOption: AdapterOption
 
     func validate() throws {
         guard (gguf == nil) != (model == nil) else {
@@ -41,8 +43,18 @@ struct ConvertCommand: ParsableCommand {
                 print("wrote \(out) (\(dt.rawValue) safetensors) from \(gguf)")
             } else {
                 let t = GGMLType(name: type)!
-                notes = try GGUFConversion.huggingFaceToGGUF(URL(fileURLWithPath: model!), gguf: URL(fileURLWithPath: out),
-                                                            type: t, name: name)
+                var source = URL(fileURLWithPath: model!)
+                var merged: URL?
+                if let adapter = adapterOption.url {
+                    // The adapter is merged into a temporary plain folder first, which is converted and removed.
+                    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tinyalign-merge-\(UUID().uuidString)")
+                    try LoRASetup.merge(base: source, adapter: adapter, out: folder)
+                    merged = folder
+                    source = folder
+                }
+                defer { if let merged { try? FileManager.default.removeItem(at: merged) } }
+                notes = try GGUFConversion.huggingFaceToGGUF(source, gguf: URL(fileURLWithPath: out),
+                                                            type: t, name: name ?? (merged == nil ? nil : URL(fileURLWithPath: model!).lastPathComponent))
                 print("wrote \(out) (\(t.name)) from \(model!)")
             }
             for n in notes { print("note: \(n)") }

@@ -11,7 +11,7 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Make group-opinion preference data (synthetic, or from GlobalOpinionQA).",
-        subcommands: [DataSynth.self, DataImportGlobalOpinionQA.self]
+        subcommands: [DataSynth.self, DataImportGlobalOpinionQA.self, DataChat.self]
     )
 
     /// Splits a list option on ";" when it has one (names that contain commas), else on ",".

@@ -25,10 +25,11 @@ struct Demo: ParsableCommand {
         setvbuf(stdout, nil, _IOLBF, 0)   // the table and stage lines appear as they happen, even when piped
         let started = Date()
         guard seeds > 0 else { throw ValidationError("--seeds must be positive, got \(seeds)") }
+        let baseURL = try CommandSupport.oneLine { try ResourceLocator.locate(base) }
         var perSeed: [[DemoJob.Result]] = [], groups: [String] = []
         for seed in 0..<seeds {
             let folder = seeds == 1 ? URL(fileURLWithPath: out) : URL(fileURLWithPath: out).appendingPathComponent("seed-\(seed)")
-            var job = try DemoJob(base: URL(fileURLWithPath: base), out: folder)
+            var job = try DemoJob(base: baseURL, out: folder)
             job.sft.steps = sftSteps
             job.align.steps = steps
             job.align.etaAlpha = etaAlpha

@@ -12,14 +12,25 @@ struct EvalCommand: ParsableCommand {
         abstract: "Per-group loss, reward accuracy, log-prob accuracy and margins of a policy on preference data.")
 
     @Option(help: "Policy checkpoint folder.") var model: String
+    @OptionGroup var adapterOption: AdapterOption
     @Option(help: "Preference JSONL to evaluate on.") var data: String
     @Option(help: "Reference checkpoint (default: the model recorded in the run's run_config.json).") var reference: String?
     @Option(help: "Loss for the loss column (dpo, ipo, …).") var loss = "dpo"
     @Option(help: "β for rewards and loss.") var beta: Float = 0.1
     @OptionGroup var prompt: PromptOptions
+    @OptionGroup var chat: ChatOptions
     @OptionGroup var lossForm: LossFormOptions
     @Option(help: "Folder for cached reference log-probs (default: $TINYALIGN_CACHE_DIR or ~/.cache/tinyalign).") var cacheDir: String?
     @Flag(help: "Print the metrics as one JSON object instead of a table.") var json = false
+    @Option(help: "Pairs to score: train, validation or test of align's per-group 80/10/10 split (with the run's seed when --model is in a run folder, else --seed), or all.")
+    var split = "test"
+    @Option(help: "Seed of the split (default: the run's, else 0).") var seed: UInt64?
+
+    /// Options checked before any file is read.
+    func validate() throws {
+        guard EvalJob.splits.contains(split) else { throw ValidationError("--split must be one of \(EvalJob.splits.joined(separator: ", ")), got \(split)") }
+        try UsageCheck.positive("--beta", beta)
+    }
 
     func run() throws {
         let policy = URL(fileURLWithPath: model)
@@ -27,12 +38,17 @@ struct EvalCommand: ParsableCommand {
             throw ValidationError("no --reference given and none recorded in a run_config.json next to \(model)")
         }
         var job = EvalJob(model: policy, reference: ref, data: URL(fileURLWithPath: data))
+        job.adapter = adapterOption.url
         job.config.method = loss
         job.config.beta = beta
         lossForm.apply(to: &job.config)
-        job.prompt = prompt.groupPrompt
+        job.prompt = chat.apply(to: prompt.groupPrompt)
         job.cacheDirectory = cacheDir.map { URL(fileURLWithPath: $0) }
+        job.split = split
+        job.seed = seed ?? EvalJob.recordedSeed(for: policy) ?? 0
         let (m, groups) = try job.run()
+        let counts = groups.map { "\($0) \(Int(m["group/\($0)/pairs"] ?? 0))" }.joined(separator: ", ")
+        FileHandle.standardError.write(Data("split: \(split)\(split == "all" ? "" : " (seed \(job.seed))"); \(Int(m["pairs"] ?? 0)) pairs; per group: \(counts)\n".utf8))
         if json {
             let data = try JSONSerialization.data(withJSONObject: m, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))

@@ -48,10 +48,10 @@ struct GPOTrain: ParsableCommand {
     @OptionGroup var data: GPODataOptions
     @Option(help: "Run folder (run_config.json, metrics.jsonl, checkpoint/, final/ with gpo_config.json, model.safetensors, training.json).") var out: String
     @Option(help: "Training groups, comma-separated (default: every group of the survey).") var trainGroups: String?
-    @Option(help: "Optimizer steps.") var steps = 1500
-    @Option(help: "Target questions per episode.") var targetQuestions = 20
-    @Option(help: "Episodes per step.") var episodes = 4
-    @Option(help: "Peak learning rate.") var lr: Float = 1e-3
+    @Option(parsing: .unconditional, help: "Optimizer steps.") var steps = 1500
+    @Option(parsing: .unconditional, help: "Target questions per episode.") var targetQuestions = 20
+    @Option(parsing: .unconditional, help: "Episodes per step.") var episodes = 4
+    @Option(parsing: .unconditional, help: "Peak learning rate.") var lr: Float = 1e-3
     @Option(help: "Transformer width.") var dModel = 64
     @Option(help: "Transformer blocks.") var layers = 3
     @Option(help: "Attention heads.") var heads = 4
@@ -61,6 +61,19 @@ struct GPOTrain: ParsableCommand {
     var likelihood: GPOLikelihood = .mse
     @Option(help: "Draw each episode's context size from this many up to --context-questions (as the GPO code; default: fixed).")
     var minContextQuestions: Int?
+    @OptionGroup var runFolder: RunFolderOptions
+
+    /// Every option checked before a file is read (exit status 2, no run folder).
+    func validate() throws {
+        for (name, value) in [("--steps", steps), ("--target-questions", targetQuestions), ("--episodes", episodes),
+                              ("--d-model", dModel), ("--layers", layers), ("--heads", heads)] {
+            try UsageCheck.positive(name, value)
+        }
+        try UsageCheck.positive("--lr", lr)
+        try UsageCheck.nonNegative("--checkpoint-every", checkpointEvery)
+        if trainGroups != nil, GroupList.parse([trainGroups!]) == nil { throw ValidationError("--train-groups names no group") }
+        try runFolder.check(out: out, resume: resume)
+    }
 
     func run() throws {
         var job = GPOTrainJob(survey: URL(fileURLWithPath: data.survey), embeddingModel: URL(fileURLWithPath: data.model),
@@ -82,6 +95,7 @@ struct GPOTrain: ParsableCommand {
         let tail = losses.suffix(50)
         print(String(format: "trained on %d groups, %d steps; mean loss of the last %d steps %.5f -> %@",
                      groups.count, steps, tail.count, tail.reduce(0, +) / Float(max(tail.count, 1)), out))
+        print(PeakMemory.summaryLine)
     }
 }
 

@@ -20,12 +20,15 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Checkpoint folder (config.json, model.safetensors, tokenizer.json).") var model: String?
     @Option(help: "aggregate.json from `tinyalign aggregate`: each prompt is served by a policy drawn with its weights.")
     var mixture: String?
+    @OptionGroup var adapterOption: AdapterOption
     @Option(help: "Text to continue (empty: start a new document); repeat for several queries.") var prompt: [String] = []
     @Option(help: "Most tokens to add.") var maxNewTokens = 100
     @Option(help: "Softmax temperature (0: greedy).") var temperature: Float = 0.8
     @Option(help: "Sample only among the k most likely tokens (0: all).") var topK = 0
     @Option(help: "Sample only among the most likely tokens reaching this probability (1: all).") var topP: Float = 1
     @Option(help: "Seed of the sampling (query q uses seed + q) and of the mixture draws.") var seed: UInt64 = 0
+    @Flag(help: "Send each prompt as a user message through the model's chat template and print only the reply.")
+    var chat = false
 
     func validate() throws {
         guard (model == nil) != (mixture == nil) else {
@@ -41,7 +44,7 @@ struct GenerateCommand: ParsableCommand {
         try CommandSupport.oneLine {
             let queries = prompt.isEmpty ? [""] : prompt
             if let model {
-                let loaded = try Self.load(model)
+                let loaded = try Self.load(model, adapter: adapterOption.url)
                 for (q, text) in queries.enumerated() { print(try continuation(text, with: loaded, seed: seed &+ UInt64(q))) }
                 return
             }
@@ -60,16 +63,23 @@ struct GenerateCommand: ParsableCommand {
     }
 
     /// The model, tokenizer and end-of-sequence id of a checkpoint folder (any family ModelRegistry knows).
-    static func load(_ model: String) throws -> ModelBundle {
+    static func load(_ model: String, adapter: URL? = nil) throws -> ModelBundle {
         let folder = URL(fileURLWithPath: model)
-        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("config.json").path) else {
-            throw CLIError("\(model): not a checkpoint folder (no config.json)")
+        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("config.json").path)
+              || PEFTAdapterFolder.exists(at: folder) else {
+            throw CLIError("\(model): not a checkpoint folder (no config.json) nor a LoRA adapter folder")
         }
-        return try CommandSupport.oneLine { try ModelBundle(folder) }
+        return try CommandSupport.oneLine { try ModelBundle(folder, adapter: adapter) }
     }
 
     /// `text` continued by the model until EOS or `--max-new-tokens`, decoded.
     private func continuation(_ text: String, with loaded: ModelBundle, seed: UInt64) throws -> String {
+        if chat {
+            var session = try ChatSession(bundle: loaded)
+            session.sampling = SamplingOptions(temperature: temperature, topK: topK, topP: topP)
+            session.maxNewTokens = maxNewTokens
+            return try session.reply(to: text, seed: seed)
+        }
         let (gpt, tokenizer) = (loaded.model, loaded.tokenizer)
         let eos = Int(loaded.eos)
         // An empty prompt starts a fresh document, which GPT-2 marks with <|endoftext|>.
@@ -79,11 +89,11 @@ struct GenerateCommand: ParsableCommand {
                            + "so it must be at most \(gpt.contextLength - 1) tokens to leave room to generate")
         }
         let sampling = SamplingOptions(temperature: temperature, topK: topK, topP: topP)
-        var ids = try gpt.generate(prompt: promptIds.map(Int32.init), maxNewTokens: maxNewTokens, sampling: sampling,
-                                   eos: Int32(eos), seed: seed).map(Int.init)
-        if ids.last == eos, ids.count > promptIds.count { ids.removeLast() }
-        if text.isEmpty { ids.removeFirst() }
-        // Special tokens (a Llama-family BOS, padding) are markup, not text, as `skip_special_tokens=True` in transformers.
-        return try tokenizer.decode(ids, skipSpecialTokens: true)
+        let ids = try gpt.generate(prompt: promptIds.map(Int32.init), maxNewTokens: maxNewTokens, sampling: sampling,
+                                   eos: Int32(eos), seed: seed)
+        // Stops at EOS or an end-of-turn token; special tokens (a Llama-family BOS, padding) are markup, not text, as
+        // `skip_special_tokens=True` in transformers; an incomplete UTF-8 tail is held back instead of printing `�`.
+        return try GeneratedText.text(ids, from: promptIds.count, includePrompt: true, tokenizer: tokenizer,
+                                      stops: GeneratedText.stopIds(tokenizer: tokenizer, eos: Int32(eos)))
     }
 }

@@ -18,16 +18,25 @@ struct PretrainCommand: ParsableCommand {
     @Option(help: "tiny, small, or a Hugging Face config.json (vocab size and EOS come from the tokenizer). Not needed with --resume.")
     var config: String?
     @Option(help: "Run folder (metrics.jsonl, run_config.json, checkpoint/, final/).") var out: String
-    @Option(help: "Optimizer steps.") var steps = 1000
-    @Option(help: "Sequences per step.") var batchSize = 8
-    @Option(help: "Peak learning rate (cosine decay to a tenth of it).") var lr: Float = 1e-3
-    @Option(help: "Seed of the initial weights and of the data order.") var seed: UInt64 = 0
-    @Option(help: "Tokens per sequence (default: the model's context).") var context: Int?
-    @Option(help: "Linear warmup steps (default: a tenth of the steps, at most 50).") var warmup: Int?
-    @Option(help: "AdamW weight decay on weight matrices.") var weightDecay: Float = 0.1
-    @Option(help: "Steps between eval losses (0: only at the end).") var evalEvery = 100
-    @Option(help: "Steps between checkpoints (0: only at the end).") var checkpointEvery = 0
+    @Option(parsing: .unconditional, help: "Optimizer steps.") var steps = 1000
+    @Option(parsing: .unconditional, help: "Sequences per step.") var batchSize = 8
+    @Option(parsing: .unconditional, help: "Peak learning rate (cosine decay to a tenth of it).") var lr: Float = 1e-3
+    @Option(parsing: .unconditional, help: "Seed of the initial weights and of the data order.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Tokens per sequence (default: the model's context).") var context: Int?
+    @Option(parsing: .unconditional, help: "Linear warmup steps (default: a tenth of the steps, at most 50).") var warmup: Int?
+    @Option(parsing: .unconditional, help: "AdamW weight decay on weight matrices.") var weightDecay: Float = 0.1
+    @Option(parsing: .unconditional, help: "Steps between eval losses (0: only at the end).") var evalEvery = 100
+    @Option(parsing: .unconditional, help: "Steps between checkpoints (0: only at the end).") var checkpointEvery = 0
     @Flag(help: "Continue from <out>/checkpoint with the same settings.") var resume = false
+    @OptionGroup var distributed: DistributedOptions
+
+    @OptionGroup var runFolder: RunFolderOptions
+
+    /// Every option checked before a file is read (exit status 2, no run folder).
+    func validate() throws {
+        do { _ = try trainingSettings() } catch let error as CLIError { throw ValidationError(error.description) }
+        try runFolder.check(out: out, resume: resume)
+    }
 
     func run() throws {
         try CommandSupport.oneLine(train)
@@ -58,6 +67,7 @@ struct PretrainCommand: ParsableCommand {
         }
         let evalLoss = try trainer.run(progressLabel: "pretrain")
         print("eval loss \(String(format: "%.4f", evalLoss)); model saved to \(outURL.appendingPathComponent("final").path)")
+        print(PeakMemory.summaryLine)
     }
 
     /// The trainer settings from the options, rejecting values no run can use.
@@ -76,6 +86,7 @@ struct PretrainCommand: ParsableCommand {
         guard (0...steps).contains(warmupSteps) else { throw CLIError("--warmup \(warmupSteps) must lie between 0 and --steps (\(steps))") }
         s.steps = steps
         s.batchSize = batchSize
+        try distributed.apply(to: &s.training)
         s.context = context
         s.lr = lr
         s.minLR = lr / 10
@@ -97,9 +108,12 @@ struct PretrainCommand: ParsableCommand {
             object["eos_token_id"] = eos
             object["bos_token_id"] = eos
             let patched = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            try ModelSizeCheck.ensureTrainable(configJSON: patched, config: config)
             do { return try ModelRegistry.make(configJSON: patched, path: config, seed: seed) } catch { throw CLIError("\(error)") }
         }
-        return try GPT(newModelConfig(vocabSize: vocabSize, eos: eos), seed: seed)
+        let gpt = try newModelConfig(vocabSize: vocabSize, eos: eos)
+        try ModelSizeCheck.ensureTrainable(gpt.tensorShapes, config: config ?? "--config")
+        return try GPT(gpt, seed: seed)
     }
 
     /// `--config` with the tokenizer's vocabulary size and `<|endoftext|>` id (also used as BOS, as GPT-2 does).

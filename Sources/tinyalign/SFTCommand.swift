@@ -17,19 +17,39 @@ struct SFTCommand: ParsableCommand {
     @Option(help: "Optional validation JSONL (default: 10% of each group of --data).") var validation: String?
     @Option(help: "Run folder to write.") var out: String
     @OptionGroup var training: TrainingOptions
+    @OptionGroup var distributed: DistributedOptions
+    @OptionGroup var memory: MemoryOptions
+    @OptionGroup var lora: LoRAOptions
+    @OptionGroup var adapterOption: AdapterOption
     @OptionGroup var prompt: PromptOptions
+    @OptionGroup var chat: ChatOptions
+    @OptionGroup var truncationOptions: TruncationOptions
+    @OptionGroup var runFolder: RunFolderOptions
     @Flag(help: "Continue from <out>/checkpoint.") var resume = false
+
+    /// Every option checked before a file is read (exit status 2, no run folder).
+    func validate() throws {
+        var config = SFTConfig()
+        try training.apply(to: &config.training)
+        try runFolder.check(out: out, resume: resume)
+    }
 
     func run() throws {
         var config = SFTConfig()
-        training.apply(to: &config.training)
+        try training.apply(to: &config.training)
+        try distributed.apply(to: &config.training)
+        try memory.apply(to: &config.training)
         var job = SFTJob(model: URL(fileURLWithPath: model), data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out), config: config)
         job.validationData = validation.map { URL(fileURLWithPath: $0) }
-        job.prompt = prompt.groupPrompt
+        job.prompt = chat.apply(to: prompt.groupPrompt)
         job.epochs = training.epochs
         job.resume = resume
+        job.lora = try lora.config()
+        job.adapter = adapterOption.url
+        job.truncation = truncationOptions.truncation
         let loss = try job.run()
         print("sft done: validation loss \(String(format: "%.4f", loss)); model in \(out)/final")
+        print(PeakMemory.summaryLine)
     }
 }
 

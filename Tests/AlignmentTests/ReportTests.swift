@@ -114,7 +114,7 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(html.contains("Cedar &lt;Isle&gt; &amp; &quot;Co&quot;"))
         XCTAssertFalse(html.contains("Cedar <Isle>"))
         // The worst group (largest final loss: Avalon, 0.4321 against 0.2468) has the highlighted row.
-        XCTAssertEqual(page.worstRows, ["Avalonworst|0.4321|0.8125|–|0.2700|", "Avalonworst|0.5321|0.8125|–|"])
+        XCTAssertEqual(page.worstRows, ["Avalonworst|0.4321|0.8125|–|–|0.2700|", "Avalonworst|0.5321|0.8125|–|–|"])
         XCTAssertTrue(page.text.contains("gr-dpo") && page.text.contains("robust") && page.text.contains("data/prefs.jsonl"))
     }
 

@@ -44,9 +44,19 @@ public struct PreferenceSet {
                 throw AlignmentError.badData(file: file, line: e.line,
                                              "unknown group \"\(e.group)\" (known: \(groups.map(Self.displayName).joined(separator: ", ")))")
             }
-            let text = prompt.render(prompt: e.prompt, group: e.group)
-            guard let c = encoder.encode(prompt: text, response: e.chosen),
-                  let r = encoder.encode(prompt: text, response: e.rejected) else { dropped += 1; continue }
+            let c: EncodedSequence, r: EncodedSequence
+            if let conversation = e.conversation {
+                var pair = conversation
+                pair.prompt = prompt.render(turns: pair.prompt, group: e.group)
+                guard let encoded = try ChatEncodingErrors.located(file: file, line: e.line, { try encoder.encode(chat: pair) })
+                else { dropped += 1; continue }
+                (c, r) = encoded
+            } else {
+                let text = prompt.render(prompt: e.prompt, group: e.group)
+                guard let ec = encoder.encode(prompt: text, response: e.chosen),
+                      let er = encoder.encode(prompt: text, response: e.rejected) else { dropped += 1; continue }
+                (c, r) = (ec, er)
+            }
             if c.promptCut || r.promptCut { truncated += 1 }
             pairs.append(EncodedPair(chosen: c, rejected: r, group: g))
         }

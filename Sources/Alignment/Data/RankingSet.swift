@@ -24,6 +24,8 @@ public struct RankingSet {
     public var examples: [RankingExample] = []
     /// Rankings dropped because a response did not fit the context.
     public var dropped = 0
+    /// Rankings kept with a prompt cut to fit.
+    public var truncated = 0
 
     /// Tokenises `examples`; every example's group must be one of `groups`.
     public init(examples: [RankingExample], groups: [String], encoder: SequenceEncoder, prompt: GroupPrompt,
@@ -37,6 +39,7 @@ public struct RankingSet {
             let text = prompt.render(prompt: e.prompt, group: e.group)
             let sequences = e.responses.compactMap { encoder.encode(prompt: text, response: $0) }
             guard sequences.count == e.responses.count else { dropped += 1; continue }
+            if sequences.contains(where: \.promptCut) { truncated += 1 }
             lists.append(EncodedRanking(sequences: sequences, ranking: e.ranking, group: g))
             self.examples.append(e)
         }

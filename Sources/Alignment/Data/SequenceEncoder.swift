@@ -10,14 +10,24 @@ public struct EncodedSequence: Equatable, Sendable {
     public var responseStart: Int
     /// True when the end of the prompt was cut to fit the context.
     public var promptCut = false
+    /// Which positions count when the scored tokens are not one run at the end (a multi-turn conversation trained
+    /// on its assistant turns only); nil means `ids[responseStart...]`.
+    public var lossMask: [Bool]?
     /// Number of response tokens, EOS included (|y| for length-normalised losses and SFT's token mean).
-    public var responseLength: Int { ids.count - responseStart }
+    public var responseLength: Int { lossMask.map { $0.filter { $0 }.count } ?? ids.count - responseStart }
 
     /// A sequence whose response starts at `responseStart`.
     public init(ids: [Int32], responseStart: Int, promptCut: Bool = false) {
         self.ids = ids
         self.responseStart = responseStart
         self.promptCut = promptCut
+    }
+
+    /// A sequence scored where `lossMask` is true (same length as `ids`).
+    public init(ids: [Int32], lossMask: [Bool]) {
+        self.ids = ids
+        self.responseStart = lossMask.firstIndex(of: true) ?? ids.count
+        self.lossMask = lossMask
     }
 }
 
@@ -27,8 +37,8 @@ public struct EncodedSequence: Equatable, Sendable {
 /// Where the prompt ends on a token boundary (the usual case: responses start with a space or a newline), the
 /// response is exactly `ids(prompt + response)` minus the prompt's tokens. Where a merge crosses the boundary, the
 /// cut is placed at the end of the longest common prefix of `ids(prompt)` and `ids(prompt + response)` — as TRL
-/// does — so no response text is lost. Too-long sequences keep the start of the prompt and the whole response, or
-/// are dropped.
+/// does — so no response text is lost. Too-long sequences keep the whole response and the end of the prompt
+/// (`truncation`, TRL's defaults and `keep_end`), or are dropped.
 public struct SequenceEncoder {
     /// The tokenizer.
     public let tokenizer: any TextTokenizer
@@ -38,11 +48,16 @@ public struct SequenceEncoder {
     public let context: Int
     /// Whether too-long prompts are cut (true) or the example dropped (false).
     public let truncate: Bool
+    /// The model's chat template, used for conversational examples (nil: the model has none, and such examples
+    /// are refused).
+    public var chat: ChatFormat?
     /// Fewest prompt tokens a truncated sequence keeps; shorter means the example is dropped.
     public let minimumPromptTokens = 1
     /// The most text bytes one token can stand for (nil when unbounded, e.g. fused unknown tokens): a response
     /// of more than `context × maxTokenBytes` bytes cannot fit and is dropped before it is tokenised.
     let maxTokenBytes: Int?
+    /// The length budget and which end of a too-long prompt survives (TRL's defaults unless set).
+    public var truncation = Truncation()
 
     /// An encoder for a model with `context` positions.
     public init(tokenizer: any TextTokenizer, eos: Int32, context: Int, truncate: Bool = true) {
@@ -64,7 +79,8 @@ public struct SequenceEncoder {
         // Exact early cut: the response's tokens cover all its bytes, at most `maxTokenBytes` each, so a
         // response that long needs more positions than the context has, whatever the prompt; a 200 MB line
         // is refused here instead of being tokenised twice.
-        if let maxTokenBytes, response.utf8.count > (context - minimumPromptTokens) * maxTokenBytes { return nil }
+        let limit = min(context, truncation.maxLength)
+        if let maxTokenBytes, response.utf8.count > (limit - minimumPromptTokens) * maxTokenBytes { return nil }
         let promptIds = tokenizer.encode(prompt).map { Int32($0) }
         let full = tokenizer.encode(prompt + response).map { Int32($0) }
         var cut = 0
@@ -73,11 +89,10 @@ public struct SequenceEncoder {
         responseIds.append(eos)
         var head = Array(full[..<cut])
         var promptCut = false
-        if head.count + responseIds.count > context {
-            guard truncate else { return nil }
-            let room = context - responseIds.count
-            guard room >= minimumPromptTokens else { return nil }
-            head = Array(head.prefix(room))
+        let room = min(limit - responseIds.count, truncation.maxPromptLength)
+        if head.count > room {
+            guard truncate, room >= minimumPromptTokens else { return nil }
+            head = truncation.cut(head, to: room)
             promptCut = true
         }
         return EncodedSequence(ids: head + responseIds, responseStart: head.count, promptCut: promptCut)

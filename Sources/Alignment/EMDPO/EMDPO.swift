@@ -71,6 +71,10 @@ public final class EMDPO {
     private let makePolicy: (Int) throws -> EMTypePolicy
     /// Where each round's M-steps, `em_state.json` and `metrics.jsonl` go (nil: nothing is written).
     public let out: URL?
+    /// Micro-batches per M-step optimizer step (`TrainingSettings.gradAccum`; nil = 1).
+    public var gradAccum: Int?
+    /// Activation checkpointing in the M-steps (`TrainingSettings.checkpointActivations`; nil = off).
+    public var checkpointActivations: Bool?
 
     /// EM over `data`; `makePolicy(k)` returns a fresh copy of the SFT policy for type k. With `out`, every M-step
     /// is a resumable driver run in `<out>/m-step/type-k` and the EM state is saved after each of them; with
@@ -175,6 +179,8 @@ public final class EMDPO {
         settings.seed = config.seed &+ UInt64(1 + round * config.types + k)
         settings.evalEvery = 0
         settings.checkpointEvery = max(1, config.stepsPerRound / 4)
+        settings.gradAccum = gradAccum
+        settings.checkpointActivations = checkpointActivations
         let task = WeightedRankingTask(policy: policy, data: data, weights: posteriors.map { $0[k] }, beta: config.beta)
         let manifest = RunManifest(task: "em-dpo m-step", training: settings, settings: MStepSettings(round: round, type: k, em: config))
         let resumable = resumeMStep && (folder.map { TrainingCheckpoint.exists(at: $0.appendingPathComponent("checkpoint")) } ?? false)
@@ -237,7 +243,7 @@ public final class EMDPO {
 
 /// One EM-DPO M-step as a training task: the mean over each minibatch of −w_i log P_k(list_i), where w_i is the
 /// posterior of list i's annotator being of type k.
-final class WeightedRankingTask: TrainingTask {
+final class WeightedRankingTask: MicroBatchedTask {
     let policy: EMTypePolicy
     let data: AnnotatedRankings
     let weights: [Double]
@@ -253,9 +259,13 @@ final class WeightedRankingTask: TrainingTask {
 
     var exampleCount: Int? { data.count }
 
-    func objective(batch idx: [Int], rng: inout SeededGenerator) throws -> Variable {
+    /// Log-ratios of every response of the lists `batch`, list by list.
+    func outputs(batch idx: [Int]) throws -> Variable { try policy.logRatios(idx) }
+
+    func objective(microBatches: [[Int]], outputs: [Variable], rng: inout SeededGenerator) throws -> Variable {
+        let idx = microBatches.flatMap { $0 }
         let w = idx.map { Float(weights[data.annotatorOfList[$0]]) }
-        let nll = try Variable.plackettLuceNLL(rewards: try policy.logRatios(idx) * beta, lists: data.flatLists(idx))
+        let nll = try Variable.plackettLuceNLL(rewards: try GradientAccumulation.joined(outputs) * beta, lists: data.flatLists(idx))
         return try (nll * Variable(Tensor(shape: [idx.count], w))).sum() * (1 / Float(idx.count))
     }
 

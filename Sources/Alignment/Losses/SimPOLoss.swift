@@ -5,7 +5,7 @@ import TensorCore
 /// SimPO (Meng et al. 2024), reference-free: ℓ = −log σ(β (log π(y_w)/|y_w| − log π(y_l)/|y_l|) − γ),
 /// with length-normalised log-probs and a target margin γ.
 ///
-/// This file is the worked example of adding a loss: one struct, one line in `PreferenceLosses.all`.
+/// This file is the worked example of adding a loss: one struct, one line in `PreferenceLosses.builtIn`.
 public struct SimPOLoss: PreferenceLoss {
     /// Scale of the length-normalised margin (the paper uses 2–2.5).
     public var beta: Float

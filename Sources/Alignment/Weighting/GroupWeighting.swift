@@ -12,6 +12,13 @@ public protocol GroupWeighting {
     var groupWeights: [Float] { get }
     /// The scalar objective for one minibatch; may update internal state (the robust weighting's α).
     mutating func objective(losses: Variable, groups: [Int]) throws -> Variable
+
+    /// This rank's share of the objective of a minibatch split over data-parallel ranks: `losses` and `groups`
+    /// are this rank's pairs, `batchGroups` the groups of the whole minibatch; `sumOverRanks` adds numbers over
+    /// all ranks (every rank calls it the same number of times). The shares of all ranks add up to
+    /// `objective(losses:groups:)` of the whole minibatch, and every rank ends with the same state.
+    mutating func shareOfObjective(losses: Variable, groups: [Int], batchGroups: [Int],
+                                   sumOverRanks: ([Double]) throws -> [Double]) throws -> Variable
 }
 
 /// Shared checks for the weightings.

@@ -14,8 +14,16 @@ public struct ImportanceWeighting: GroupWeighting {
     public init(groupSizes: [Int]) { self.groupSizes = groupSizes }
     /// The scalar objective of one minibatch, as the type comment describes.
     public mutating func objective(losses: Variable, groups: [Int]) throws -> Variable {
+        try share(losses: losses, groups: groups, batchCount: groups.count)
+    }
+    /// The same weights w_i with |B| the whole minibatch's size.
+    public mutating func shareOfObjective(losses: Variable, groups: [Int], batchGroups: [Int],
+                                          sumOverRanks: ([Double]) throws -> [Double]) throws -> Variable {
+        try share(losses: losses, groups: groups, batchCount: batchGroups.count)
+    }
+    private func share(losses: Variable, groups: [Int], batchCount: Int) throws -> Variable {
         try GroupIds.validate(groups, losses: losses, k: groupSizes.count)
-        let n = Float(groupSizes.reduce(0, +)), k = Float(groupSizes.count), b = Float(groups.count)
+        let n = Float(groupSizes.reduce(0, +)), k = Float(groupSizes.count), b = Float(batchCount)
         return try GroupIds.weightedSum(losses, groups.map { n / (k * Float(groupSizes[$0])) / b })
     }
 }

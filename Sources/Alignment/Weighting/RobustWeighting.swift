@@ -41,15 +41,28 @@ public struct RobustWeighting: GroupWeighting, Codable {
 
     /// The scalar objective of one minibatch, as the type comment describes.
     public mutating func objective(losses: Variable, groups: [Int]) throws -> Variable {
+        try share(losses: losses, groups: groups, batchCount: groups.count) { $0 }
+    }
+
+    /// Data-parallel form: each rank adds its pairs' terms of G, the ranks sum G (K numbers) before the α
+    /// update, so α moves exactly as in one process on the whole minibatch; the share keeps |B| of the whole.
+    public mutating func shareOfObjective(losses: Variable, groups: [Int], batchGroups: [Int],
+                                          sumOverRanks: ([Double]) throws -> [Double]) throws -> Variable {
+        try share(losses: losses, groups: groups, batchCount: batchGroups.count, sumOverRanks: sumOverRanks)
+    }
+
+    private mutating func share(losses: Variable, groups: [Int], batchCount: Int,
+                                sumOverRanks: ([Double]) throws -> [Double]) throws -> Variable {
         let k = groupSizes.count
         try GroupIds.validate(groups, losses: losses, k: k)
         let n = Double(groupSizes.reduce(0, +))
-        let batch = referenceCodeScaling ? 1.0 : Double(groups.count)
+        let batch = referenceCodeScaling ? 1.0 : Double(batchCount)
         // Per-pair factor N / (N_g · |B|): G_g is Σ of factor·ℓ over the group's pairs.
         let factor = groups.map { n / (Double(groupSizes[$0]) * batch) }
         let l = losses.value.scalars
         var g = [Double](repeating: 0, count: k)
         for (i, gi) in groups.enumerated() { g[gi] += factor[i] * Double(l[i]) }
+        g = try sumOverRanks(g)
         lastGroupLosses = g.map { Float($0) }
         // Mirror ascent in the log domain (max-subtracted), so large losses cannot overflow exp.
         var logits = (0..<k).map { j -> Double in

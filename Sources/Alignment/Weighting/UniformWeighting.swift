@@ -19,4 +19,10 @@ public struct UniformWeighting: GroupWeighting {
         try GroupIds.validate(groups, losses: losses, k: groupSizes.count)
         return losses.mean()
     }
+    /// Σ_{this rank} ℓ_i / |B|.
+    public mutating func shareOfObjective(losses: Variable, groups: [Int], batchGroups: [Int],
+                                          sumOverRanks: ([Double]) throws -> [Double]) throws -> Variable {
+        try GroupIds.validate(groups, losses: losses, k: groupSizes.count)
+        return try GroupIds.weightedSum(losses, Array(repeating: 1 / Float(batchGroups.count), count: groups.count))
+    }
 }

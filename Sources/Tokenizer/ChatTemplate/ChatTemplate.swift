@@ -30,13 +30,17 @@ public struct ChatMessage {
 public final class ChatTemplate {
     /// The template text as given.
     public let source: String
+    /// The bounds every parse and render of this template keeps to.
+    public let limits: ChatTemplateLimits
     private let nodes: [JinjaNode]
 
     /// Parses `source`; a syntax error names its line and column, an unknown filter or test its name and line.
-    public init(source: String) throws {
+    /// `limits` bounds the parse (nesting) and every render (see `ChatTemplateLimits`).
+    public init(source: String, limits: ChatTemplateLimits = .standard) throws {
         self.source = source
+        self.limits = limits
         var lexer = JinjaLexer(source)
-        var parser = JinjaParser(tokens: try lexer.tokenize())
+        var parser = JinjaParser(tokens: try lexer.tokenize(), maxNesting: limits.maxNesting)
         nodes = try parser.parseTemplate()
         try ChatTemplate.checkNames(nodes)
     }
@@ -159,19 +163,48 @@ public final class ChatTemplate {
     /// and `add_generation_prompt` are added unless `context` already sets them.
     public func render(context: [String: JinjaValue], addGenerationPrompt: Bool = false, bosToken: String? = nil,
                        eosToken: String? = nil) throws -> String {
-        var globals = ChatTemplate.builtins()
+        try renderTracked(context: context, addGenerationPrompt: addGenerationPrompt, bosToken: bosToken, eosToken: eosToken).text
+    }
+
+    /// Whether the template marks assistant text with `{% generation %}` (what transformers needs to return
+    /// assistant masks).
+    public var hasGenerationBlocks: Bool {
+        source.range(of: #"\{%-?\s*generation\s*-?%\}"#, options: .regularExpression) != nil
+    }
+
+    /// Renders a conversation like `render(messages:…)` and also returns the UTF-8 byte ranges of the text that
+    /// `{% generation %}` blocks wrote: what transformers' `return_assistant_tokens_mask` marks.
+    public func renderWithGenerationSpans(messages: [JinjaValue], bosToken: String? = nil, eosToken: String? = nil,
+                                          extra: [String: JinjaValue] = [:]) throws -> (text: String, spans: [Range<Int>]) {
+        guard !messages.isEmpty else {
+            throw ChatTemplateError.invalidInput("cannot apply a chat template to an empty conversation")
+        }
+        let chat = try messages.enumerated().map { i, m -> JinjaValue in
+            guard case let .dict(d) = m else { throw ChatTemplateError.invalidInput("message \(i) must be a dict, not \(m.typeName)") }
+            return .dict(ChatTemplate.normalized(d))
+        }
+        var context = extra
+        context["messages"] = .list(chat)
+        if context["tools"] == nil { context["tools"] = JinjaValue.none }
+        if context["documents"] == nil { context["documents"] = JinjaValue.none }
+        return try renderTracked(context: context, addGenerationPrompt: false, bosToken: bosToken, eosToken: eosToken)
+    }
+
+    private func renderTracked(context: [String: JinjaValue], addGenerationPrompt: Bool, bosToken: String?,
+                               eosToken: String?) throws -> (text: String, spans: [Range<Int>]) {
+        var globals = ChatTemplate.builtins(limits)
         if let bosToken { globals["bos_token"] = .string(bosToken) }
         if let eosToken { globals["eos_token"] = .string(eosToken) }
         globals["add_generation_prompt"] = .bool(addGenerationPrompt)
         for (k, v) in context { globals[k] = v }
-        let evaluator = JinjaEvaluator(globals: globals)
+        let evaluator = JinjaEvaluator(globals: globals, limits: limits)
         try evaluator.run(nodes)
-        return evaluator.output
+        return (evaluator.output, evaluator.generationSpans)
     }
 
     // MARK: globals
 
-    private static func builtins() -> [String: JinjaValue] {
+    private static func builtins(_ limits: ChatTemplateLimits) -> [String: JinjaValue] {
         var g: [String: JinjaValue] = [:]
         g["raise_exception"] = .function(JinjaFunction(name: "raise_exception") { args, _ in
             throw ChatTemplateError.raised(args.first?.pythonString ?? "")
@@ -206,7 +239,9 @@ public final class ChatTemplate {
             }
             guard step != 0 else { throw JinjaFailure("range() arg 3 must not be zero") }
             let count = (Double(stop) - Double(start)) / Double(step)
-            guard count <= 10_000_000 else { throw JinjaFailure("range() of \(Int(min(count, 9e18))) items is too large") }
+            guard count <= Double(min(limits.maxLoopPasses, ChatTemplateLimits.maxItems)) else {
+                throw JinjaFailure("range() of \(Int(min(count, 9e18))) items is too large")
+            }
             return .list(Swift.stride(from: start, to: stop, by: step).map { .int($0) })
         })
         return g

@@ -31,7 +31,32 @@ final class JinjaExpr {
     }
     let kind: Kind
     let line: Int
-    init(_ kind: Kind, line: Int) { self.kind = kind; self.line = line }
+    /// Levels of the tree under and including this node (a literal or a name is 1); the parser bounds it, so
+    /// evaluating, checking and freeing the tree never recurse deeper.
+    let depth: Int
+    init(_ kind: Kind, line: Int) {
+        self.kind = kind
+        self.line = line
+        depth = 1 + JinjaExpr.children(of: kind).reduce(0) { max($0, $1.depth) }
+    }
+
+    private static func children(of kind: Kind) -> [JinjaExpr] {
+        switch kind {
+        case .literal, .name: return []
+        case let .list(items), let .tuple(items): return items
+        case let .dict(pairs): return pairs.flatMap { [$0.0, $0.1] }
+        case let .attribute(b, _): return [b]
+        case let .item(b, i): return [b, i]
+        case let .slice(b, x, y, z): return [b] + [x, y, z].compactMap { $0 }
+        case let .call(f, args, kwargs): return [f] + args + kwargs.map(\.1)
+        case let .filter(v, _, args, kwargs): return [v] + args + kwargs.map(\.1)
+        case let .test(v, _, args, _): return [v] + args
+        case let .unary(_, x), let .not(x): return [x]
+        case let .binary(_, l, r), let .and(l, r), let .or(l, r): return [l, r]
+        case let .compare(first, chain): return [first] + chain.map(\.1)
+        case let .conditional(a, b, c): return [a, b] + (c.map { [$0] } ?? [])
+        }
+    }
 }
 
 /// Where `{% set %}` and `{% for %}` put values: plain names (possibly several, unpacked), or a namespace attribute.

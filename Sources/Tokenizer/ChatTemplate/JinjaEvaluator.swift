@@ -5,13 +5,83 @@ private enum LoopControl: Error { case breakLoop, continueLoop }
 ///
 /// Scoping follows Jinja: each pass of a `for` loop (and each macro call) gets a fresh frame, so `{% set %}` inside
 /// it neither leaks out nor carries over to the next pass, while `if` shares the enclosing frame; `namespace()` objects are references and carry values out of loops.
+///
+/// Every bound of `ChatTemplateLimits` is counted here (steps, recursion depth, loop passes, bytes built, output
+/// and value sizes, value nesting); passing one throws `ChatTemplateError.render` naming the bound and the line.
 final class JinjaEvaluator {
     private var frames: [[String: JinjaValue]]
     private(set) var output = ""
     /// Nested macro calls; a runaway recursion stops with an error instead of overflowing the stack.
     private var macroDepth = 0
+    /// The UTF-8 byte ranges of `output` that `{% generation %}` blocks wrote (transformers' assistant-mask spans).
+    private(set) var generationSpans: [Range<Int>] = []
+    /// Nested captures (`{% set x %}` blocks, macro calls) write elsewhere than `output`, so spans opened inside
+    /// them would not point into the final text; they are not recorded.
+    private var captureDepth = 0
+    /// The bounds of this render, and how much of each is used.
+    let limits: ChatTemplateLimits
+    private var steps = 0, depth = 0, loopPasses = 0, bytesBuilt = 0
+    /// The line of the expression evaluated last, for errors raised between expressions.
+    private var line = 1
 
-    init(globals: [String: JinjaValue]) { frames = [globals] }
+    init(globals: [String: JinjaValue], limits: ChatTemplateLimits = .standard) {
+        frames = [globals]
+        self.limits = limits
+    }
+
+    private func overLimit(_ message: String) -> ChatTemplateError { .render(line: line, message: message) }
+
+    /// Counts one statement or expression and one level of nesting; the caller undoes the nesting with `leave()`.
+    private func enter() throws {
+        steps += 1
+        depth += 1
+        guard steps <= limits.maxSteps, depth <= limits.maxDepth else {
+            depth -= 1
+            if steps > limits.maxSteps { throw overLimit("the template runs more than \(limits.maxSteps) steps") }
+            throw overLimit("the template nests more than \(limits.maxDepth) statements, expressions and macro calls deep")
+        }
+    }
+
+    private func leave() { depth -= 1 }
+
+    private func checkOutput() throws {
+        guard output.utf8.count <= ChatTemplateLimits.maxStringBytes else {
+            throw overLimit("the output is longer than \(ChatTemplateLimits.maxStringBytes) bytes")
+        }
+    }
+
+    /// A produced value within the size bounds, its size added to the bytes built.
+    private func bounded(_ v: JinjaValue) throws -> JinjaValue {
+        let size: Int
+        switch v {
+        case let .string(s): size = s.utf8.count; try JinjaBounds.checkString(size, "this expression")
+        case let .list(l), let .tuple(l): size = l.count; try JinjaBounds.checkItems(size, "this expression")
+        case let .dict(d): size = d.count; try JinjaBounds.checkItems(size, "this expression")
+        default: return v
+        }
+        bytesBuilt += size
+        guard bytesBuilt <= limits.maxBytesBuilt else {
+            throw JinjaFailure("the template builds more than \(limits.maxBytesBuilt) bytes of strings and lists")
+        }
+        return v
+    }
+
+    /// A value about to be stored or passed on, refused when it nests too deep (or contains itself).
+    private func shallow(_ v: JinjaValue, line: Int) throws -> JinjaValue {
+        switch v {
+        case .list, .tuple, .dict, .namespace:
+            if JinjaBounds.nests(v, deeperThan: limits.maxValueDepth) {
+                throw ChatTemplateError.render(line: line, message: "a value nests more than \(limits.maxValueDepth) levels deep (or contains itself)")
+            }
+        default: break
+        }
+        return v
+    }
+
+    private func countPass() throws {
+        loopPasses += 1
+        guard loopPasses <= limits.maxLoopPasses else { throw overLimit("the template's loops run more than \(limits.maxLoopPasses) passes") }
+    }
 
     // MARK: statements
 
@@ -20,11 +90,15 @@ final class JinjaEvaluator {
     }
 
     private func run(_ node: JinjaNode) throws {
+        try enter()
+        defer { leave() }
         switch node {
         case let .text(t):
             output += t
+            try checkOutput()
         case let .output(e):
             output += try evaluate(e).pythonString
+            try checkOutput()
         case let .ifChain(branches, otherwise):
             for (condition, body) in branches {
                 if try evaluate(condition).isTruthy {
@@ -36,11 +110,13 @@ final class JinjaEvaluator {
         case let .forLoop(target, iterable, condition, body, otherwise, line):
             try runFor(target: target, iterable: iterable, condition: condition, body: body, otherwise: otherwise, line: line)
         case let .set(target, value, line):
-            let v = try evaluate(value)
+            let v = try shallow(try evaluate(value), line: line)
             try assign(target, v, line: line)
         case let .setBlock(name, body):
             let saved = output
             output = ""
+            captureDepth += 1
+            defer { captureDepth -= 1 }
             try run(body)
             let rendered = output
             output = saved
@@ -49,7 +125,10 @@ final class JinjaEvaluator {
             frames[frames.count - 1][name] = .function(makeMacro(name: name, parameters: parameters, body: body))
         case .breakLoop: throw LoopControl.breakLoop
         case .continueLoop: throw LoopControl.continueLoop
-        case let .generation(body): try run(body)
+        case let .generation(body):
+            let start = output.utf8.count
+            try run(body)
+            if captureDepth == 0 && macroDepth == 0 { generationSpans.append(start..<output.utf8.count) }
         }
     }
 
@@ -66,6 +145,9 @@ final class JinjaEvaluator {
             guard case let .namespace(ns) = lookup(object) else {
                 throw ChatTemplateError.render(line: line, message: "cannot assign attribute '\(attribute)' on '\(object)': it is not a namespace")
             }
+            if JinjaBounds.nests(value, deeperThan: limits.maxValueDepth, orHolds: ns) {
+                throw ChatTemplateError.render(line: line, message: "cannot store a value holding '\(object)' in '\(object).\(attribute)' (or one nesting more than \(limits.maxValueDepth) levels deep)")
+            }
             ns.dict[attribute] = value
         }
     }
@@ -77,6 +159,7 @@ final class JinjaEvaluator {
         defer { frames.removeLast() }
         if let condition {
             items = try items.filter { item in
+                try countPass()
                 try bind(target, item, line: line)
                 return try evaluate(condition).isTruthy
             }
@@ -89,6 +172,7 @@ final class JinjaEvaluator {
         for (index, item) in items.enumerated() {
             // Each pass starts from the enclosing scope again: a `set` in one iteration is not seen by the next.
             frames[frames.count - 1] = [:]
+            try countPass()
             try bind(target, item, line: line)
             var loop = JinjaDict()
             loop["index"] = .int(index + 1)
@@ -130,8 +214,8 @@ final class JinjaEvaluator {
             }
             var frame: [String: JinjaValue] = [:]
             for (i, (parameter, defaultValue)) in parameters.enumerated() {
-                if i < args.count { frame[parameter] = args[i] }
-                else if let v = kwargs[parameter] { frame[parameter] = v }
+                if i < args.count { frame[parameter] = try self.shallow(args[i], line: self.line) }
+                else if let v = kwargs[parameter] { frame[parameter] = try self.shallow(v, line: self.line) }
                 else if let defaultValue { frame[parameter] = try self.evaluate(defaultValue) }
                 else { frame[parameter] = .undefined("parameter '\(parameter)' was not provided") }
             }
@@ -168,11 +252,14 @@ final class JinjaEvaluator {
     }
 
     private func eval(_ e: JinjaExpr) throws -> JinjaValue {
+        line = e.line
+        try enter()
+        defer { leave() }
         switch e.kind {
         case let .literal(v): return v
         case let .name(n): return lookup(n)
-        case let .list(items): return .list(try items.map(eval))
-        case let .tuple(items): return .tuple(try items.map(eval))
+        case let .list(items): return try bounded(.list(try items.map(eval)))
+        case let .tuple(items): return try bounded(.tuple(try items.map(eval)))
         case let .dict(pairs):
             var d = JinjaDict()
             for (k, v) in pairs {
@@ -180,11 +267,11 @@ final class JinjaEvaluator {
                 guard case let .string(s) = key else { throw JinjaFailure("dict keys must be strings, got \(key.typeName)") }
                 d[s] = try eval(v)
             }
-            return .dict(d)
+            return try bounded(.dict(d))
         case let .attribute(base, name): return try JinjaAccess.attribute(try eval(base), name)
         case let .item(base, index): return try JinjaAccess.item(try eval(base), try eval(index))
         case let .slice(base, start, stop, step):
-            return try JinjaAccess.slice(try eval(base), try start.map(eval), try stop.map(eval), try step.map(eval))
+            return try bounded(JinjaAccess.slice(try eval(base), try start.map(eval), try stop.map(eval), try step.map(eval)))
         case let .call(callee, args, kwargs):
             let f = try eval(callee)
             let a = try args.map(eval)
@@ -194,14 +281,14 @@ final class JinjaEvaluator {
                 if case let .undefined(hint) = f { throw JinjaFailure(hint) }
                 throw JinjaFailure("'\(f.typeName)' object is not callable")
             }
-            return try function.call(a, k)
+            return try bounded(function.call(a, k))
         case let .filter(value, name, args, kwargs):
             let v = try eval(value)
             let a = try args.map(eval)
             var k = JinjaDict()
             for (n, x) in kwargs { k[n] = try eval(x) }
             guard let filter = JinjaFilters.table[name] else { throw ChatTemplateError.unknownFilter(name: name, line: e.line) }
-            return try filter(v, a, k, self)
+            return try bounded(filter(v, a, k, self))
         case let .test(value, name, args, negated):
             let v = try eval(value)
             let a = try args.map(eval)
@@ -216,7 +303,7 @@ final class JinjaEvaluator {
             case let .float(d): return .float(-d)
             default: throw JinjaFailure("bad operand type for unary -: '\(v.typeName)'")
             }
-        case let .binary(op, l, r): return try JinjaOperators.binary(op, try eval(l), try eval(r))
+        case let .binary(op, l, r): return try bounded(JinjaOperators.binary(op, try eval(l), try eval(r)))
         case let .compare(first, chain):
             var left = try eval(first)
             for (op, rightExpr) in chain {

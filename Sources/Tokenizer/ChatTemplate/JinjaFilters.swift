@@ -75,7 +75,7 @@ enum JinjaFilters {
         f["join"] = { v, args, kwargs, _ in
             let separator = arg(args, kwargs, 0, "d").map(text) ?? ""
             let attribute = arg(args, kwargs, 1, "attribute")
-            return .string(try v.iterated().map { try attributePath($0, attribute).pythonString }.joined(separator: separator))
+            return .string(try JinjaBounds.joined(try v.iterated().map { try attributePath($0, attribute).pythonString }, separator: separator))
         }
         f["items"] = { v, _, _, _ in
             switch v {
@@ -100,7 +100,7 @@ enum JinjaFilters {
                 throw JinjaFailure("replace needs the old and the new text")
             }
             let count = arg(args, kwargs, 2, "count")?.integerValue ?? -1
-            return .string(JinjaMethods.replace(text(v), text(old), text(new), count: count))
+            return .string(try JinjaMethods.replace(text(v), text(old), text(new), count: count))
         }
         f["int"] = { v, args, kwargs, _ in
             let fallback = arg(args, kwargs, 0, "default") ?? .int(0)
@@ -171,7 +171,12 @@ enum JinjaFilters {
         f["indent"] = { v, args, kwargs, _ in
             let width = arg(args, kwargs, 0, "width")
             let prefix: String
-            if case let .string(s)? = width { prefix = s } else { prefix = String(repeating: " ", count: width?.integerValue ?? 4) }
+            // Python's `" " * n` is empty for n < 0.
+            if case let .string(s)? = width { prefix = s } else {
+                let n = max(0, width?.integerValue ?? 4)
+                try JinjaBounds.checkString(n, "indent")
+                prefix = String(repeating: " ", count: n)
+            }
             let first = arg(args, kwargs, 1, "first")?.isTruthy ?? false
             let blank = arg(args, kwargs, 2, "blank")?.isTruthy ?? false
             // Jinja appends a newline before splitting, so a trailing newline survives and the last line counts;
@@ -179,6 +184,8 @@ enum JinjaFilters {
             guard case let .string(source) = v else { throw JinjaFailure("indent needs a string, not \(v.typeName)") }
             var lines = (source + "\n").components(separatedBy: "\n")
             lines.removeLast()
+            let (widened, overflow) = prefix.utf8.count.multipliedReportingOverflow(by: lines.count + 1)
+            try JinjaBounds.checkString(overflow ? Int.max : widened + source.utf8.count, "indent")
             var result: String
             if blank {
                 result = lines.joined(separator: "\n" + prefix)

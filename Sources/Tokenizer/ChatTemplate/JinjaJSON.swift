@@ -10,6 +10,9 @@ enum JinjaJSON {
     static func dumps(_ v: JinjaValue, indent: Int?, sortKeys: Bool = false, separators: (String, String)? = nil,
                       ensureASCII: Bool = false) throws -> String {
         var out = ""
+        // Python's `" " * n` is empty for n < 0; a wider indent than the string bound cannot be written at all.
+        let indent = indent.map { max(0, $0) }
+        if let indent { try JinjaBounds.checkString(indent, "tojson's indent") }
         let style = Style(indent: indent, sortKeys: sortKeys,
                           itemSeparator: separators?.0 ?? (indent == nil ? ", " : ","),
                           keySeparator: separators?.1 ?? ": ", ensureASCII: ensureASCII)
@@ -26,6 +29,9 @@ enum JinjaJSON {
     }
 
     private static func write(_ v: JinjaValue, _ style: Style, level: Int, into out: inout String) throws {
+        // Python raises "Circular reference detected" for a namespace inside itself; deep nesting stops here too.
+        guard level < 200 else { throw JinjaFailure("tojson: the value nests more than 200 levels deep (or contains itself)") }
+        try JinjaBounds.checkString(out.utf8.count, "tojson")
         switch v {
         case .none: out += "null"
         case let .bool(b): out += b ? "true" : "false"
@@ -62,16 +68,20 @@ enum JinjaJSON {
         out += open
         guard !items.isEmpty else { out += close; return }
         if let indent = style.indent {
-            let inner = "\n" + String(repeating: " ", count: indent * (level + 1))
+            let (width, overflow) = indent.multipliedReportingOverflow(by: level + 1)
+            try JinjaBounds.checkString(overflow ? Int.max : out.utf8.count + width, "tojson")
+            let inner = "\n" + String(repeating: " ", count: width)
             for (i, item) in items.enumerated() {
                 out += (i == 0 ? "" : style.itemSeparator) + inner
                 try item(&out)
+                try JinjaBounds.checkString(out.utf8.count, "tojson")
             }
             out += "\n" + String(repeating: " ", count: indent * level) + close
         } else {
             for (i, item) in items.enumerated() {
                 if i > 0 { out += style.itemSeparator }
                 try item(&out)
+                try JinjaBounds.checkString(out.utf8.count, "tojson")
             }
             out += close
         }
@@ -92,10 +102,14 @@ enum JinjaJSON {
         return v
     }
 
+    /// Objects and arrays nest at most this deep in parsed JSON (as JSONL lines are bounded).
+    static let maxParseDepth = 256
+
     private struct Parser {
         let scalars: [Unicode.Scalar]
         let what: String
         var i = 0
+        var depth = 0
 
         init(scalars: [Unicode.Scalar], what: String) { self.scalars = scalars; self.what = what }
 
@@ -109,6 +123,9 @@ enum JinjaJSON {
 
         mutating func value() throws -> JinjaValue {
             guard i < scalars.count else { throw failure("unexpected end of JSON") }
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= JinjaJSON.maxParseDepth else { throw failure("JSON nests more than \(JinjaJSON.maxParseDepth) levels deep") }
             switch scalars[i] {
             case "{":
                 i += 1

@@ -65,7 +65,7 @@ enum JinjaMethods {
                     throw JinjaFailure("replace() takes two strings")
                 }
                 let count = args.count > 2 ? (args[2].integerValue ?? -1) : -1
-                return .string(replace(s, old, new, count: count))
+                return .string(try replace(s, old, new, count: count))
             }
         case "upper": return function(name) { _, _ in .string(s.uppercased()) }
         case "lower": return function(name) { _, _ in .string(s.lowercased()) }
@@ -93,7 +93,7 @@ enum JinjaMethods {
         case "join":
             return function(name) { args, _ in
                 guard let first = args.first else { throw JinjaFailure("join() takes one argument") }
-                return .string(try first.iterated().map(\.pythonString).joined(separator: s))
+                return .string(try JinjaBounds.joined(try first.iterated().map(\.pythonString), separator: s))
             }
         case "format":
             return function(name) { args, kwargs in .string(try format(s, args, kwargs)) }
@@ -156,7 +156,19 @@ enum JinjaMethods {
         return words
     }
 
-    static func replace(_ s: String, _ old: String, _ new: String, count: Int) -> String {
+    static func replace(_ s: String, _ old: String, _ new: String, count: Int) throws -> String {
+        // The result's size is checked before it is built: ''.replace('', x) grows by x at every character.
+        let grow = new.utf8.count - old.utf8.count
+        if grow > 0 {
+            var hits = old.isEmpty ? s.count + 1 : s.utf8.count / old.utf8.count + 1
+            if count >= 0 { hits = min(hits, count) }
+            if !old.isEmpty, s.utf8.count + hits * grow > ChatTemplateLimits.maxStringBytes {
+                hits = 0
+                var rest = Substring(s)
+                while count < 0 || hits < count, let r = rest.range(of: old) { hits += 1; rest = rest[r.upperBound...] }
+            }
+            try JinjaBounds.checkString(s.utf8.count + hits * grow, "replace")
+        }
         if count < 0 { return old.isEmpty ? insertEverywhere(s, new) : s.replacingOccurrences(of: old, with: new) }
         var out = "", rest = Substring(s), done = 0
         while done < count, !old.isEmpty, let r = rest.range(of: old) {

@@ -95,10 +95,13 @@ enum JinjaOperators {
         throw JinjaFailure("unsupported operand type(s) for \(op): '\(a.typeName)' and '\(b.typeName)'")
     }
 
-    /// A repeat count for `text * n`, refusing results past 100 million elements (a template bug, not a prompt).
+    /// A repeat count for `text * n` or `list * n`, refusing results past `ChatTemplateLimits.maxStringBytes`
+    /// bytes or `maxItems` items (a template bug, not a prompt) before they are built.
     private static func repetitions(_ n: Int, _ size: Int) throws -> Int {
         guard n > 0 else { return 0 }
-        if size > 0, n > 100_000_000 / size { throw JinjaFailure("repetition by \(n) is too large") }
+        if size > 0, n > min(ChatTemplateLimits.maxStringBytes, ChatTemplateLimits.maxItems) / size {
+            throw JinjaFailure("repetition by \(n) is too large")
+        }
         return n
     }
 

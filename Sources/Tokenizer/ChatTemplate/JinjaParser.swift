@@ -1,11 +1,35 @@
 /// Builds the node tree from tokens, with Jinja's operator precedence (loosest first): inline `if`, `or`, `and`,
 /// `not`, comparisons and `in`, `+ -`, `~`, `* / // %`, `**`, unary `-`, then postfix `.x [i] (args)` and finally
 /// filters `|f` and tests `is t` (so `a + b | trim` is `a + (b | trim)`).
+///
+/// Nesting is bounded by `maxNesting` (`ChatTemplateLimits`): blocks in blocks, and the parser's recursion through
+/// brackets, unary operators and inline `if`s, are counted as they open, and every expression tree's depth as it
+/// is built, so no template can overflow the stack here or in the evaluator.
 struct JinjaParser {
     private let tokens: [JinjaToken]
     private var p = 0
+    private let maxNesting: Int
+    private var nesting = 0
 
-    init(tokens: [JinjaToken]) { self.tokens = tokens }
+    init(tokens: [JinjaToken], maxNesting: Int = ChatTemplateLimits.standard.maxNesting) {
+        self.tokens = tokens
+        self.maxNesting = maxNesting
+    }
+
+    /// One more level of recursion; the caller undoes it with `nesting -= 1` (in a `defer`).
+    private mutating func nest() throws {
+        guard nesting < maxNesting else {
+            throw error("the template nests more than \(maxNesting) levels deep")
+        }
+        nesting += 1
+    }
+
+    /// An expression node, refused when its tree would be deeper than `maxNesting`.
+    private func makeExpr(_ kind: JinjaExpr.Kind, line: Int) throws -> JinjaExpr {
+        let e = JinjaExpr(kind, line: line)
+        guard e.depth <= maxNesting else { throw error("an expression nests more than \(maxNesting) levels deep") }
+        return e
+    }
 
     /// Parses the whole template.
     mutating func parseTemplate() throws -> [JinjaNode] {
@@ -31,6 +55,8 @@ struct JinjaParser {
 
     /// Parses nodes until a block tag whose keyword is in `until` (consumed up to the keyword) or the end.
     private mutating func parseNodes(until: Set<String>) throws -> ([JinjaNode], Stop?) {
+        try nest()
+        defer { nesting -= 1 }
         var nodes: [JinjaNode] = []
         while true {
             let t = tokens[p]
@@ -160,7 +186,7 @@ struct JinjaParser {
         if case .op(",") = tokens[p].kind {
             var items = [value]
             while accept(.op(",")) { items.append(try parseExpression()) }
-            value = JinjaExpr(.tuple(items), line: value.line)
+            value = try makeExpr(.tuple(items), line: value.line)
         }
         try expect(.blockEnd, "expected '%}' after the set tag")
         return .set(target, value, line: opened.line)
@@ -222,26 +248,30 @@ struct JinjaParser {
     mutating func parseExpression() throws -> JinjaExpr { try parseOr(allowConditional: true) }
 
     private mutating func parseOr(allowConditional: Bool) throws -> JinjaExpr {
+        try nest()
+        defer { nesting -= 1 }
         var left = try parseAnd()
-        while acceptName("or") { left = JinjaExpr(.or(left, try parseAnd()), line: left.line) }
+        while acceptName("or") { left = try makeExpr(.or(left, try parseAnd()), line: left.line) }
         if allowConditional, acceptName("if") {
             let condition = try parseOr(allowConditional: false)
             var otherwise: JinjaExpr?
             if acceptName("else") { otherwise = try parseOr(allowConditional: true) }
-            return JinjaExpr(.conditional(left, condition, otherwise), line: left.line)
+            return try makeExpr(.conditional(left, condition, otherwise), line: left.line)
         }
         return left
     }
 
     private mutating func parseAnd() throws -> JinjaExpr {
         var left = try parseNot()
-        while acceptName("and") { left = JinjaExpr(.and(left, try parseNot()), line: left.line) }
+        while acceptName("and") { left = try makeExpr(.and(left, try parseNot()), line: left.line) }
         return left
     }
 
     private mutating func parseNot() throws -> JinjaExpr {
+        try nest()
+        defer { nesting -= 1 }
         let t = tokens[p]
-        if acceptName("not") { return JinjaExpr(.not(try parseNot()), line: t.line) }
+        if acceptName("not") { return try makeExpr(.not(try parseNot()), line: t.line) }
         return try parseCompare()
     }
 
@@ -259,21 +289,21 @@ struct JinjaParser {
                 ops.append(("not in", try parseAdditive()))
             } else { break }
         }
-        return ops.isEmpty ? left : JinjaExpr(.compare(left, ops), line: left.line)
+        return ops.isEmpty ? left : try makeExpr(.compare(left, ops), line: left.line)
     }
 
     private mutating func parseAdditive() throws -> JinjaExpr {
         var left = try parseConcat()
         while case let .op(o) = tokens[p].kind, o == "+" || o == "-" {
             p += 1
-            left = JinjaExpr(.binary(o, left, try parseConcat()), line: left.line)
+            left = try makeExpr(.binary(o, left, try parseConcat()), line: left.line)
         }
         return left
     }
 
     private mutating func parseConcat() throws -> JinjaExpr {
         var left = try parseMultiplicative()
-        while accept(.op("~")) { left = JinjaExpr(.binary("~", left, try parseMultiplicative()), line: left.line) }
+        while accept(.op("~")) { left = try makeExpr(.binary("~", left, try parseMultiplicative()), line: left.line) }
         return left
     }
 
@@ -281,23 +311,25 @@ struct JinjaParser {
         var left = try parsePower()
         while case let .op(o) = tokens[p].kind, ["*", "/", "//", "%"].contains(o) {
             p += 1
-            left = JinjaExpr(.binary(o, left, try parsePower()), line: left.line)
+            left = try makeExpr(.binary(o, left, try parsePower()), line: left.line)
         }
         return left
     }
 
     private mutating func parsePower() throws -> JinjaExpr {
         var left = try parseUnary(withFilters: true)
-        while accept(.op("**")) { left = JinjaExpr(.binary("**", left, try parseUnary(withFilters: true)), line: left.line) }
+        while accept(.op("**")) { left = try makeExpr(.binary("**", left, try parseUnary(withFilters: true)), line: left.line) }
         return left
     }
 
     private mutating func parseUnary(withFilters: Bool) throws -> JinjaExpr {
+        try nest()
+        defer { nesting -= 1 }
         let t = tokens[p]
         var node: JinjaExpr
         if case let .op(o) = t.kind, o == "-" || o == "+" {
             p += 1
-            node = JinjaExpr(.unary(o, try parseUnary(withFilters: false)), line: t.line)
+            node = try makeExpr(.unary(o, try parseUnary(withFilters: false)), line: t.line)
         } else {
             node = try parsePostfix(try parsePrimary())
         }
@@ -310,18 +342,18 @@ struct JinjaParser {
         switch t.kind {
         case let .name(n):
             switch n {
-            case "true", "True": return JinjaExpr(.literal(.bool(true)), line: t.line)
-            case "false", "False": return JinjaExpr(.literal(.bool(false)), line: t.line)
-            case "none", "None": return JinjaExpr(.literal(.none), line: t.line)
-            default: return JinjaExpr(.name(n), line: t.line)
+            case "true", "True": return try makeExpr(.literal(.bool(true)), line: t.line)
+            case "false", "False": return try makeExpr(.literal(.bool(false)), line: t.line)
+            case "none", "None": return try makeExpr(.literal(.none), line: t.line)
+            default: return try makeExpr(.name(n), line: t.line)
             }
         case var .string(s):
             while case let .string(more) = tokens[p].kind { s += more; p += 1 }
-            return JinjaExpr(.literal(.string(s)), line: t.line)
-        case let .integer(i): return JinjaExpr(.literal(.int(i)), line: t.line)
-        case let .float(d): return JinjaExpr(.literal(.float(d)), line: t.line)
+            return try makeExpr(.literal(.string(s)), line: t.line)
+        case let .integer(i): return try makeExpr(.literal(.int(i)), line: t.line)
+        case let .float(d): return try makeExpr(.literal(.float(d)), line: t.line)
         case .op("("):
-            if accept(.op(")")) { return JinjaExpr(.tuple([]), line: t.line) }
+            if accept(.op(")")) { return try makeExpr(.tuple([]), line: t.line) }
             let first = try parseExpression()
             if accept(.op(",")) {
                 var items = [first]
@@ -329,7 +361,7 @@ struct JinjaParser {
                     items.append(try parseExpression())
                     if !accept(.op(",")) { try expect(.op(")"), "expected ')'"); break }
                 }
-                return JinjaExpr(.tuple(items), line: t.line)
+                return try makeExpr(.tuple(items), line: t.line)
             }
             try expect(.op(")"), "expected ')'")
             return first
@@ -339,7 +371,7 @@ struct JinjaParser {
                 items.append(try parseExpression())
                 if !accept(.op(",")) { try expect(.op("]"), "expected ']' or ','"); break }
             }
-            return JinjaExpr(.list(items), line: t.line)
+            return try makeExpr(.list(items), line: t.line)
         case .op("{"):
             var pairs: [(JinjaExpr, JinjaExpr)] = []
             while !accept(.op("}")) {
@@ -348,7 +380,7 @@ struct JinjaParser {
                 pairs.append((key, try parseExpression()))
                 if !accept(.op(",")) { try expect(.op("}"), "expected '}' or ','"); break }
             }
-            return JinjaExpr(.dict(pairs), line: t.line)
+            return try makeExpr(.dict(pairs), line: t.line)
         default:
             p -= 1
             throw error("expected an expression, found \(describe(t))")
@@ -361,9 +393,9 @@ struct JinjaParser {
             if accept(.op(".")) {
                 let t = tokens[p]
                 switch t.kind {
-                case let .name(n): p += 1; node = JinjaExpr(.attribute(node, n), line: node.line)
+                case let .name(n): p += 1; node = try makeExpr(.attribute(node, n), line: node.line)
                 case let .integer(i):
-                    p += 1; node = JinjaExpr(.item(node, JinjaExpr(.literal(.int(i)), line: t.line)), line: node.line)
+                    p += 1; node = try makeExpr(.item(node, try makeExpr(.literal(.int(i)), line: t.line)), line: node.line)
                 default: throw error("expected an attribute name after '.', found \(describe(t))")
                 }
             } else if accept(.op("[")) {
@@ -371,7 +403,7 @@ struct JinjaParser {
             } else if case .op("(") = tokens[p].kind {
                 p += 1
                 let (args, kwargs) = try parseArguments()
-                node = JinjaExpr(.call(node, args, kwargs), line: node.line)
+                node = try makeExpr(.call(node, args, kwargs), line: node.line)
             } else {
                 return node
             }
@@ -394,10 +426,10 @@ struct JinjaParser {
         }
         if !isSlice {
             guard let index = parts[0] else { throw error("expected an index inside '[]'") }
-            return JinjaExpr(.item(base, index), line: base.line)
+            return try makeExpr(.item(base, index), line: base.line)
         }
         while parts.count < 3 { parts.append(nil) }
-        return JinjaExpr(.slice(base, parts[0], parts[1], parts[2]), line: base.line)
+        return try makeExpr(.slice(base, parts[0], parts[1], parts[2]), line: base.line)
     }
 
     /// `(a, b, key=c)` after the opening parenthesis.
@@ -425,7 +457,7 @@ struct JinjaParser {
                 while accept(.op(".")) { name += "." + (try expectName("expected a filter name")) }
                 var args: [JinjaExpr] = [], kwargs: [(String, JinjaExpr)] = []
                 if accept(.op("(")) { (args, kwargs) = try parseArguments() }
-                node = JinjaExpr(.filter(node, name, args, kwargs), line: node.line)
+                node = try makeExpr(.filter(node, name, args, kwargs), line: node.line)
             } else if acceptName("is") {
                 let negated = acceptName("not")
                 let name = try expectName("expected a test name after 'is'")
@@ -436,7 +468,7 @@ struct JinjaParser {
                 } else if startsBareTestArgument(tokens[p]) {
                     args = [try parsePostfix(try parsePrimary())]
                 }
-                node = JinjaExpr(.test(node, name, args, negated: negated), line: node.line)
+                node = try makeExpr(.test(node, name, args, negated: negated), line: node.line)
             } else {
                 return node
             }

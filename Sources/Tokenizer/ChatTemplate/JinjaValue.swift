@@ -70,23 +70,48 @@ public indirect enum JinjaValue {
     }
 
     /// Python's `repr(value)` (used inside list and dict reprs, where Jinja's Undefined shows as "Undefined").
+    ///
+    /// Bounded: writing stops once the text passes `ChatTemplateLimits.maxStringBytes` (a list holding one long
+    /// string a million times would otherwise print terabytes), so the caller's size check fails on it; containers
+    /// nested past 200 levels (only a namespace holding itself gets there) print as `...`, as Python's reprlib does.
     public var pythonRepr: String {
+        var out = ""
+        writeRepr(into: &out, level: 0)
+        return out
+    }
+
+    private func writeRepr(into out: inout String, level: Int) {
+        guard out.utf8.count <= ChatTemplateLimits.maxStringBytes else { return }
+        func items(_ values: [JinjaValue], _ separator: String = ", ") {
+            for (i, v) in values.enumerated() {
+                if i > 0 { out += separator }
+                v.writeRepr(into: &out, level: level + 1)
+                if out.utf8.count > ChatTemplateLimits.maxStringBytes { return }
+            }
+        }
+        func entries(_ d: JinjaDict, _ key: (String) -> String, _ separator: String) {
+            for (i, e) in d.entries.enumerated() {
+                if i > 0 { out += ", " }
+                out += key(e.key) + separator
+                e.value.writeRepr(into: &out, level: level + 1)
+                if out.utf8.count > ChatTemplateLimits.maxStringBytes { return }
+            }
+        }
+        if level >= 200 {
+            switch self { case .list, .tuple, .dict, .namespace: out += "..."; return; default: break }
+        }
         switch self {
-        case .undefined: return "Undefined"
-        case .none: return "None"
-        case let .bool(b): return b ? "True" : "False"
-        case let .int(i): return String(i)
-        case let .float(d): return JinjaValue.pythonFloatRepr(d)
-        case let .string(s): return JinjaValue.pythonStringRepr(s)
-        case let .list(items): return "[" + items.map(\.pythonRepr).joined(separator: ", ") + "]"
-        case let .tuple(items):
-            return "(" + items.map(\.pythonRepr).joined(separator: ", ") + (items.count == 1 ? ",)" : ")")
-        case let .dict(d):
-            return "{" + d.entries.map { JinjaValue.pythonStringRepr($0.key) + ": " + $0.value.pythonRepr }
-                .joined(separator: ", ") + "}"
-        case let .namespace(ns):
-            return "<Namespace " + ns.dict.entries.map { "\($0.key)=\($0.value.pythonRepr)" }.joined(separator: ", ") + ">"
-        case let .function(f): return "<function \(f.name)>"
+        case .undefined: out += "Undefined"
+        case .none: out += "None"
+        case let .bool(b): out += b ? "True" : "False"
+        case let .int(i): out += String(i)
+        case let .float(d): out += JinjaValue.pythonFloatRepr(d)
+        case let .string(s): out += JinjaValue.pythonStringRepr(s)
+        case let .list(values): out += "["; items(values); out += "]"
+        case let .tuple(values): out += "("; items(values); out += values.count == 1 ? ",)" : ")"
+        case let .dict(d): out += "{"; entries(d, JinjaValue.pythonStringRepr, ": "); out += "}"
+        case let .namespace(ns): out += "<Namespace "; entries(ns.dict, { $0 }, "="); out += ">"
+        case let .function(f): out += "<function \(f.name)>"
         }
     }
 
@@ -102,8 +127,13 @@ public indirect enum JinjaValue {
         return "\(d)"  // Swift's description is also the shortest round-trip text, with Python's exponent form
     }
 
+    /// Bytes that change a str's repr: controls, DEL, both quotes and the backslash (NUL-terminated for `strcspn`).
+    private static let reprSpecialBytes: [CChar] = (1..<0x20).map { CChar($0) } + [0x7F, 0x22, 0x27, 0x5C, 0]
+
     /// Python's repr of a str: single quotes unless the text has a single quote and no double quote.
     static func pythonStringRepr(_ s: String) -> String {
+        // Most strings need no escape at all: one byte scan, then one copy.
+        if JSONText.lacksBytes(reprSpecialBytes, s) { return "'" + s + "'" }
         let quote: Character = (s.contains("'") && !s.contains("\"")) ? "\"" : "'"
         var out = String(quote)
         for scalar in s.unicodeScalars {

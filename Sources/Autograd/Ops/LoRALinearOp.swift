@@ -1,0 +1,133 @@
+import TensorCore
+
+/// How a frozen base weight is stored: `[out, in]` as `torch.nn.Linear` (the Llama family) or `[in, out]` as
+/// GPT-2's `Conv1D`.
+public enum WeightLayout: String, Sendable {
+    /// (out, in): y = x·Wᵀ.
+    case outIn
+    /// (in, out): y = x·W.
+    case inOut
+}
+
+/// The trainable low-rank half of a LoRA layer as PEFT lays it out: A (r, in), B (out, r), the scale s
+/// (α/r, or α/√r for rsLoRA) and an optional dropout mask (…, in) already divided by the keep probability.
+public struct LowRankUpdate {
+    /// (r, in)
+    public let a: Variable
+    /// (out, r)
+    public let b: Variable
+    /// Multiplies the low-rank term.
+    public let scaling: Float
+    /// Multiplies the input of the low-rank term only (PEFT's `lora_dropout`), or nil for none.
+    public let inputMask: Tensor?
+
+    /// An update; shapes are checked when it is applied.
+    public init(a: Variable, b: Variable, scaling: Float, inputMask: Tensor? = nil) {
+        self.a = a
+        self.b = b
+        self.scaling = scaling
+        self.inputMask = inputMask
+    }
+}
+
+extension Variable {
+    /// A linear layer whose base weight is frozen, with an optional LoRA update fused in:
+    ///
+    ///     y = x·W' + b + s·((m ⊙ x)·Aᵀ)·Bᵀ        W' = Wᵀ (outIn) or W (inOut)
+    ///
+    /// x: (…, in), weight: (out, in) or (in, out), bias: (out) or nil, A: (r, in), B: (out, r), mask: (…, in)
+    /// -> (…, out). `weight` is asked for the F32 base weight in the forward and again in the backward, so a
+    /// weight held in BF16/F16 is widened only while a product needs it. The base weight gets no gradient; the
+    /// forward keeps only h = (m ⊙ x)·Aᵀ (…, r) besides the inputs. Backward with g = dL/dy:
+    /// dB = s·gᵀ·h, dh = s·g·B, dA = dhᵀ·(m ⊙ x), dx = g·W'ᵀ + m ⊙ (dh·A), dbias = Σ_rows g.
+    public static func frozenLinear(_ x: Variable, weight: @escaping () -> Tensor, layout: WeightLayout, bias: Variable?,
+                                    update: LowRankUpdate?) throws -> Variable {
+        let w = weight()
+        guard w.rank == 2, let nIn = x.shape.last else {
+            throw TensorError.shapeMismatch(op: "frozenLinear", "input \(x.shape) or weight \(w.shape) is not a matrix layer")
+        }
+        let nOut = layout == .outIn ? w.shape[0] : w.shape[1]
+        var y = layout == .outIn ? try DenseKernel.forward(x.value, weight: w, bias: bias?.value)
+                                 : try LinearKernel.forward(x.value, weight: w, bias: bias?.value)
+        let rows = x.value.count / nIn
+        var parents = [x] + (bias.map { [$0] } ?? [])
+        var saved: (xd: Tensor, h: Tensor)?
+        if let update {
+            let r = update.a.shape.first ?? 0
+            guard update.a.shape == [r, nIn], update.b.shape == [nOut, r], r > 0 else {
+                throw TensorError.shapeMismatch(op: "frozenLinear",
+                                                "lora_A \(update.a.shape) / lora_B \(update.b.shape) do not fit a \(nIn) -> \(nOut) layer")
+            }
+            if let mask = update.inputMask, mask.shape != x.shape {
+                throw TensorError.shapeMismatch(op: "frozenLinear", "dropout mask \(mask.shape) differs from the input \(x.shape)")
+            }
+            let xd = update.inputMask.map { product(x.value, $0) } ?? x.value
+            var h = Tensor(uninitializedShape: [rows, r])
+            xd.withUnsafeBufferPointer { px in update.a.value.withUnsafeBufferPointer { pa in h.withUnsafeMutableBufferPointer { ph in
+                BLAS.gemm(px.baseAddress!, pa.baseAddress!, ph.baseAddress!, m: rows, n: r, k: nIn, transB: true)
+            } } }
+            h.withUnsafeBufferPointer { ph in update.b.value.withUnsafeBufferPointer { pb in y.withUnsafeMutableBufferPointer { py in
+                BLAS.gemm(ph.baseAddress!, pb.baseAddress!, py.baseAddress!, m: rows, n: nOut, k: r, transB: true,
+                          alpha: update.scaling, beta: 1)
+            } } }
+            saved = (xd, h)
+            parents += [update.a, update.b]
+        }
+        return Variable.result(y, parents: parents) { g in
+            var dh: Tensor?
+            if let update, let saved {
+                let r = update.a.shape[0], s = update.scaling
+                if update.b.requiresGrad {
+                    var db = Tensor(uninitializedShape: [nOut, r])
+                    g.withUnsafeBufferPointer { pg in saved.h.withUnsafeBufferPointer { ph in db.withUnsafeMutableBufferPointer { pd in
+                        BLAS.gemm(pg.baseAddress!, ph.baseAddress!, pd.baseAddress!, m: nOut, n: r, k: rows, transA: true, alpha: s)
+                    } } }
+                    update.b.accumulate(db)
+                }
+                var t = Tensor(uninitializedShape: [rows, r])
+                g.withUnsafeBufferPointer { pg in update.b.value.withUnsafeBufferPointer { pb in t.withUnsafeMutableBufferPointer { pt in
+                    BLAS.gemm(pg.baseAddress!, pb.baseAddress!, pt.baseAddress!, m: rows, n: r, k: nOut, alpha: s)
+                } } }
+                if update.a.requiresGrad {
+                    var da = Tensor(uninitializedShape: [r, nIn])
+                    t.withUnsafeBufferPointer { pt in saved.xd.withUnsafeBufferPointer { px in da.withUnsafeMutableBufferPointer { pd in
+                        BLAS.gemm(pt.baseAddress!, px.baseAddress!, pd.baseAddress!, m: r, n: nIn, k: rows, transA: true)
+                    } } }
+                    update.a.accumulate(da)
+                }
+                dh = t
+            }
+            if let bias, bias.requiresGrad {
+                var db = Tensor.zeros([nOut])
+                g.withUnsafeBufferPointer { pg in db.withUnsafeMutableBufferPointer { pd in
+                    for row in 0..<rows { for j in 0..<nOut { pd[j] += pg[row * nOut + j] } }
+                } }
+                bias.accumulate(db)
+            }
+            guard x.requiresGrad else { return }
+            let w = weight()
+            var dx = Tensor(uninitializedShape: x.shape)
+            g.withUnsafeBufferPointer { pg in w.withUnsafeBufferPointer { pw in dx.withUnsafeMutableBufferPointer { pd in
+                BLAS.gemm(pg.baseAddress!, pw.baseAddress!, pd.baseAddress!, m: rows, n: nIn, k: nOut, transB: layout == .inOut)
+            } } }
+            if let update, let dh {
+                let r = update.a.shape[0]
+                var back = Tensor(uninitializedShape: x.shape)
+                dh.withUnsafeBufferPointer { ph in update.a.value.withUnsafeBufferPointer { pa in back.withUnsafeMutableBufferPointer { pb in
+                    BLAS.gemm(ph.baseAddress!, pa.baseAddress!, pb.baseAddress!, m: rows, n: nIn, k: r)
+                } } }
+                dx.add(update.inputMask.map { product(back, $0) } ?? back)
+            }
+            x.accumulate(dx)
+        }
+    }
+
+    /// a ⊙ b for tensors of one shape.
+    private static func product(_ a: Tensor, _ b: Tensor) -> Tensor {
+        var out = Tensor(uninitializedShape: a.shape)
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in out.withUnsafeMutableBufferPointer { po in
+            for i in 0..<po.count { po[i] = pa[i] * pb[i] }
+        } } }
+        return out
+    }
+}

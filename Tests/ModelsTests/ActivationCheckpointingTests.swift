@@ -1,0 +1,48 @@
+import Autograd
+import Models
+import TensorCore
+import TestSupport
+import XCTest
+
+/// `checkpointActivations` on both families: gradients identical to 1e-6, and peak tensor memory of a
+/// forward + backward well below the plain graph's.
+final class ActivationCheckpointingTests: XCTestCase {
+    static func models() throws -> [(String, any CausalLanguageModel)] {
+        [("gpt2", try GPT(GPTConfig(vocabSize: 64, nPositions: 64, nEmbd: 32, nLayer: 4, nHead: 4), seed: 21)),
+         ("llama", try Llama(LlamaConfig(vocabSize: 64, hiddenSize: 32, intermediateSize: 64, numLayers: 4, numHeads: 4,
+                                          numKeyValueHeads: 2, tieWordEmbeddings: false), seed: 22))]
+    }
+
+    /// Loss, then every parameter's gradient after one backward, and the peak tensor bytes while doing it.
+    static func step(_ model: any CausalLanguageModel, checkpoint: Bool) throws -> (loss: Float, grads: [[Float]], peak: Int) {
+        model.checkpointActivations = checkpoint
+        defer { model.checkpointActivations = false }
+        model.parameters.forEach { $0.zeroGrad() }
+        let b = 4, t = 48
+        let ids = (0..<(b * t)).map { Int32(($0 * 37 + 11) % 64) }
+        let targets = (0..<(b * t)).map { $0 % t < t / 2 ? Int32(-100) : Int32(($0 * 13 + 5) % 64) }
+        let (loss, peak) = try TensorMemory.peakBytes { () -> Float in
+            let l = try model.scoredLoss(ids, targets: targets, batch: b)
+            l.backward()
+            return l.value.item
+        }
+        return (loss, model.parameters.map { $0.grad?.scalars ?? [] }, peak)
+    }
+
+    func testGradientsIdenticalAndPeakMemoryDrops() throws {
+        for (name, model) in try Self.models() {
+            let plain = try Self.step(model, checkpoint: false)
+            let checkpointed = try Self.step(model, checkpoint: true)
+            XCTAssertFalse(model.checkpointActivations, "\(name): the step restores the setting")
+            assertClose(checkpointed.loss, plain.loss, rtol: 1e-6, atol: 1e-6, "\(name) loss")
+            for (i, (c, p)) in zip(checkpointed.grads, plain.grads).enumerated() {
+                XCTAssertFalse(p.isEmpty, "\(name) parameter \(i) got a gradient")
+                assertClose(c, p, rtol: 1e-6, atol: 1e-6, "\(name) gradient of parameter \(i)")
+            }
+            // Four blocks: the plain graph keeps every block's activations, the checkpointed one a block input each
+            // plus one block's activations during its backward.
+            XCTAssertLessThan(Double(checkpointed.peak), 0.6 * Double(plain.peak),
+                              "\(name): checkpointed peak \(checkpointed.peak) B vs plain \(plain.peak) B")
+        }
+    }
+}
