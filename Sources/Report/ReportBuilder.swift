@@ -5,7 +5,8 @@ import Foundation
 /// and the run configurations. The markup is well-formed XHTML, so XML tools can read it too.
 public enum ReportBuilder {
     /// The page for `runs` (at least one), with optional extra tables after the comparison.
-    public static func html(runs: [RunData], title: String = "TinyAlign report", tables: [ReportTable] = []) -> String {
+    public static func html(runs: [RunData], title: String = "TinyAlign report", tables: [ReportTable] = [],
+                            tablesHeading: String = "The seed papers' other systems") -> String {
         let labels = self.labels(runs)
         var body = "<h1>\(Markup.escape(title))</h1>"
         body += "<p class=\"subtitle\">\(runs.count) run\(runs.count == 1 ? "" : "s"): "
@@ -22,7 +23,7 @@ public enum ReportBuilder {
                         + pairsNote(runs.first?.final, groups: runs.first?.groups ?? [], split: finalSplits.sorted().joined(separator: " / ")))
         body += "</div>"
         if !tables.isEmpty {
-            body += "<h2>The seed papers' other systems</h2><div class=\"grid\">" + tables.map(\.html).joined() + "</div>"
+            body += "<h2>\(Markup.escape(tablesHeading))</h2><div class=\"grid\">" + tables.map(\.html).joined() + "</div>"
         }
         for (run, label) in zip(runs, labels) { body += runSection(run, label: label) }
         return "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\"><head><meta charset=\"utf-8\"/>"
@@ -32,9 +33,10 @@ public enum ReportBuilder {
     }
 
     /// Writes the page to `url` atomically (temporary file + rename).
-    public static func write(runs: [RunData], to url: URL, title: String = "TinyAlign report", tables: [ReportTable] = []) throws {
+    public static func write(runs: [RunData], to url: URL, title: String = "TinyAlign report", tables: [ReportTable] = [],
+                             tablesHeading: String = "The seed papers' other systems") throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(html(runs: runs, title: title, tables: tables).utf8).write(to: url, options: .atomic)
+        try Data(html(runs: runs, title: title, tables: tables, tablesHeading: tablesHeading).utf8).write(to: url, options: .atomic)
     }
 
     /// The split a run's final numbers come from: eval.json's `split`, else the validation split of the eval lines.

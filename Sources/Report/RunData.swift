@@ -24,6 +24,12 @@ public struct RunSetting: Equatable, Sendable {
     public var key: String
     /// The value as compact JSON (strings unquoted).
     public var value: String
+
+    /// A setting.
+    public init(key: String, value: String) {
+        self.key = key
+        self.value = value
+    }
 }
 
 /// One greedy answer written during an evaluation (`samples.jsonl`).

@@ -18,22 +18,39 @@ struct Demo: ParsableCommand {
     @Option(help: "Mirror-ascent step η_α of GR-DPO.") var etaAlpha: Float = 0.1
     @Flag(help: "Then also run EM-DPO, min-max regret aggregation and GPO on the same survey and add them to the report.")
     var all = false
+    @Option(help: "Training seeds (SFT and alignment data order); with more than one, each goes to <out>/seed-<s> and the table shows mean ± std.")
+    var seeds = 1
 
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)   // the table and stage lines appear as they happen, even when piped
         let started = Date()
-        var job = try DemoJob(base: try CommandSupport.oneLine { try ResourceLocator.locate(base) }, out: URL(fileURLWithPath: out))
-        job.sft.steps = sftSteps
-        job.align.steps = steps
-        job.align.etaAlpha = etaAlpha
-        job.includeSeedSystems = all
-        let (results, groups) = try job.run()
-        print("\n== Held-out test pairs per group (reward accuracy, DPO loss); groups from largest to smallest")
-        print(DemoJob.table(results, groups: groups))
-        let worst = results.map { ($0.method, $0.metrics["worst_group/loss"] ?? .nan) }
-        if let best = worst.min(by: { $0.1 < $1.1 }) {
-            print("\nlowest worst-group loss: \(best.0) (\(worst.map { "\($0.0) \(String(format: "%.4f", $0.1))" }.joined(separator: ", ")))")
+        guard seeds > 0 else { throw ValidationError("--seeds must be positive, got \(seeds)") }
+        let baseURL = try CommandSupport.oneLine { try ResourceLocator.locate(base) }
+        var perSeed: [[DemoJob.Result]] = [], groups: [String] = []
+        for seed in 0..<seeds {
+            let folder = seeds == 1 ? URL(fileURLWithPath: out) : URL(fileURLWithPath: out).appendingPathComponent("seed-\(seed)")
+            var job = try DemoJob(base: baseURL, out: folder)
+            job.sft.steps = sftSteps
+            job.align.steps = steps
+            job.align.etaAlpha = etaAlpha
+            job.sft.seed = job.sft.seed &+ UInt64(seed)
+            job.align.seed = job.align.seed &+ UInt64(seed)
+            job.includeSeedSystems = all && seed == 0
+            if seeds > 1 { print("\n===== seed \(seed) -> \(folder.path)") }
+            let run = try job.run()
+            perSeed.append(run.results)
+            groups = run.groups
         }
-        print("report: \(out)/report.html  (\(String(format: "%.0f", Date().timeIntervalSince(started))) s)")
+        let results = perSeed[0]
+        print("\n== Held-out test pairs per group (reward accuracy, DPO loss); groups from largest to smallest")
+        print(seeds == 1 ? DemoJob.table(results, groups: groups) : DemoSeedTable.table(perSeed, groups: groups))
+        if let verdict = DemoSeedTable.verdict(perSeed) { print(verdict) }
+        let worst = results.indices.map { m in
+            (results[m].method, SeedStatistics(perSeed.map { $0[m].metrics["worst_group/loss"] ?? .nan }).mean)
+        }
+        if let best = worst.min(by: { $0.1 < $1.1 }) {
+            print("\nlowest \(seeds == 1 ? "" : "mean ")worst-group loss: \(best.0) (\(worst.map { "\($0.0) \(String(format: "%.4f", $0.1))" }.joined(separator: ", ")))")
+        }
+        print("report: \(out)\(seeds == 1 ? "" : "/seed-0")/report.html  (\(String(format: "%.0f", Date().timeIntervalSince(started))) s)")
     }
 }

@@ -29,7 +29,13 @@ struct ReportCommand: ParsableCommand {
         let target = out ?? (runs.count == 1 ? URL(fileURLWithPath: runs[0]).appendingPathComponent("report.html").path
                                              : "report.html")
         let url = URL(fileURLWithPath: target)
-        try ReportBuilder.write(runs: data, to: url, title: title)
+        let seedTable = SeedAggregate.table(data)
+        try ReportBuilder.write(runs: data, to: url, title: title, tables: seedTable.map { [$0] } ?? [],
+                                tablesHeading: "Over seeds")
+        if let seedTable {
+            print(seedTable.title)
+            for row in seedTable.rows { print("  " + zip(seedTable.headers, row).map { "\($0): \($1)" }.joined(separator: "; ")) }
+        }
         print("report -> \(url.path)")
     }
 }

@@ -1,12 +1,14 @@
 import ArgumentParser
 import Foundation
+import Alignment
+import Datasets
 import Recipes
 
 /// `tinyalign repro …`: the seed papers' experiments, each writing a run folder with `report.html`.
 struct ReproCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "repro",
         abstract: "Reproduce the seed papers' experiments over several seeds (each writes a folder with report.html).",
-        subcommands: [ReproBandit.self])
+        subcommands: [ReproBandit.self, ReproEMDPO.self, ReproGPO.self])
 }
 
 /// `tinyalign repro bandit`: the GRPO paper's synthetic experiment.
@@ -43,5 +45,72 @@ struct ReproBandit: ParsableCommand {
         let claims = try repro.write(runs, to: URL(fileURLWithPath: out))
         for c in claims { print("\(c.holds ? "holds" : "DOES NOT HOLD"): \(c.text)") }
         print("runs in \(out)/runs.json; report in \(out)/report.html")
+    }
+}
+
+/// `tinyalign repro em-dpo`: the EM-DPO paper's identifiability experiment.
+struct ReproEMDPO: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "em-dpo",
+        abstract: "EM-DPO identifiability: cluster accuracy and ARI of two hidden annotator types from pairs vs rankings of 3 and 4.")
+
+    @Option(help: "Run folder (runs.json, report.html).") var out = "runs/repro-em-dpo"
+    @Option(help: "Seeds 0..<N.") var seeds = 5
+    @Option(help: "Annotators (half of each type).") var annotators = 24
+    @Option(help: "Questions per annotator.") var questions = 150
+    @Option(help: "EM rounds.") var rounds = 6
+    @Option(name: .customLong("init"), help: "Initial posteriors: dirichlet or kmeans.") var initialisation: EMInitialisation = .dirichlet
+
+    func run() throws {
+        guard seeds > 0, annotators >= 2, questions > 0, rounds > 0 else {
+            throw ValidationError("--seeds, --questions and --rounds must be positive and --annotators at least 2")
+        }
+        var repro = EMDPORepro()
+        repro.seeds = seeds
+        repro.annotators = annotators
+        repro.questions = questions
+        repro.rounds = rounds
+        repro.initialisation = initialisation
+        let runs = try repro.runAll { print($0) }
+        try repro.write(runs, to: URL(fileURLWithPath: out))
+        print("runs in \(out)/runs.json; report in \(out)/report.html")
+    }
+}
+
+/// `tinyalign repro gpo`: GPO's few-shot alignment score against context size on held-out groups.
+struct ReproGPO: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "gpo",
+        abstract: "GPO few-shot: held-out groups' alignment score against context size, with the uniform and training-average baselines.")
+
+    @Option(help: "Checkpoint whose hidden states embed the (question, option) texts.") var model = "checkpoints/survey-base"
+    @Option(help: "survey.json (default: the survey of the recipe stored beside --model).") var survey: String?
+    @Option(help: "Groups GPO meta-trains on, comma-separated (default: the first three).") var trainGroups: String?
+    @Option(help: "Context sizes scored, comma-separated.") var contextSizes = "1,2,4,8,16"
+    @Option(help: "Meta-training seeds 0..<N.") var seeds = 3
+    @Option(help: "Meta-training steps per seed.") var steps = 1500
+    @Option(help: "Training likelihood: mse or learned-sigma.") var likelihood: GPOLikelihood = .mse
+    @Option(help: "Run folder (scores.json, report.html).") var out = "runs/repro-gpo"
+
+    func run() throws {
+        let modelURL = URL(fileURLWithPath: model)
+        let s = try survey.map { try Survey.load(URL(fileURLWithPath: $0)) } ?? DemoJob.recipe(beside: modelURL).survey()
+        let bundle = try ModelBundle(modelURL)
+        let data = try GPODataset(survey: s, model: bundle.model, tokenizer: bundle.tokenizer, pooling: .option)
+        let sizes = contextSizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }), seeds > 0, steps > 0 else {
+            throw ValidationError("--context-sizes must be positive integers, --seeds and --steps positive")
+        }
+        var repro = GPORepro(trainGroups: trainGroups.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+                                 ?? Array(s.groups.prefix(3)))
+        repro.contextSizes = sizes
+        repro.seeds = seeds
+        repro.options.steps = steps
+        repro.options.contextQuestions = sizes.max()!
+        repro.likelihood = likelihood
+        let scores = try repro.run(data: data) { print($0) }
+        for row in repro.summary(scores) {
+            print("m = \(row.m): GPO \(row.gpo.formatted()), uniform \(row.uniform.formatted()), training average \(row.average.formatted())")
+        }
+        try repro.write(scores, to: URL(fileURLWithPath: out))
+        print("scores in \(out)/scores.json; report in \(out)/report.html")
     }
 }

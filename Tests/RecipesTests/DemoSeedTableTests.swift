@@ -1,0 +1,30 @@
+import Foundation
+@testable import Recipes
+import XCTest
+
+/// The demo's table over seeds and its one-line verdict against the seed spread.
+final class DemoSeedTableTests: XCTestCase {
+    func result(_ method: String, worst: Double, acc: Double) -> DemoJob.Result {
+        DemoJob.Result(method: method, metrics: ["worst_group/loss": worst, "worst_group/rewards/accuracies": acc,
+                                                 "group/A/loss": worst, "group/A/rewards/accuracies": acc,
+                                                 "average/loss": worst - 0.1, "average/rewards/accuracies": acc], alpha: [:])
+    }
+
+    func testCellsAreMeanAndStdAndTheVerdictComparesWithTheSpread() throws {
+        let runs = [[result("dpo", worst: 0.70, acc: 0.5), result("gr-dpo", worst: 0.60, acc: 0.6)],
+                    [result("dpo", worst: 0.72, acc: 0.6), result("gr-dpo", worst: 0.63, acc: 0.7)],
+                    [result("dpo", worst: 0.74, acc: 0.7), result("gr-dpo", worst: 0.63, acc: 0.8)]]
+        let table = DemoSeedTable.table(runs, groups: ["A"])
+        let worstRow = try XCTUnwrap(table.split(separator: "\n").first { $0.hasPrefix("worst group") })
+        XCTAssertTrue(worstRow.contains("0.600 ± 0.100"), String(worstRow))
+        XCTAssertTrue(worstRow.contains("0.7200 ± 0.0200"), String(worstRow))
+        XCTAssertTrue(worstRow.contains("0.6200 ± 0.0173"), String(worstRow))
+        // differences 0.10, 0.09, 0.11: mean 0.10 > spread max(0.02, 0.0173)
+        XCTAssertEqual(DemoSeedTable.verdict(runs),
+                       "GR-DPO lowers the worst-group test loss by 0.1000 ± 0.0100 (paired, 3 seeds); that exceeds the seed-to-seed spread (std 0.0200)")
+        let noisy = [[result("dpo", worst: 0.70, acc: 0.5), result("gr-dpo", worst: 0.69, acc: 0.6)],
+                     [result("dpo", worst: 0.80, acc: 0.6), result("gr-dpo", worst: 0.79, acc: 0.7)]]
+        XCTAssertTrue(DemoSeedTable.verdict(noisy)!.hasSuffix("that does not exceed the seed-to-seed spread (std 0.0707)"))
+        XCTAssertTrue(DemoSeedTable.verdict([runs[0]])!.hasSuffix("one seed has no spread to compare with (use --seeds 3)"))
+    }
+}
