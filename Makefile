@@ -3,7 +3,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := .build/release/tinyalign
 
-.PHONY: setup build release test demo bench fuzz clean
+.PHONY: setup build release test demo bench fuzz clean examples
 
 # Installs OpenBLAS (and pkg-config, which SwiftPM uses to find it) only when missing.
 setup:
@@ -35,6 +35,11 @@ bench: release
 # any crash. Not part of `make test` (its regression inputs are, as ordinary tests).
 fuzz: setup
 	Fuzz/run.sh
+
+# The tour's examples (docs/tour/) run inside `make test` (TourExamplesTests); this also builds and runs
+# Examples/CustomLoss as a package of its own that depends on TinyAlign by path, as a user's project would.
+examples: setup
+	$(SWIFT) run --package-path Examples/CustomLoss
 
 clean:
 	rm -rf .build
