@@ -3,7 +3,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := .build/release/tinyalign
 
-.PHONY: setup build release test demo bench fuzz hostile clean
+.PHONY: setup build release test demo bench fuzz hostile examples clean
 
 # Installs OpenBLAS (and pkg-config, which SwiftPM uses to find it) and Open MPI (mpirun, for data-parallel runs
 # and their tests; tinyalign loads libmpi only under mpirun) only when missing.
@@ -49,6 +49,11 @@ fuzz: setup
 hostile: release
 	TINYALIGN_HOSTILE=full TINYALIGN_BIN=$(BIN) TINYALIGN_HOSTILE_REPORT=$(CURDIR)/.build/hostile-report.md \
 		$(SWIFT) test --filter HostileInputTests
+
+# The tour's examples (docs/tour/) run inside `make test` (TourExamplesTests); this also builds and runs
+# Examples/CustomLoss as a package of its own that depends on TinyAlign by path, as a user's project would.
+examples: setup
+	$(SWIFT) run --package-path Examples/CustomLoss
 
 clean:
 	rm -rf .build

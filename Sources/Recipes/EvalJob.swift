@@ -58,6 +58,14 @@ public struct EvalJob {
         return nil
     }
 
+    /// How many data files the run that wrote `policy` read (2 or more: a separate validation file, no split).
+    public static func recordedDataFiles(for policy: URL) -> Int? {
+        for dir in [policy, policy.deletingLastPathComponent()] {
+            if let manifest = try? RunManifest<AnySettings>.read(dir.appendingPathComponent("run_config.json")) { return manifest.data.count }
+        }
+        return nil
+    }
+
     /// The examples of `split`.
     static func select(_ examples: [PreferenceExample], split: String, seed: UInt64) throws -> [PreferenceExample] {
         let parts = GroupSplit.split(examples, seed: seed)

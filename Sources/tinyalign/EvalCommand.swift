@@ -46,6 +46,9 @@ struct EvalCommand: ParsableCommand {
         job.cacheDirectory = cacheDir.map { URL(fileURLWithPath: $0) }
         job.split = split
         job.seed = seed ?? EvalJob.recordedSeed(for: policy) ?? 0
+        if split != "all", let data = EvalJob.recordedDataFiles(for: policy), data > 1 {
+            FileHandle.standardError.write(Data("note: the run read a separate validation file, so it split no file; --split \(split) splits --data with seed \(job.seed) (use --split all to score a held-out file whole)\n".utf8))
+        }
         let (m, groups) = try job.run()
         let counts = groups.map { "\($0) \(Int(m["group/\($0)/pairs"] ?? 0))" }.joined(separator: ", ")
         FileHandle.standardError.write(Data("split: \(split)\(split == "all" ? "" : " (seed \(job.seed))"); \(Int(m["pairs"] ?? 0)) pairs; per group: \(counts)\n".utf8))

@@ -123,4 +123,31 @@ final class ArgumentValidationCLITests: XCTestCase {
         XCTAssertEqual(one.status, 0, one.err)
         XCTAssertTrue(one.err.contains("note: the data has one group, so is-dpo weights every pair alike and reduces to dpo"), one.err)
     }
+
+    /// `em-dpo` (like `demo`) defaults to `checkpoints/survey-base`; run from a folder without it, the binary finds
+    /// the repository's copy relative to its own location.
+    func testDefaultCheckpointIsFoundFromAnotherFolder() throws {
+        let data = world.root.appendingPathComponent("annotators.jsonl")
+        var lines = ""
+        for i in 0..<4 {
+            lines += "{\"prompt\":\"Is item \(i) good?\\nAnswer:\",\"chosen\":\" A\",\"rejected\":\" B\",\"annotator\":\"a\(i % 2)\"}\n"
+        }
+        try Data(lines.utf8).write(to: data)
+        let out = world.root.appendingPathComponent("em")
+        let p = Process()
+        p.executableURL = TinyAlignBinary.url
+        p.arguments = ["em-dpo", "--data", data.path, "--out", out.path, "--types", "1", "--rounds", "1", "--steps-per-round", "1",
+                       "--batch-size", "2"]
+        p.currentDirectoryURL = world.root
+        let err = Pipe()
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = err
+        try p.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0, message)
+        let manifest = try RunManifest<AnySettings>.read(out.appendingPathComponent("run_config.json"))
+        let expected = TinyAlignBinary.url.resolvingSymlinksInPath().path.components(separatedBy: "/.build/")[0] + "/checkpoints/survey-base"
+        XCTAssertEqual(manifest.model.map { URL(fileURLWithPath: $0.path).standardizedFileURL.path }, expected)
+    }
 }
