@@ -45,4 +45,25 @@ final class ActivationCheckpointingTests: XCTestCase {
                               "\(name): checkpointed peak \(checkpointed.peak) B vs plain \(plain.peak) B")
         }
     }
+    /// LoRA on a frozen base: the adapters get the same gradients with checkpointing (they are leaves the re-run
+    /// block reads, not parameters of the block), and nothing else gets one.
+    func testLoRAAdapterGradientsIdenticalUnderCheckpointing() throws {
+        for (name, model) in try Self.models() {
+            let adapters = try LoRAAdapters.attach(to: model, config: LoRAConfig(r: 4, alpha: 8, targets: [LoRAConfig.allLinear]), seed: 3)
+            for p in model.parameters { p.setRequiresGrad(false) }
+            // B starts at zero (PEFT's init), which would leave A without a gradient: move B off zero.
+            for p in adapters.parameters { p.assign(Tensor(shape: p.shape, p.value.scalars.enumerated().map { 0.01 * Float(($0.offset % 7) - 3) + $0.element })) }
+            func grads(_ checkpoint: Bool) throws -> [[Float]] {
+                adapters.parameters.forEach { $0.zeroGrad() }
+                _ = try Self.step(model, checkpoint: checkpoint)
+                return adapters.parameters.map { $0.grad?.scalars ?? [] }
+            }
+            let plain = try grads(false), checkpointed = try grads(true)
+            for (i, (c, p)) in zip(checkpointed, plain).enumerated() {
+                XCTAssertFalse(p.isEmpty, "\(name) adapter tensor \(i) got a gradient")
+                assertClose(c, p, rtol: 1e-6, atol: 1e-6, "\(name) gradient of adapter tensor \(i)")
+            }
+            XCTAssertTrue(model.parameters.allSatisfy { $0.grad == nil }, "\(name): the frozen base gets no gradient")
+        }
+    }
 }
