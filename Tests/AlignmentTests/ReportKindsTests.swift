@@ -75,4 +75,24 @@ final class ReportKindsTests: XCTestCase {
         XCTAssertEqual(polylinePoints(html, metric: "training-loss"), [2], "one M-step loss per round")
         XCTAssertTrue(html.contains("<h2>em-dpo</h2>"))
     }
+    func testGPOReportRenders() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ta-gpor-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let survey = try SurveySynthesizer(groups: SurveySynthesizer.groupNames(count: 4), questions: 20, seed: 3).generate()
+        let surveyURL = root.appendingPathComponent("survey.json")
+        try survey.save(to: surveyURL)
+        let tokenizer = try BPETrainer(vocabSize: 300).train(texts: [try SurveyCorpus.text(survey, samplesPerQuestion: 1, seed: 1)])
+        let config = GPTConfig(vocabSize: tokenizer.vocabularySize, nPositions: 128, nEmbd: 16, nLayer: 1, nHead: 2,
+                               eosTokenId: tokenizer.id(for: "<|endoftext|>")!)
+        let model = root.appendingPathComponent("model")
+        try Checkpoint.save(try GPT(config, seed: 1), to: model, extraFiles: ["tokenizer.json": Data(tokenizer.tokenizerJSONString().utf8)])
+        var job = GPOTrainJob(survey: surveyURL, embeddingModel: model, out: root.appendingPathComponent("gpo"))
+        job.dModel = 16; job.layers = 1; job.heads = 2
+        job.options.steps = 6; job.options.contextQuestions = 4; job.options.targetQuestions = 4
+        job.showProgress = false
+        _ = try job.run()
+        let html = ReportBuilder.html(runs: [try RunData.load(root.appendingPathComponent("gpo"))])
+        XCTAssertEqual(polylinePoints(html, metric: "training-loss").first, 6, "one GPO loss per step")
+        XCTAssertTrue(html.contains("gpo"))
+    }
 }
