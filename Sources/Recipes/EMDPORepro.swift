@@ -156,8 +156,10 @@ public struct EMDPORepro {
     }
 }
 
-/// A log-linear type policy over role features: log π(y) − log π_ref(y) = θ·φ(y) with θ starting at 0 (the SFT
-/// model equals the reference), trained with Adam at a constant rate.
+/// A log-linear type policy over role features: every response y of every list has a feature vector φ(y) and
+/// log π(y|x) − log π_ref(y|x) = θ·φ(y) (up to a per-prompt constant, which no pair or ranking likelihood sees).
+/// θ starts at 0 (the SFT model equals the reference) and trains with Adam at a constant rate, no clipping, no
+/// decay. The EM-DPO toy tests use it too.
 final class RoleFeaturePolicy: EMTypePolicy, Trainable {
     let theta: Variable
     let lr: Float

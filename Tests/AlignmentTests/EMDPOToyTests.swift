@@ -33,7 +33,7 @@ final class EMDPOToyTests: XCTestCase {
                                          annotators: (0..<30).map { "u\($0)" }, trueGroups: truth)
         var config = EMDPOConfig()
         config.types = 2; config.rounds = 6; config.stepsPerRound = 40; config.batchSize = 450; config.beta = 1; config.seed = 2
-        let em = try EMDPO(data: data, config: config) { _ in try LogLinearTypePolicy(features: features, lr: 0.1) }
+        let em = try EMDPO(data: data, config: config) { _ in try RoleFeaturePolicy(features: features, lr: 0.1) }
         try em.run()
         XCTAssertEqual(try ClusterRecovery.accuracy(predicted: em.assignments, truth: truth), 1)
         XCTAssertEqual(try ClusterRecovery.adjustedRandIndex(em.assignments, truth), 1, accuracy: 1e-12)
@@ -82,7 +82,7 @@ final class EMDPOToyTests: XCTestCase {
                 var config = EMDPOConfig()
                 config.types = 2; config.rounds = 6; config.stepsPerRound = 25; config.batchSize = 400
                 config.beta = 1; config.seed = UInt64(seed); config.evalBatchSize = data.count
-                let em = try EMDPO(data: data, config: config) { _ in try LogLinearTypePolicy(features: features, lr: 0.1) }
+                let em = try EMDPO(data: data, config: config) { _ in try RoleFeaturePolicy(features: features, lr: 0.1) }
                 try em.run()
                 let acc = try ClusterRecovery.accuracy(predicted: em.assignments, truth: world.truth)
                 let ari = try ClusterRecovery.adjustedRandIndex(em.assignments, world.truth)

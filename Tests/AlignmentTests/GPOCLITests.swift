@@ -12,16 +12,9 @@ import XCTest
 /// `tinyalign gpo train` then `gpo eval` through the real binary on a small survey and a tiny embedding model.
 final class GPOCLITests: XCTestCase {
     func testTrainThenEvalPrintsScoresAndRefusesTrainingGroups() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ta-gpo-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: root) }
-        let survey = try SurveySynthesizer(groups: SurveySynthesizer.groupNames(count: 6), questions: 30, seed: 3).generate()
-        let surveyURL = root.appendingPathComponent("survey.json")
-        try survey.save(to: surveyURL)
-        let tokenizer = try BPETrainer(vocabSize: 300).train(texts: [try SurveyCorpus.text(survey, samplesPerQuestion: 1, seed: 1)])
-        let config = GPTConfig(vocabSize: tokenizer.vocabularySize, nPositions: 128, nEmbd: 16, nLayer: 1, nHead: 2,
-                               eosTokenId: tokenizer.id(for: "<|endoftext|>")!)
-        let model = root.appendingPathComponent("model")
-        try Checkpoint.save(try GPT(config, seed: 1), to: model, extraFiles: ["tokenizer.json": Data(tokenizer.tokenizerJSONString().utf8)])
+        let world = try GPOTestWorld(groups: 6, questions: 30)
+        defer { world.remove() }
+        let (root, survey, surveyURL, model) = (world.root, world.survey, world.surveyURL, world.model)
         let train = survey.groups.prefix(4).joined(separator: ","), heldOut = survey.groups.suffix(2).joined(separator: ",")
         let gpo = root.appendingPathComponent("gpo")
 

@@ -229,7 +229,7 @@ final class GradientAccumulationTests: XCTestCase {
         var config = EMDPOConfig()
         config.types = 2; config.rounds = 3; config.stepsPerRound = 5; config.batchSize = 12; config.beta = 1; config.seed = 3
         func run(_ accum: Int?) throws -> EMDPO {
-            let em = try EMDPO(data: data, config: config) { _ in try LogLinearTypePolicy(features: features, lr: 0.1) }
+            let em = try EMDPO(data: data, config: config) { _ in try RoleFeaturePolicy(features: features, lr: 0.1) }
             em.gradAccum = accum
             try em.run()
             return em

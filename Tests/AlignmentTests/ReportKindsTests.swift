@@ -76,16 +76,9 @@ final class ReportKindsTests: XCTestCase {
         XCTAssertTrue(html.contains("<h2>em-dpo</h2>"))
     }
     func testGPOReportRenders() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ta-gpor-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: root) }
-        let survey = try SurveySynthesizer(groups: SurveySynthesizer.groupNames(count: 4), questions: 20, seed: 3).generate()
-        let surveyURL = root.appendingPathComponent("survey.json")
-        try survey.save(to: surveyURL)
-        let tokenizer = try BPETrainer(vocabSize: 300).train(texts: [try SurveyCorpus.text(survey, samplesPerQuestion: 1, seed: 1)])
-        let config = GPTConfig(vocabSize: tokenizer.vocabularySize, nPositions: 128, nEmbd: 16, nLayer: 1, nHead: 2,
-                               eosTokenId: tokenizer.id(for: "<|endoftext|>")!)
-        let model = root.appendingPathComponent("model")
-        try Checkpoint.save(try GPT(config, seed: 1), to: model, extraFiles: ["tokenizer.json": Data(tokenizer.tokenizerJSONString().utf8)])
+        let world = try GPOTestWorld(groups: 4, questions: 20)
+        defer { world.remove() }
+        let (root, surveyURL, model) = (world.root, world.surveyURL, world.model)
         var job = GPOTrainJob(survey: surveyURL, embeddingModel: model, out: root.appendingPathComponent("gpo"))
         job.dModel = 16; job.layers = 1; job.heads = 2
         job.options.steps = 6; job.options.contextQuestions = 4; job.options.targetQuestions = 4
