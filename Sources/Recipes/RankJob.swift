@@ -56,6 +56,9 @@ public struct RankJob {
         if groups == [""], config.method.hasPrefix("is-") || config.method.hasPrefix("gr-") {
             throw AlignmentError.invalidInput("--method \(config.method) weights groups, but \(data.path) has no \"group\" field (every ranking is in one group); use --method \(GroupWeightings.baseName(of: config.method)) or add a group to each line")
         }
+        if groups.count == 1, config.method.hasPrefix("is-") || config.method.hasPrefix("gr-") {
+            log("note: the data has one group, so \(config.method) weights every ranking alike and reduces to \(GroupWeightings.baseName(of: config.method))")
+        }
         let encoder = bundle.encoder(truncate: truncate, truncation: truncation)
         let trainSet = try RankingSet(examples: train, groups: groups, encoder: encoder, prompt: prompt, file: data.path)
         let heldOut = test.isEmpty ? validation : test

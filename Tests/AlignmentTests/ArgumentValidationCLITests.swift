@@ -122,6 +122,18 @@ final class ArgumentValidationCLITests: XCTestCase {
                                            "--method", "is-dpo"])
         XCTAssertEqual(one.status, 0, one.err)
         XCTAssertTrue(one.err.contains("note: the data has one group, so is-dpo weights every pair alike and reduces to dpo"), one.err)
+
+        // rank says the same for rankings of one group.
+        let southOnly = try String(contentsOf: world.data, encoding: .utf8).split(separator: "\n").filter { line in
+            ((try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any])?["group"] as? String == "south"
+        }
+        XCTAssertFalse(southOnly.isEmpty)
+        let southData = world.root.appendingPathComponent("south.jsonl")
+        try Data((southOnly.joined(separator: "\n") + "\n").utf8).write(to: southData)
+        let ranked = try TinyAlignBinary.run(["rank", "--method", "gr-pl", "--model", world.base.path, "--data", southData.path,
+                                              "--out", world.root.appendingPathComponent("rank-one").path, "--steps", "1", "--batch-size", "2"])
+        XCTAssertEqual(ranked.status, 0, ranked.err)
+        XCTAssertTrue(ranked.err.contains("note: the data has one group, so gr-pl weights every ranking alike and reduces to pl"), ranked.err)
     }
 
     /// `em-dpo` (like `demo`) defaults to `checkpoints/survey-base`; run from a folder without it, the binary finds
