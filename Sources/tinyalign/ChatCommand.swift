@@ -28,10 +28,7 @@ struct ChatCommand: ParsableCommand {
     @Option(help: "Seed of the sampling (reply r uses seed + r).") var seed: UInt64 = 0
 
     func validate() throws {
-        guard maxNewTokens >= 0 else { throw ValidationError("--max-new-tokens must be 0 or positive, got \(maxNewTokens)") }
-        guard temperature.isFinite, temperature >= 0 else { throw ValidationError("--temperature must be >= 0, got \(temperature)") }
-        guard topK >= 0 else { throw ValidationError("--top-k must be 0 or positive, got \(topK)") }
-        guard topP > 0, topP <= 1 else { throw ValidationError("--top-p must lie in (0, 1], got \(topP)") }
+        try CommandSupport.checkSampling(maxNewTokens: maxNewTokens, temperature: temperature, topK: topK, topP: topP)
     }
 
     func run() throws {

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Datasets
 import Foundation
 import Recipes
@@ -40,6 +41,14 @@ enum CommandSupport {
             throw CLIError("\(path): the tokenizer has no \(endOfText) token (train it with that special token)")
         }
         return id
+    }
+
+    /// Refuses sampling options no generation can use (`generate` and `chat` share them).
+    static func checkSampling(maxNewTokens: Int, temperature: Float, topK: Int, topP: Float) throws {
+        guard maxNewTokens >= 0 else { throw ValidationError("--max-new-tokens must be 0 or positive, got \(maxNewTokens)") }
+        guard temperature.isFinite, temperature >= 0 else { throw ValidationError("--temperature must be >= 0, got \(temperature)") }
+        guard topK >= 0 else { throw ValidationError("--top-k must be 0 or positive, got \(topK)") }
+        guard topP > 0, topP <= 1 else { throw ValidationError("--top-p must lie in (0, 1], got \(topP)") }
     }
 
     /// The bench configs: `tiny` or `small` with vocab 256, as in the PyTorch peer.

@@ -34,10 +34,7 @@ struct GenerateCommand: ParsableCommand {
         guard (model == nil) != (mixture == nil) else {
             throw ValidationError("give exactly one of --model (one checkpoint) and --mixture (an aggregate.json)")
         }
-        guard maxNewTokens >= 0 else { throw ValidationError("--max-new-tokens must be 0 or positive, got \(maxNewTokens)") }
-        guard temperature.isFinite, temperature >= 0 else { throw ValidationError("--temperature must be >= 0, got \(temperature)") }
-        guard topK >= 0 else { throw ValidationError("--top-k must be 0 or positive, got \(topK)") }
-        guard topP > 0, topP <= 1 else { throw ValidationError("--top-p must lie in (0, 1], got \(topP)") }
+        try CommandSupport.checkSampling(maxNewTokens: maxNewTokens, temperature: temperature, topK: topK, topP: topP)
     }
 
     func run() throws {
