@@ -67,9 +67,7 @@ public struct EMDPOJob {
     public func run(log: @escaping (String) -> Void = RunFiles.logToStandardError) throws -> Summary {
         let dataURL = try data ?? writeDefaultData()
         let examples = try RankingExample.load(dataURL)
-        try LoRASetup.checkStart(lora: lora, adapter: adapter)
-        let bundle = try ModelBundle(model, adapter: adapter)
-        try LoRASetup.check(lora, against: bundle.model)
+        let bundle = try LoRASetup.startingBundle(model, lora: lora, adapter: adapter)
         let groups = Array(Set(examples.map(\.group))).sorted()
         let set = try RankingSet(examples: examples, groups: groups, encoder: bundle.encoder(truncate: truncate),
                                  prompt: GroupPrompt(template: nil), file: dataURL.path)

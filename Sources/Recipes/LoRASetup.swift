@@ -37,6 +37,15 @@ public enum LoRASetup {
         return policy
     }
 
+    /// The bundle a training job starts from: `model` with `adapter` merged in, after `checkStart` and `check`
+    /// (what sft, rank and em-dpo do first; align also handles a separate reference).
+    public static func startingBundle(_ model: URL, lora: LoRAConfig?, adapter: URL?) throws -> ModelBundle {
+        try checkStart(lora: lora, adapter: adapter)
+        let bundle = try ModelBundle(model, adapter: adapter)
+        try check(lora, against: bundle.model)
+        return bundle
+    }
+
     /// Checks LoRA settings against a model before anything is computed or written: invalid values and unknown
     /// target names throw.
     public static func check(_ lora: LoRAConfig?, against model: any CausalLanguageModel) throws {

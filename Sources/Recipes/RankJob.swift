@@ -47,9 +47,7 @@ public struct RankJob {
     /// Trains, evaluates on the test split and writes `<out>/eval.json`; returns the held-out metrics.
     @discardableResult
     public func run(log: (String) -> Void = RunFiles.logToStandardError) throws -> AlignResult {
-        try LoRASetup.checkStart(lora: lora, adapter: adapter)
-        let bundle = try ModelBundle(model, adapter: adapter)
-        try LoRASetup.check(lora, against: bundle.model)
+        let bundle = try LoRASetup.startingBundle(model, lora: lora, adapter: adapter)
         let all = try RankingExample.load(data)
         let (train, validation, test) = GroupSplit.split(all, group: \.group, seed: config.seed)
         let groups = Array(Set(all.map(\.group))).sorted()

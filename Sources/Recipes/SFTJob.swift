@@ -47,9 +47,7 @@ public struct SFTJob {
     /// Runs the job; returns the final validation loss.
     @discardableResult
     public func run(log: (String) -> Void = RunFiles.logToStandardError) throws -> Float {
-        try LoRASetup.checkStart(lora: lora, adapter: adapter)
-        let base = try ModelBundle(model, adapter: adapter)
-        try LoRASetup.check(lora, against: base.model)
+        let base = try LoRASetup.startingBundle(model, lora: lora, adapter: adapter)
         let encoder = base.encoder(truncation: truncation)
         var dropped = 0, truncated = 0
         func encode(_ xs: [SFTExample], _ file: URL) throws -> [EncodedSequence] {
