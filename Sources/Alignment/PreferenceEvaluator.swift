@@ -38,7 +38,7 @@ struct PreferenceBatch {
 
     init(model: any CausalLanguageModel, pairs: [EncodedPair], referenceChosen: [Float], referenceRejected: [Float], padId: Int32) throws {
         let n = pairs.count
-        let lp = try SequenceLogProbs.compute(model: model, sequences: pairs.map(\.chosen) + pairs.map(\.rejected), padId: padId)
+        let lp = try SequenceLogProbs.pairs(model: model, chosen: pairs.map(\.chosen), rejected: pairs.map(\.rejected), padId: padId)
         self.init(pairs: pairs, policyChosen: try lp.sliced(axis: 0, range: 0..<n), policyRejected: try lp.sliced(axis: 0, range: n..<(2 * n)),
                   referenceChosen: referenceChosen, referenceRejected: referenceRejected)
     }

@@ -55,7 +55,7 @@ public final class PreferenceTask: MicroBatchedTask {
     /// Summed response log-probs of the pairs `batch`: chosen then rejected, (2·|batch|), in one forward pass.
     public func outputs(batch idx: [Int]) throws -> Variable {
         let pairs = idx.map { train.pairs[$0] }
-        return try SequenceLogProbs.compute(model: policy, sequences: pairs.map(\.chosen) + pairs.map(\.rejected), padId: padId)
+        return try SequenceLogProbs.pairs(model: policy, chosen: pairs.map(\.chosen), rejected: pairs.map(\.rejected), padId: padId)
     }
 
     /// The weighted loss of the pairs of `microBatches` (plus the SFT term on the chosen responses when set),

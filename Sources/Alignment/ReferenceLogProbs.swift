@@ -20,8 +20,8 @@ public struct ReferenceLogProbs {
         try withNoGrad {
             for start in stride(from: 0, to: pairs.count, by: batchSize) {
                 let chunk = pairs[start..<min(start + batchSize, pairs.count)]
-                let lp = try SequenceLogProbs.compute(model: model, sequences: chunk.map(\.chosen) + chunk.map(\.rejected),
-                                                      padId: padId).value.scalars
+                let lp = try SequenceLogProbs.pairs(model: model, chosen: chunk.map(\.chosen), rejected: chunk.map(\.rejected),
+                                                    padId: padId).value.scalars
                 out.chosen += lp[..<chunk.count]
                 out.rejected += lp[chunk.count...]
             }

@@ -67,6 +67,14 @@ public protocol CausalLanguageModel: AnyObject, Module {
 
     /// The module names PEFT targets for this family when none are given.
     var defaultLoRATargets: [String] { get }
+
+    /// Whether the family runs packed rows (`lastHiddenStates(_:batch:rows:)`); callers that share prompts fall
+    /// back to unpacked rows when it does not.
+    var supportsPackedRows: Bool { get }
+
+    /// ids: (B, T) row-major laid out by `rows` (positions and segments, see `PackedRows`) -> the last hidden
+    /// states (B, T, C); each token's state equals the one it has in its own unpacked row.
+    func lastHiddenStates(_ ids: [Int32], batch: Int, rows: PackedRows) throws -> Variable
 }
 
 extension CausalLanguageModel {
@@ -136,6 +144,14 @@ extension CausalLanguageModel {
 
     /// PEFT's fallback when a family has no default: every linear layer.
     public var defaultLoRATargets: [String] { [LoRAConfig.allLinear] }
+
+    /// A family runs unpacked rows only unless it says otherwise.
+    public var supportsPackedRows: Bool { false }
+
+    /// Families without packed rows refuse them (callers check `supportsPackedRows` first).
+    public func lastHiddenStates(_ ids: [Int32], batch: Int, rows: PackedRows) throws -> Variable {
+        throw ModelError.invalidInput("\(Self.self) does not run packed rows")
+    }
 
     /// By default a stored tensor fills the parameter of the same name.
     public func parameterName(forStoredTensor name: String) -> String? { name }

@@ -18,9 +18,9 @@ public final class CausalSelfAttention: Module {
         heads = config.nHead
     }
 
-    /// x: (B, T, C) -> (B, T, C)
-    public func callAsFunction(_ x: Variable) throws -> Variable {
-        try cProj(Variable.causalSelfAttention(qkv: cAttn(x), heads: heads))
+    /// x: (B, T, C) -> (B, T, C); `segments` (B·T) for packed rows (see `SegmentMask`).
+    public func callAsFunction(_ x: Variable, segments: [Int32]? = nil) throws -> Variable {
+        try cProj(Variable.causalSelfAttention(qkv: cAttn(x), heads: heads, segments: segments))
     }
 
     /// Parameters under their Hugging Face names, relative to this module.
@@ -67,9 +67,9 @@ public final class Block: Module {
         mlp = MLP(config, rng: &rng)
     }
 
-    /// x: (B, T, C) -> (B, T, C)
-    public func callAsFunction(_ x: Variable) throws -> Variable {
-        let h = try x + attn(ln1(x))
+    /// x: (B, T, C) -> (B, T, C); `segments` (B·T) for packed rows (see `SegmentMask`).
+    public func callAsFunction(_ x: Variable, segments: [Int32]? = nil) throws -> Variable {
+        let h = try x + attn(ln1(x), segments: segments)
         return try h + mlp(ln2(h))
     }
 

@@ -36,10 +36,26 @@ public final class GPT: CausalLanguageModel {
     public func lastHiddenStates(_ ids: [Int32], batch: Int) throws -> Variable {
         let t = try checkInput(ids, batch: batch)
         let positions = (0..<batch).flatMap { _ in (0..<t).map { Int32($0) } }
-        var x = try Variable.embedding(weight: wte, ids: ids, shape: [batch, t])
-            + Variable.embedding(weight: wpe, ids: positions, shape: [batch, t])
+        return try hiddenStates(ids, shape: [batch, t], positions: positions, segments: nil)
+    }
+
+    /// GPT runs packed rows: the position embedding takes the rows' positions, attention their segments.
+    public var supportsPackedRows: Bool { true }
+
+    /// ids: (B, T) laid out by `rows` -> (B, T, C), each token as in its own unpacked row (see `PackedRows`).
+    public func lastHiddenStates(_ ids: [Int32], batch: Int, rows: PackedRows) throws -> Variable {
+        let t = try checkPackedInput(ids, batch: batch, rows: rows)
+        return try hiddenStates(ids, shape: [batch, t], positions: rows.positions, segments: rows.segments)
+    }
+
+    /// Embeddings at `positions`, the blocks (attention under `segments` when given), the final norm.
+    private func hiddenStates(_ ids: [Int32], shape: [Int], positions: [Int32], segments: [Int32]?) throws -> Variable {
+        var x = try Variable.embedding(weight: wte, ids: ids, shape: shape)
+            + Variable.embedding(weight: wpe, ids: positions, shape: shape)
         for block in blocks {
-            x = checkpointActivations ? try Variable.checkpointed([x], parameters: block.parameters) { try block($0[0]) } : try block(x)
+            x = checkpointActivations
+                ? try Variable.checkpointed([x], parameters: block.parameters) { try block($0[0], segments: segments) }
+                : try block(x, segments: segments)
         }
         return try lnF(x)
     }

@@ -51,11 +51,28 @@ public final class Llama: CausalLanguageModel, CheckpointProvenance {
     public func lastHiddenStates(_ ids: [Int32], batch: Int) throws -> Variable {
         let t = try checkInput(ids, batch: batch)
         let (cos, sin) = RotaryTables.tables(config, start: 0, count: t)
-        var x = try embed(ids, shape: [batch, t])
+        return try hiddenStates(ids, shape: [batch, t], cos: cos, sin: sin, segments: nil)
+    }
+
+    /// The Llama family runs packed rows: RoPE takes the rows' positions, attention their segments.
+    public var supportsPackedRows: Bool { true }
+
+    /// ids: (B, T) laid out by `rows` -> (B, T, C), each token as in its own unpacked row (see `PackedRows`).
+    /// Dynamic NTK scaling sees the longest unpacked sequence (largest position + 1), as the unpacked batch does.
+    public func lastHiddenStates(_ ids: [Int32], batch: Int, rows: PackedRows) throws -> Variable {
+        let t = try checkPackedInput(ids, batch: batch, rows: rows)
+        let (cos, sin) = RotaryTables.tables(config, positions: rows.positions)
+        return try hiddenStates(ids, shape: [batch, t], cos: cos, sin: sin, segments: rows.segments)
+    }
+
+    /// Embeddings, the layers with RoPE tables cos/sin ((T, D/2), or (B·T, D/2) per token) and attention under
+    /// `segments` when given, the final norm.
+    private func hiddenStates(_ ids: [Int32], shape: [Int], cos: Tensor, sin: Tensor, segments: [Int32]?) throws -> Variable {
+        var x = try embed(ids, shape: shape)
         for layer in layers {
             x = checkpointActivations
-                ? try Variable.checkpointed([x], parameters: layer.parameters) { try layer($0[0], cos: cos, sin: sin) }
-                : try layer(x, cos: cos, sin: sin)
+                ? try Variable.checkpointed([x], parameters: layer.parameters) { try layer($0[0], cos: cos, sin: sin, segments: segments) }
+                : try layer(x, cos: cos, sin: sin, segments: segments)
         }
         return try norm(x)
     }

@@ -86,7 +86,8 @@ public final class LlamaAttention: Module {
         kNorm = config.hasQKNorm ? RMSNorm(d, eps: Float(config.rmsNormEps), unitOffset: false) : nil
     }
 
-    /// The projected, normed and rotated q: (…, T, H·D), k and v: (…, T, KV·D) for x: (…, T, C).
+    /// The projected, normed and rotated q: (…, T, H·D), k and v: (…, T, KV·D) for x: (…, T, C). cos/sin are
+    /// (T, D/2), or one row per token of x (packed rows, whose positions differ from row to row).
     func projections(_ x: Variable, cos: Tensor, sin: Tensor) throws -> (q: Variable, k: Variable, v: Variable) {
         var q = try qProj(x), k = try kProj(x)
         let v = try vProj(x)
@@ -95,14 +96,21 @@ public final class LlamaAttention: Module {
             q = try qNorm(q.reshaped(lead + [heads.query, heads.size])).reshaped(lead + [heads.query * heads.size])
             k = try kNorm(k.reshaped(lead + [heads.keyValue, heads.size])).reshaped(lead + [heads.keyValue * heads.size])
         }
-        return (try q.rotaryEmbedding(cos: cos, sin: sin, headDim: heads.size),
-                try k.rotaryEmbedding(cos: cos, sin: sin, headDim: heads.size), v)
+        guard x.shape.count >= 2, cos.shape[0] != x.shape[x.shape.count - 2] else {
+            return (try q.rotaryEmbedding(cos: cos, sin: sin, headDim: heads.size),
+                    try k.rotaryEmbedding(cos: cos, sin: sin, headDim: heads.size), v)
+        }
+        // One table row per token: rotate the tokens as one long (B·T) sequence.
+        func rotated(_ y: Variable) throws -> Variable {
+            try y.reshaped([-1, y.shape[y.shape.count - 1]]).rotaryEmbedding(cos: cos, sin: sin, headDim: heads.size).reshaped(y.shape)
+        }
+        return (try rotated(q), try rotated(k), v)
     }
 
-    /// x: (B, T, C) with cos/sin (T, D/2) -> (B, T, C)
-    public func callAsFunction(_ x: Variable, cos: Tensor, sin: Tensor) throws -> Variable {
+    /// x: (B, T, C) with cos/sin (T, D/2) or (B·T, D/2) -> (B, T, C); `segments` (B·T) for packed rows.
+    public func callAsFunction(_ x: Variable, cos: Tensor, sin: Tensor, segments: [Int32]? = nil) throws -> Variable {
         let (q, k, v) = try projections(x, cos: cos, sin: sin)
-        return try oProj(Variable.groupedQueryAttention(q: q, k: k, v: v, heads: heads))
+        return try oProj(Variable.groupedQueryAttention(q: q, k: k, v: v, heads: heads, segments: segments))
     }
 
     /// Hugging Face names relative to `self_attn`.
@@ -163,9 +171,9 @@ public final class LlamaDecoderLayer: Module {
         mlp = LlamaMLP(config, rng: &rng)
     }
 
-    /// x: (B, T, C) -> (B, T, C)
-    public func callAsFunction(_ x: Variable, cos: Tensor, sin: Tensor) throws -> Variable {
-        let h = try x + selfAttn(inputLayernorm(x), cos: cos, sin: sin)
+    /// x: (B, T, C) -> (B, T, C); `segments` (B·T) for packed rows (see `SegmentMask`).
+    public func callAsFunction(_ x: Variable, cos: Tensor, sin: Tensor, segments: [Int32]? = nil) throws -> Variable {
+        let h = try x + selfAttn(inputLayernorm(x), cos: cos, sin: sin, segments: segments)
         return try h + mlp(postAttentionLayernorm(h))
     }
 

@@ -34,11 +34,18 @@ public enum RotaryTables {
 
     /// cos and sin, each (count, D/2), for positions start..<start+count.
     public static func tables(_ config: LlamaConfig, start: Int, count: Int) -> (cos: Tensor, sin: Tensor) {
-        let inv = inverseFrequencies(config, sequenceLength: start + count)
+        tables(config, positions: (start..<(start + count)).map { Int32($0) }, sequenceLength: start + count)
+    }
+
+    /// cos and sin, each (N, D/2), one row per entry of `positions` (packed rows); the sequence length dynamic NTK
+    /// sees defaults to the largest position + 1.
+    public static func tables(_ config: LlamaConfig, positions: [Int32], sequenceLength: Int? = nil) -> (cos: Tensor, sin: Tensor) {
+        let count = positions.count
+        let inv = inverseFrequencies(config, sequenceLength: sequenceLength ?? (Int(positions.max() ?? 0) + 1))
         let half = inv.count
         var c = [Float](repeating: 0, count: count * half), s = c
         for p in 0..<count {
-            let position = Float(start + p)
+            let position = Float(positions[p])
             for i in 0..<half {
                 let angle = Double(position * inv[i])
                 c[p * half + i] = Float(Foundation.cos(angle))

@@ -18,15 +18,18 @@ public enum CausalAttentionKernel {
     static let rowBlock = 32
 
     /// qkv: (B, T, 3C) packed as [q | k | v] along the last axis -> out: (B, T, C), plus saved probabilities.
-    /// softmax((q kᵀ) / √hs) with key positions after the query masked out; hs = C / heads.
-    public static func forward(qkv: Tensor, heads: Int) throws -> (out: Tensor, saved: Saved) {
+    /// softmax((q kᵀ) / √hs) with key positions after the query masked out; hs = C / heads. With `segments`
+    /// (B·T ids, see `SegmentMask`) keys of other response segments are masked out too; the backward is the same.
+    public static func forward(qkv: Tensor, heads: Int, segments: [Int32]? = nil) throws -> (out: Tensor, saved: Saved) {
         let (b, t, c) = try dims(qkv, heads: heads)
+        let segments = try segments.map { try SegmentMask.validated($0, batch: b, length: t) }
         let hs = c / heads
         let scale = 1 / Float(hs).squareRoot()
         var out = Tensor(uninitializedShape: [b, t, c])
         var probs = Tensor(uninitializedShape: [b, heads, t, t])
+        (segments ?? []).withUnsafeBufferPointer { sb in
         qkv.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { o in probs.withUnsafeMutableBufferPointer { p in
-            let x = x.baseAddress!, o = o.baseAddress!, p = p.baseAddress!
+            let x = x.baseAddress!, o = o.baseAddress!, p = p.baseAddress!, seg = segments == nil ? nil : sb.baseAddress
             BLAS.withThreads(1) {
                 DispatchQueue.concurrentPerform(iterations: b * heads) { job in
                     let bi = job / heads, h = job % heads
@@ -37,14 +40,25 @@ public enum CausalAttentionKernel {
                         // scores of these queries against the keys they may see: scale · q kᵀ
                         BLAS.gemm(q + r0 * 3 * c, lda: 3 * c, k, ldb: 3 * c, pp + r0 * t, ldc: t,
                                   m: rows, n: keys, k: hs, transB: true, alpha: scale)
-                        for i in r0..<keys { causalSoftmaxRow(pp + i * t, keys: i + 1, width: t) }
+                        softmaxRows(pp, rows: r0..<keys, width: t, segments: seg.map { $0 + bi * t })
                         // out_h = P v, into the head's columns of out (row stride C)
                         BLAS.gemm(pp + r0 * t, lda: t, v, ldb: 3 * c, oh + r0 * c, ldc: c, m: rows, n: hs, k: keys)
                     }
                 }
             }
-        } } }
+        } } } }
         return (out, Saved(probabilities: probs))
+    }
+
+    /// The causal softmax of score rows `rows` (row i sees keys 0…i), under the segment rule when `segments` (the
+    /// row's T ids) is given.
+    @inline(__always)
+    static func softmaxRows(_ scores: UnsafeMutablePointer<Float>, rows: Range<Int>, width t: Int, segments: UnsafePointer<Int32>?) {
+        if let segments {
+            for i in rows { SegmentMask.softmaxRow(scores + i * t, keys: i + 1, width: t, seen: segments, own: segments[i]) }
+        } else {
+            for i in rows { causalSoftmaxRow(scores + i * t, keys: i + 1, width: t) }
+        }
     }
 
     /// Softmax in place over the first `keys` entries of a score row, zeros in the rest of its `width`.

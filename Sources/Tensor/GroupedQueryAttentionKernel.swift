@@ -33,18 +33,23 @@ public enum GroupedQueryAttentionKernel {
     static let rowBlock = CausalAttentionKernel.rowBlock
 
     /// q: (B, T, H·D), k and v: (B, T, KV·D) -> out (B, T, H·D) = softmax(scale · q kᵀ, causal) v per head, plus
-    /// the probabilities. `scale` defaults to 1/√D.
-    public static func forward(q: Tensor, k: Tensor, v: Tensor, heads: Heads, scale: Float? = nil) throws -> (out: Tensor, saved: Saved) {
+    /// the probabilities. `scale` defaults to 1/√D. With `segments` (B·T ids, see `SegmentMask`) keys of other
+    /// response segments are masked out too; the backward is the same.
+    public static func forward(q: Tensor, k: Tensor, v: Tensor, heads: Heads, scale: Float? = nil,
+                               segments: [Int32]? = nil) throws -> (out: Tensor, saved: Saved) {
         let (b, t) = try dims(q, k, v, heads)
+        let segments = try segments.map { try SegmentMask.validated($0, batch: b, length: t) }
         let (nh, d) = (heads.query, heads.size)
         let group = nh / heads.keyValue
         let qw = nh * d, kw = heads.keyValue * d
         let alpha = scale ?? 1 / Float(d).squareRoot()
         var out = Tensor(uninitializedShape: [b, t, qw])
         var probs = Tensor(uninitializedShape: [b, nh, t, t])
+        (segments ?? []).withUnsafeBufferPointer { sb in
         q.withUnsafeBufferPointer { qb in k.withUnsafeBufferPointer { kb in v.withUnsafeBufferPointer { vb in
         out.withUnsafeMutableBufferPointer { ob in probs.withUnsafeMutableBufferPointer { pb in
             let qp = qb.baseAddress!, kp = kb.baseAddress!, vp = vb.baseAddress!, op = ob.baseAddress!, p = pb.baseAddress!
+            let seg = segments == nil ? nil : sb.baseAddress
             BLAS.withThreads(1) {
                 DispatchQueue.concurrentPerform(iterations: b * nh) { job in
                     let bi = job / nh, h = job % nh, kvh = h / group
@@ -54,12 +59,12 @@ public enum GroupedQueryAttentionKernel {
                         let rows = min(rowBlock, t - r0), keys = r0 + rows
                         BLAS.gemm(qh + r0 * qw, lda: qw, kh, ldb: kw, pp + r0 * t, ldc: t,
                                   m: rows, n: keys, k: d, transB: true, alpha: alpha)
-                        for i in r0..<keys { CausalAttentionKernel.causalSoftmaxRow(pp + i * t, keys: i + 1, width: t) }
+                        CausalAttentionKernel.softmaxRows(pp, rows: r0..<keys, width: t, segments: seg.map { $0 + bi * t })
                         BLAS.gemm(pp + r0 * t, lda: t, vh, ldb: kw, oh + r0 * qw, ldc: qw, m: rows, n: d, k: keys)
                     }
                 }
             }
-        } } } } }
+        } } } } } }
         return (out, Saved(probabilities: probs))
     }
 

@@ -40,6 +40,7 @@ struct AlignCommand: ParsableCommand {
     @OptionGroup var robustSchedule: RobustScheduleOptions
     @Flag(help: "Drop pairs that do not fit the context instead of cutting the prompt.") var dropLong = false
     @Flag(help: "Continue from <out>/checkpoint.") var resume = false
+    @OptionGroup var prefixSharingOptions: PrefixSharingOptions
 
     /// Every option checked before a file is read (exit status 2, no run folder).
     func validate() throws {
@@ -77,6 +78,7 @@ struct AlignCommand: ParsableCommand {
     }
 
     func run() throws {
+        prefixSharingOptions.apply()
         let config = try config()
         var job = AlignJob(model: URL(fileURLWithPath: model), data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out), config: config)
         job.validationData = validation.map { URL(fileURLWithPath: $0) }

@@ -26,6 +26,7 @@ struct BenchDPO: ParsableCommand {
     @Option(help: "LoRA rank on all linear layers (default: full fine-tuning); the reference is then the same model with adapters off.")
     var loraR: Int?
     @Option(name: .customLong("base-dtype"), help: "With --lora-r: hold the frozen base in f32, bf16 or f16.") var baseDType = "f32"
+    @OptionGroup var prefixSharing: PrefixSharingOptions
 
     func validate() throws {
         guard prompt > 0, response > 0, pairs > 0, iterations > 0, warmup >= 0 else {
@@ -38,16 +39,18 @@ struct BenchDPO: ParsableCommand {
         guard gradAccum >= 1, pairs % gradAccum == 0 else { throw ValidationError("--grad-accum \(gradAccum) must divide --pairs \(pairs)") }
     }
 
-    /// Summed response log-probs of `sequences`: through the fused scored-rows head, or (`--logits all`) through
-    /// the full logits as before.
-    func sequenceLogProbs(_ model: any CausalLanguageModel, _ sequences: [EncodedSequence]) throws -> Variable {
-        guard logits == "all" else { return try SequenceLogProbs.compute(model: model, sequences: sequences, padId: 0) }
+    /// Summed response log-probs of the pairs, chosen then rejected: the library's (each prompt run once unless
+    /// --prefix-sharing off, as training does), or (`--logits all`) through the full logits of unpacked rows.
+    func sequenceLogProbs(_ model: any CausalLanguageModel, _ chosen: [EncodedSequence], _ rejected: [EncodedSequence]) throws -> Variable {
+        guard logits == "all" else { return try SequenceLogProbs.pairs(model: model, chosen: chosen, rejected: rejected, padId: 0) }
+        let sequences = chosen + rejected
         let (ids, targets, t) = SequenceLogProbs.batch(sequences, padId: 0)
         let perToken = try Variable.targetLogProbs(logits: model.logits(ids, batch: sequences.count), targets: targets)
         return try perToken.reshaped([sequences.count, t]).sum(axis: 1)
     }
 
     func run() throws {
+        prefixSharing.apply()
         let policy = try BenchModels.make(config)
         // With LoRA one model serves as policy and (adapters off) reference, as in `align --lora-r`.
         let reference = loraR == nil ? try BenchModels.make(config) : policy
@@ -64,19 +67,18 @@ struct BenchDPO: ParsableCommand {
             chosen.append(EncodedSequence(ids: p + tokens(response), responseStart: prompt))
             rejected.append(EncodedSequence(ids: p + tokens(response), responseStart: prompt))
         }
-        let sequences = chosen + rejected
         let loop = try OptimizerStep(parameters: adapters?.parameters ?? policy.parameters, settings: TrainingSettings(steps: 1_000_000, lr: 1e-5, minLR: 1e-5,
                                                                               warmupSteps: 0, gradClip: 0))
         policy.checkpointActivations = checkpointActivations
         func referenceLogProbs() throws -> [Float] {
-            try withAdaptersDisabled { try withNoGrad { try sequenceLogProbs(reference, sequences) } }.value.scalars
+            try withAdaptersDisabled { try withNoGrad { try sequenceLogProbs(reference, chosen, rejected) } }.value.scalars
         }
         let cached = try referenceLogProbs()
         var step = 0
         func dpoStep(runReference: Bool) throws {
             let ref = runReference ? try referenceLogProbs() : cached
             let task = BenchDPOTask(pairs: pairs, beta: beta, reference: ref) { idx in
-                try sequenceLogProbs(policy, idx.map { chosen[$0] } + idx.map { rejected[$0] })
+                try sequenceLogProbs(policy, idx.map { chosen[$0] }, idx.map { rejected[$0] })
             }
             var rng = SeededGenerator(seed: 0)
             _ = try loop.step(step) {
@@ -101,6 +103,7 @@ struct BenchDPO: ParsableCommand {
             row["response"] = response
             row["pairs_per_s"] = Double(pairs) / ((row["ms_median"] as! Double) / 1000)
             row["peak_rss_mb"] = Timing.peakRSSMegabytes()
+            row["prefix_sharing"] = prefixSharing.enabled
             Timing.emit(row)
         }
     }

@@ -33,6 +33,7 @@ struct EMDPOCommand: ParsableCommand {
     @Flag(help: "Drop lists that do not fit the context instead of cutting the prompt.") var dropLong = false
     @Flag(help: "Continue a killed run from its last finished M-step (and that M-step's checkpoint), with the same settings.") var resume = false
     @OptionGroup var runFolder: RunFolderOptions
+    @OptionGroup var prefixSharingOptions: PrefixSharingOptions
 
     /// Every option checked before a file is read (exit status 2, no run folder).
     func validate() throws {
@@ -48,6 +49,7 @@ struct EMDPOCommand: ParsableCommand {
     }
 
     func run() throws {
+        prefixSharingOptions.apply()
         var config = EMDPOConfig()
         config.types = types
         config.rounds = rounds

@@ -25,6 +25,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Pairs to score: train, validation or test of align's per-group 80/10/10 split (with the run's seed when --model is in a run folder, else --seed), or all.")
     var split = "test"
     @Option(help: "Seed of the split (default: the run's, else 0).") var seed: UInt64?
+    @OptionGroup var prefixSharingOptions: PrefixSharingOptions
 
     /// Options checked before any file is read.
     func validate() throws {
@@ -33,6 +34,7 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
+        prefixSharingOptions.apply()
         let policy = URL(fileURLWithPath: model)
         guard let ref = reference.map({ URL(fileURLWithPath: $0) }) ?? EvalJob.recordedReference(for: policy) else {
             throw ValidationError("no --reference given and none recorded in a run_config.json next to \(model)")

@@ -30,6 +30,7 @@ struct RankCommand: ParsableCommand {
     @Flag(help: "Continue from <out>/checkpoint with the same settings.") var resume = false
     @OptionGroup var truncationOptions: TruncationOptions
     @OptionGroup var runFolder: RunFolderOptions
+    @OptionGroup var prefixSharingOptions: PrefixSharingOptions
 
     /// Every option checked before a file is read (exit status 2, no run folder).
     func validate() throws {
@@ -44,6 +45,7 @@ struct RankCommand: ParsableCommand {
     }
 
     func run() throws {
+        prefixSharingOptions.apply()
         var config = AlignConfig()
         config.method = method
         config.beta = beta

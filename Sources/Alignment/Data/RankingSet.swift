@@ -54,9 +54,15 @@ public struct RankingSet {
         }
     }
 
-    /// Summed response log-probs of every response of lists `indices`, list after list, in one batch, (S).
+    /// Summed response log-probs of every response of lists `indices`, list after list, in one batch, (S); each
+    /// list's prompt runs once (see `SequenceLogProbs.compute(model:sequences:sharing:padId:)`).
     public func logProbs(model: any CausalLanguageModel, lists indices: [Int], padId: Int32) throws -> Variable {
-        try SequenceLogProbs.compute(model: model, sequences: indices.flatMap { lists[$0].sequences }, padId: padId)
+        var groups: [[Int]] = [], at = 0
+        for i in indices {
+            groups.append(Array(at..<(at + lists[i].sequences.count)))
+            at += lists[i].sequences.count
+        }
+        return try SequenceLogProbs.compute(model: model, sequences: indices.flatMap { lists[$0].sequences }, sharing: groups, padId: padId)
     }
 
     /// The reference model's log-probs of every response, per list, without gradients.
