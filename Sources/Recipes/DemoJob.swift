@@ -18,6 +18,11 @@ public struct DemoJob {
     public var recipe: SurveyRecipe
     /// Held-out test pairs per group (the group's test split topped up with unseen survey questions).
     public var testPerGroup = 200
+    /// Validation pairs per group (the group's validation split topped up with unseen survey questions): enough
+    /// that the smallest group's validation curve, which GR-DPO's α follows, is not noise (its own split has 8).
+    public var validationPerGroup = 64
+    /// A finished SFT model to align from instead of running SFT (the demo's seeds after the first share seed 0's).
+    public var sftModel: URL?
     /// Methods compared.
     public var methods = ["dpo", "is-dpo", "gr-dpo"]
     /// SFT settings.
@@ -73,6 +78,13 @@ public struct DemoJob {
         public var metrics: [String: Double]
         /// Final group weights (α for gr- methods; the effective weights otherwise).
         public var alpha: [String: Double]
+
+        /// A result as a run reported it.
+        public init(method: String, metrics: [String: Double], alpha: [String: Double]) {
+            self.method = method
+            self.metrics = metrics
+            self.alpha = alpha
+        }
     }
 
     /// Runs everything; returns the per-method results and the group names (largest group first).
@@ -81,18 +93,25 @@ public struct DemoJob {
         let survey = try recipe.survey()
         try survey.save(to: dataDir.appendingPathComponent("survey.json"))
         let prefs = try recipe.preferencePairs(survey)
-        let (train, validation, splitTest) = GroupSplit.split(prefs, seed: recipe.seed)
+        let (train, splitValidation, splitTest) = GroupSplit.split(prefs, seed: recipe.seed)
         // Held-out test pairs: besides the group's own test split, every survey question the group was not asked
         // in training or validation (up to `testPerGroup`), so the small groups are measured on enough pairs.
-        var test = splitTest
+        // Validation is topped up the same way (up to `validationPerGroup`) from the questions left after the test
+        // draw, with its own generator so the test pairs stay those of earlier versions of the demo.
+        var test = splitTest, validation = splitValidation
         var rng = SeededGenerator(seed: recipe.seed(.testTopUp))
+        var validationRNG = SeededGenerator(seed: recipe.seed(.testTopUp) ^ 0x5EED_0F_7A11DA7E)
         for g in survey.groups {
-            let seen = Set((train + validation + splitTest).filter { $0.group == g }.compactMap(\.id))
+            let seen = Set((train + splitValidation + splitTest).filter { $0.group == g }.compactMap(\.id))
             var fresh = survey.questions.filter { !seen.contains($0.id) }
             fresh.shuffle(using: &rng)
             let room = max(0, testPerGroup - splitTest.filter { $0.group == g }.count)
             for q in fresh.prefix(room) {
                 if let p = try SurveyPairs.pair(question: q, group: g, rng: &rng) { test.append(p) }
+            }
+            let validationRoom = max(0, validationPerGroup - splitValidation.filter { $0.group == g }.count)
+            for q in fresh.dropFirst(room).prefix(validationRoom) {
+                if let p = try SurveyPairs.pair(question: q, group: g, rng: &validationRNG) { validation.append(p) }
             }
         }
         let files = ["train", "validation", "test"].map { dataDir.appendingPathComponent("\($0).jsonl") }
@@ -101,12 +120,18 @@ public struct DemoJob {
         log("survey: \(survey.questions.count) questions, \(survey.groups.count) groups; pairs train/validation/test per group: "
             + zip(survey.groups, counts).map { "\($0.0) \($0.1.map(String.init).joined(separator: "/"))" }.joined(separator: ", "))
 
-        log("\n== SFT from \(base.path) on the chosen answers")
-        var sftJob = SFTJob(model: base, data: files[0], out: out.appendingPathComponent("sft"), config: sft)
-        sftJob.validationData = files[1]
-        sftJob.showProgress = showProgress
-        try sftJob.run(log: log)
-        let sftModel = out.appendingPathComponent("sft/final")
+        let sftModel: URL
+        if let shared = self.sftModel {
+            log("\n== SFT: shared, from \(shared.path)")
+            sftModel = shared
+        } else {
+            log("\n== SFT from \(base.path) on the chosen answers")
+            var sftJob = SFTJob(model: base, data: files[0], out: out.appendingPathComponent("sft"), config: sft)
+            sftJob.validationData = files[1]
+            sftJob.showProgress = showProgress
+            try sftJob.run(log: log)
+            sftModel = out.appendingPathComponent("sft/final")
+        }
 
         var results: [Result] = []
         for method in methods {

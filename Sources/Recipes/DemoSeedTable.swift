@@ -23,6 +23,17 @@ public enum DemoSeedTable {
         return lines.joined(separator: "\n")
     }
 
+    /// `worst-group test loss over 3 seeds: 0.5123 ± 0.0040 (range 0.5080–0.5160)` for each method of the runs: the
+    /// seed-to-seed spread of one method, which `align --seeds` and `eval` over several runs print.
+    public static func spread(_ runs: [[DemoJob.Result]], split: String = "test") -> [String] {
+        guard let first = runs.first else { return [] }
+        return first.indices.map { m in
+            let s = SeedStatistics(runs.compactMap { $0[m].metrics["worst_group/loss"] })
+            return String(format: "%@worst-group %@ loss over %d seed%@: %@ (range %.4f–%.4f)", first.count > 1 ? first[m].method + ": " : "",
+                          split, s.values.count, s.values.count == 1 ? "" : "s", s.formatted(), s.range.low, s.range.high)
+        }
+    }
+
     /// "GR-DPO lowers the worst-group loss by … ± … over N seeds; that exceeds / does not exceed the spread …",
     /// or nil when dpo or gr-dpo did not run.
     public static func verdict(_ runs: [[DemoJob.Result]]) -> String? {
@@ -36,6 +47,7 @@ public enum DemoSeedTable {
         return String(format: "GR-DPO lowers the worst-group test loss by %.4f ± %.4f (paired, %d seed%@); ", p.meanDifference,
                       p.stdDifference, runs.count, runs.count == 1 ? "" : "s")
             + (runs.count == 1 ? "one seed has no spread to compare with (use --seeds 3)"
-               : String(format: "that %@ the seed-to-seed spread (std %.4f)", exceeds ? "exceeds" : "does not exceed", spread))
+               : String(format: "that %@ the seed-to-seed spread (std %.4f; paired t test p %.3f)", exceeds ? "exceeds" : "does not exceed",
+                        spread, p.tTestP))
     }
 }

@@ -39,6 +39,9 @@ public struct SeedStatistics: Equatable, Sendable {
         public var below: Int, above: Int
         /// Two-sided exact sign-test p-value of those counts.
         public var signTestP: Double
+        /// Two-sided paired t-test p-value (n − 1 degrees of freedom; scipy's `ttest_rel`): NaN for one seed,
+        /// 0 when every difference is the same non-zero number, 1 when all are zero.
+        public var tTestP: Double = .nan
     }
 
     /// Paired statistics of `a − b`; the arrays are per seed, in the same order.
@@ -47,8 +50,9 @@ public struct SeedStatistics: Equatable, Sendable {
         let s = SeedStatistics(d)
         let t = s.std > 0 ? s.mean / (s.std / Double(d.count).squareRoot()) : (s.mean == 0 ? 0 : s.mean.sign == .minus ? -.infinity : .infinity)
         let below = d.filter { $0 < 0 }.count, above = d.filter { $0 > 0 }.count
+        let tTestP = d.count < 2 ? .nan : StudentT.twoSidedP(t: t, degreesOfFreedom: Double(d.count - 1))
         return Paired(meanDifference: s.mean, stdDifference: s.std, t: t, below: below, above: above,
-                      signTestP: signTest(below, above))
+                      signTestP: signTest(below, above), tTestP: tTestP)
     }
 
     /// Two-sided exact binomial sign test: P(a split at least as uneven as k : n − k | p = ½), capped at 1.

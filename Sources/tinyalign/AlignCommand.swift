@@ -41,11 +41,12 @@ struct AlignCommand: ParsableCommand {
     @Flag(help: "Drop pairs that do not fit the context instead of cutting the prompt.") var dropLong = false
     @Flag(help: "Continue from <out>/checkpoint.") var resume = false
     @OptionGroup var prefixSharingOptions: PrefixSharingOptions
+    @OptionGroup var seedsOption: SeedsOption
 
     /// Every option checked before a file is read (exit status 2, no run folder).
     func validate() throws {
         _ = try config()
-        try runFolder.check(out: out, resume: resume)
+        for folder in seedsOption.folders(out) { try runFolder.check(out: folder, resume: resume) }
     }
 
     /// The run settings from the options, refusing values no run can use.
@@ -92,9 +93,21 @@ struct AlignCommand: ParsableCommand {
         job.lora = try lora.config()
         job.adapter = adapterOption.url
         job.cacheDirectory = cacheDir.map { URL(fileURLWithPath: $0) }
-        let result = try job.run()
-        print(EvalJob.table(result.metrics, groups: result.groups))
-        print("model in \(out)/final; metrics in \(out)/metrics.jsonl; held-out metrics in \(out)/eval.json")
+        let folders = seedsOption.folders(out)
+        var perSeed: [[DemoJob.Result]] = [], groups: [String] = [], split = "test"
+        for (s, folder) in folders.enumerated() {
+            job.out = URL(fileURLWithPath: folder)
+            job.config.seed = config.seed &+ UInt64(s)
+            if folders.count > 1 { print("\n===== seed \(job.config.seed) -> \(folder)") }
+            let result = try job.run()
+            print(EvalJob.table(result.metrics, groups: result.groups))
+            print("model in \(folder)/final; metrics in \(folder)/metrics.jsonl; held-out metrics in \(folder)/eval.json")
+            perSeed.append([DemoJob.Result(method: config.method, metrics: result.metrics,
+                                           alpha: Dictionary(uniqueKeysWithValues: zip(result.groups, result.alpha.map(Double.init))))])
+            groups = result.groups
+            split = result.split
+        }
+        if folders.count > 1 { try SeedsOption.summarise(perSeed, groups: groups, folders: folders, out: out, split: split) }
         print(PeakMemory.summaryLine)
     }
 }

@@ -18,8 +18,10 @@ struct Demo: ParsableCommand {
     @Option(help: "Mirror-ascent step η_α of GR-DPO.") var etaAlpha: Float = 0.1
     @Flag(help: "Then also run EM-DPO, min-max regret aggregation and GPO on the same survey and add them to the report.")
     var all = false
-    @Option(help: "Training seeds (SFT and alignment data order); with more than one, each goes to <out>/seed-<s> and the table shows mean ± std.")
-    var seeds = 1
+    @Option(help: "Alignment seeds (data order); each goes to <out>/seed-<s> and the table shows mean ± std. The seeds share seed 0's SFT model unless --sft-per-seed.")
+    var seeds = 3
+    @Flag(help: "Run SFT again for every seed (with that seed) instead of sharing seed 0's: the spread then includes SFT's noise.")
+    var sftPerSeed = false
 
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)   // the table and stage lines appear as they happen, even when piped
@@ -36,12 +38,19 @@ struct Demo: ParsableCommand {
             job.sft.seed = job.sft.seed &+ UInt64(seed)
             job.align.seed = job.align.seed &+ UInt64(seed)
             job.includeSeedSystems = all && seed == 0
+            if seed > 0, !sftPerSeed {
+                job.sftModel = URL(fileURLWithPath: out).appendingPathComponent("seed-0/sft/final")
+            }
             if seeds > 1 { print("\n===== seed \(seed) -> \(folder.path)") }
             let run = try job.run()
             perSeed.append(run.results)
             groups = run.groups
         }
         let results = perSeed[0]
+        if seeds > 1 {
+            print("\n\(seeds) seeds: each cell is mean ± std over the seeds' alignment runs (data order); "
+                  + (sftPerSeed ? "each seed ran its own SFT" : "all start from seed 0's SFT model, so the spread is the alignment's alone"))
+        }
         print("\n== Held-out test pairs per group (reward accuracy, DPO loss); groups from largest to smallest")
         print(seeds == 1 ? DemoJob.table(results, groups: groups) : DemoSeedTable.table(perSeed, groups: groups))
         if let verdict = DemoSeedTable.verdict(perSeed) { print(verdict) }
@@ -51,6 +60,15 @@ struct Demo: ParsableCommand {
         if let best = worst.min(by: { $0.1 < $1.1 }) {
             print("\nlowest \(seeds == 1 ? "" : "mean ")worst-group loss: \(best.0) (\(worst.map { "\($0.0) \(String(format: "%.4f", $0.1))" }.joined(separator: ", ")))")
         }
-        print("report: \(out)\(seeds == 1 ? "" : "/seed-0")/report.html  (\(String(format: "%.0f", Date().timeIntervalSince(started))) s)")
+        if seeds > 1 {
+            // One page for the seeds: seed 0's runs charted, and the table over every seed's runs.
+            let top = URL(fileURLWithPath: out)
+            let methods = results.map(\.method)
+            let runs = try (0..<seeds).flatMap { s in try methods.map { try RunData.load(top.appendingPathComponent("seed-\(s)/\($0)")) } }
+            try ReportBuilder.write(runs: Array(runs.prefix(methods.count)), to: top.appendingPathComponent("report.html"),
+                                    title: "TinyAlign demo over \(seeds) seeds: DPO vs IS-DPO vs GR-DPO (charts: seed 0)",
+                                    tables: SeedAggregate.table(runs).map { [$0] } ?? [], tablesHeading: "Over seeds")
+        }
+        print("report: \(out)/report.html\(seeds > 1 && all ? " (EMDPO, aggregation and GPO: \(out)/seed-0/report.html)" : "")  (\(String(format: "%.0f", Date().timeIntervalSince(started))) s)")
     }
 }

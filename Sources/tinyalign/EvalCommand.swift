@@ -11,7 +11,7 @@ struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "eval",
         abstract: "Per-group loss, reward accuracy, log-prob accuracy and margins of a policy on preference data.")
 
-    @Option(help: "Policy checkpoint folder.") var model: String
+    @Option(help: "Policy checkpoint folder, or a folder of runs (align --seeds, demo, repro goqa): each run's final/, then mean ± std.") var model: String
     @OptionGroup var adapterOption: AdapterOption
     @Option(help: "Preference JSONL to evaluate on.") var data: String
     @Option(help: "Reference checkpoint (default: the model recorded in the run's run_config.json).") var reference: String?
@@ -35,7 +35,30 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         prefixSharingOptions.apply()
-        let policy = URL(fileURLWithPath: model)
+        // A folder of runs (align --seeds, the demo, repro goqa) evaluates each run's final model, then aggregates.
+        let top = URL(fileURLWithPath: model)
+        let runs = RunFolders.isRun(top) || FileManager.default.fileExists(atPath: top.appendingPathComponent("config.json").path)
+            ? [] : RunFolders.find(in: top).filter {     // the alignment runs (a demo folder also holds SFT runs)
+                FileManager.default.fileExists(atPath: $0.appendingPathComponent("final").path)
+                    && (try? RunManifest<AnySettings>.read($0.appendingPathComponent("run_config.json")))?.task == "align"
+            }
+        guard !runs.isEmpty else { try evaluate(top); return }
+        var perRun: [[DemoJob.Result]] = [], groups: [String] = []
+        for run in runs {
+            print("\n== \(run.path)/final")
+            let (m, g) = try evaluate(run.appendingPathComponent("final"))
+            perRun.append([DemoJob.Result(method: loss, metrics: m, alpha: [:])])
+            groups = g
+        }
+        guard runs.count > 1 else { return }
+        print("\n== Over \(runs.count) runs (\(split) pairs; mean ± std)")
+        print(DemoSeedTable.table(perRun, groups: groups))
+        for line in DemoSeedTable.spread(perRun, split: split) { print(line) }
+    }
+
+    /// Evaluates one policy folder and prints its table (or JSON); returns the metrics and groups.
+    @discardableResult
+    func evaluate(_ policy: URL) throws -> (metrics: [String: Double], groups: [String]) {
         guard let ref = reference.map({ URL(fileURLWithPath: $0) }) ?? EvalJob.recordedReference(for: policy) else {
             throw ValidationError("no --reference given and none recorded in a run_config.json next to \(model)")
         }
@@ -60,5 +83,6 @@ struct EvalCommand: ParsableCommand {
         } else {
             print(EvalJob.table(m, groups: groups))
         }
+        return (m, groups)
     }
 }

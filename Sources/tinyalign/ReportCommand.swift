@@ -13,7 +13,7 @@ struct ReportCommand: ParsableCommand {
         abstract: "Write a self-contained HTML report (inline SVG charts) of one or more run folders."
     )
 
-    @Argument(help: "Run folders, each with run_config.json, metrics.jsonl and optionally eval.json.")
+    @Argument(help: "Run folders, each with run_config.json, metrics.jsonl and optionally eval.json; a folder of runs (align --seeds, demo, repro goqa) stands for the runs in it.")
     var runs: [String]
     @Option(help: "Output file (default: RUN_DIR/report.html for one run, ./report.html for several).")
     var out: String?
@@ -25,7 +25,11 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let data = try runs.map { try RunData.load(URL(fileURLWithPath: $0)) }
+        let folders = runs.flatMap { path -> [URL] in
+            let found = RunFolders.find(in: URL(fileURLWithPath: path))
+            return found.isEmpty ? [URL(fileURLWithPath: path)] : found     // a folder with no run is named by load's error
+        }
+        let data = try folders.map { try RunData.load($0) }
         let target = out ?? (runs.count == 1 ? URL(fileURLWithPath: runs[0]).appendingPathComponent("report.html").path
                                              : "report.html")
         let url = URL(fileURLWithPath: target)

@@ -8,7 +8,7 @@ import Recipes
 struct ReproCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "repro",
         abstract: "Reproduce the seed papers' experiments over several seeds (each writes a folder with report.html).",
-        subcommands: [ReproBandit.self, ReproEMDPO.self, ReproGPO.self])
+        subcommands: [ReproBandit.self, ReproGOQA.self, ReproEMDPO.self, ReproGPO.self])
 }
 
 /// `tinyalign repro bandit`: the GRPO paper's synthetic experiment.
@@ -112,5 +112,62 @@ struct ReproGPO: ParsableCommand {
         }
         try repro.write(scores, to: URL(fileURLWithPath: out))
         print("scores in \(out)/scores.json; report in \(out)/report.html")
+    }
+}
+
+/// `tinyalign repro goqa`: the GRPO paper's GlobalOpinionQA experiment on the real `global_opinions.csv`.
+struct ReproGOQA: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "goqa",
+        abstract: "GRPO's GlobalOpinionQA: SFT, then IPO/IS-IPO/GR-IPO/DPO/GR-DPO per seed on five countries; worst-country test loss.")
+
+    @Option(help: "global_opinions.csv (Hugging Face Anthropic/llm_global_opinions).") var data: String
+    @Option(help: "Starting model folder (GPT checkpoint or Hugging Face Llama-family folder with tokenizer.json).") var model: String
+    @Option(help: "Run folder (data/, seed-<s>/, runs.json, report.html).") var out = "runs/repro-goqa"
+    @Option(help: "Countries exactly as in the file, comma-separated (';' if a name has a comma).")
+    var countries = GOQARepro.paperCountries.joined(separator: ",")
+    @Option(help: "Methods, comma-separated.") var methods = GOQARepro.paperMethods.joined(separator: ",")
+    @Option(help: "Training seeds 0..<N (SFT and alignment data order; the split is fixed).") var seeds = 3
+    @Option(help: "Seed of the 80/10/10 split and of the rejected options.") var dataSeed: UInt64 = 0
+    @Option(help: "SFT steps per seed.") var sftSteps = 150
+    @Option(help: "Alignment steps per method and seed.") var steps = 300
+    @Option(help: "Batch size (SFT and alignment).") var batchSize = 16
+    @Option(help: "SFT learning rate.") var sftLr: Float = 3e-4
+    @Option(help: "Alignment learning rate.") var lr: Float = 1e-4
+    @Option(help: "β of IPO and DPO.") var beta: Float = 0.1
+    @Option(help: "η_α of the GR methods.") var etaAlpha: Float = 0.1
+    @Option(help: "Steps between validation evaluations.") var evalEvery = 50
+    @Flag(help: "No progress bars.") var quiet = false
+
+    func run() throws {
+        setvbuf(stdout, nil, _IOLBF, 0)
+        guard seeds > 0, sftSteps > 0, steps > 0, batchSize > 0, evalEvery > 0 else {
+            throw ValidationError("--seeds, --sft-steps, --steps, --batch-size and --eval-every must be positive")
+        }
+        let methodList = DataCommand.list(methods)
+        for m in methodList where PreferenceLosses.all[GroupWeightings.baseName(of: m)] == nil {
+            throw ValidationError("unknown method \"\(m)\"; the paper's: \(GOQARepro.paperMethods.joined(separator: ", "))")
+        }
+        var repro = GOQARepro(csv: URL(fileURLWithPath: data), model: URL(fileURLWithPath: model), out: URL(fileURLWithPath: out))
+        repro.countries = DataCommand.list(countries)
+        repro.methods = methodList
+        repro.seeds = seeds
+        repro.dataSeed = dataSeed
+        repro.sft.steps = sftSteps
+        repro.sft.batchSize = batchSize
+        repro.sft.lr = sftLr
+        repro.sft.evalEvery = evalEvery
+        repro.align.steps = steps
+        repro.align.batchSize = batchSize
+        repro.align.lr = lr
+        repro.align.beta = beta
+        repro.align.etaAlpha = etaAlpha
+        repro.align.evalEvery = evalEvery
+        repro.showProgress = !quiet
+        let (prepared, runs) = try CommandSupport.oneLine { try repro.run() }
+        print("\n== Test split over \(seeds) seed\(seeds == 1 ? "" : "s") (mean ± std)")
+        print(GOQARepro.text(runs, methods: repro.methods, countries: repro.countries))
+        let claims = try repro.write(runs, prepared: prepared)
+        for c in claims { print("\(c.holds ? "holds" : "DOES NOT HOLD"): \(c.text)") }
+        print("runs in \(out)/runs.json; report in \(out)/report.html")
     }
 }

@@ -26,6 +26,7 @@ final class DemoJobTests: XCTestCase {
         job.recipe.questions = 60
         job.recipe.pairs = 100
         job.testPerGroup = 6
+        job.validationPerGroup = 5
         job.sft.steps = 2
         job.align.steps = 3
         job.align.evalEvery = 3
@@ -47,10 +48,31 @@ final class DemoJobTests: XCTestCase {
         // Small groups get held-out questions beyond their own 10% split.
         let test = try PreferenceExample.load(root.appendingPathComponent("demo/data/test.jsonl"))
         XCTAssertEqual(test.filter { $0.group == "Eastmarch" }.count, 6)
+        // Validation is topped up too, from questions neither the group's training nor its test pairs use.
+        let validation = try PreferenceExample.load(root.appendingPathComponent("demo/data/validation.jsonl"))
+        let trainIds = Set(try PreferenceExample.load(root.appendingPathComponent("demo/data/train.jsonl")).filter { $0.group == "Eastmarch" }.compactMap(\.id))
+        let eastmarch = validation.filter { $0.group == "Eastmarch" }
+        XCTAssertEqual(eastmarch.count, 5)
+        XCTAssertTrue(eastmarch.allSatisfy { !trainIds.contains($0.id!) })
+        XCTAssertTrue(Set(eastmarch.compactMap(\.id)).isDisjoint(with: test.filter { $0.group == "Eastmarch" }.compactMap(\.id)))
+        XCTAssertEqual(validation.filter { $0.group == "Avalon" }.count, 5, "Avalon's own split (45 pairs → 5) needs no top-up")
         let table = DemoJob.table(results, groups: groups)
         for row in groups + ["worst group", "average over groups", "final α (gr-dpo)"] { XCTAssertTrue(table.contains(row), table) }
         let html = try String(contentsOf: root.appendingPathComponent("demo/report.html"), encoding: .utf8)
         XCTAssertTrue(html.contains("data-metric=\"worst-group-loss\""))
         XCTAssertTrue(lines.contains { $0.hasPrefix("survey: 60 questions, 5 groups") }, "\(lines)")
+
+        // A later seed aligns from the first seed's SFT model instead of running SFT again.
+        var shared = job
+        shared.out = root.appendingPathComponent("demo-seed-1")
+        shared.sftModel = root.appendingPathComponent("demo/sft/final")
+        shared.methods = ["dpo"]
+        shared.align.seed += 1
+        var sharedLines: [String] = []
+        _ = try shared.run(log: { sharedLines.append($0) })
+        XCTAssertFalse(FileManager.default.fileExists(atPath: shared.out.appendingPathComponent("sft").path))
+        XCTAssertTrue(sharedLines.contains("\n== SFT: shared, from \(root.path)/demo/sft/final"), "\(sharedLines)")
+        let manifest = try RunManifest<AnySettings>.read(shared.out.appendingPathComponent("dpo/run_config.json"))
+        XCTAssertEqual(manifest.model?.path, root.appendingPathComponent("demo/sft/final").path)
     }
 }
