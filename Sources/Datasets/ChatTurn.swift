@@ -48,6 +48,11 @@ public struct ChatTurn: Equatable, Codable, Sendable {
 
     /// The messages of field `key`, or an error naming `file:line`, the field and the message at fault: an empty
     /// list, a message that is not an object, an unknown or missing `role`, a missing or non-string `content`.
+    ///
+    /// Bounds: those of the JSONL line the messages come from (`JSONLines`: at most `JSONLines.maxLineBytes` bytes,
+    /// refused before parsing, so no content is longer; nesting ≤ `JSONStructureCheck.maxDepth`, so a message's
+    /// other fields re-serialised here nest no deeper than the chat template's JSON reader accepts); a role from
+    /// `knownRoles`; every content a string (`ChatJSONLBoundsTests`, the fuzz target FuzzChatJSONL).
     static func parseList(_ obj: [String: Any], _ key: String, file: URL, line: Int) throws -> [ChatTurn] {
         func fail(_ message: String) -> DatasetError { .badData(file: file.path, line: line, message) }
         guard let value = obj[key] else { throw fail("missing field \"\(key)\"") }

@@ -144,7 +144,16 @@ public struct SFTExample: Equatable, Sendable {
     /// Conversational lines are TRL's: `messages` (a whole conversation), or `prompt` and `completion` as lists of
     /// messages.
     public static func load(_ url: URL) throws -> [SFTExample] {
-        try JSONLines.read(url).map { line, obj in
+        try examples(JSONLines.read(url), file: url)
+    }
+
+    /// The examples of a file's bytes (the fuzz target's entry); `file` names it in messages.
+    static func decode(_ data: Data, file url: URL) throws -> [SFTExample] {
+        try examples(JSONLines.read(data: data, file: url), file: url)
+    }
+
+    private static func examples(_ lines: [(line: Int, object: [String: Any])], file url: URL) throws -> [SFTExample] {
+        try lines.map { line, obj in
             if let conversation = try parseConversation(obj, file: url, line: line) {
                 let group = try JSONLines.optionalString(obj, "group", file: url, line: line) ?? ""
                 switch conversation {

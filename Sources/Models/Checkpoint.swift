@@ -123,7 +123,7 @@ public enum Checkpoint {
     }
 
     /// Fills every parameter of `model` from the folder's `model.safetensors`, or from the shards its
-    /// `model.safetensors.index.json` lists. A model conforming to `CheckpointProvenance` remembers the stored
+    /// `model.safetensors.index.json` lists; a tensor holding NaN or ±Inf is refused, naming it. A model conforming to `CheckpointProvenance` remembers the stored
     /// dtype and the folder's `generation_config.json`.
     public static func loadWeights(into model: any CausalLanguageModel, from directory: URL) throws {
         let (url, archives) = try weightArchives(in: directory)
@@ -151,7 +151,13 @@ public enum Checkpoint {
             }
         }
         for (name, parameter) in model.namedParameters {
-            if let stored = byName[name], let t = stored.archive.tensor(stored.name) { parameter.assign(t) }
+            guard let stored = byName[name], let t = stored.archive.tensor(stored.name) else { continue }
+            // A diverged run's weights (NaN or ±Inf) would load and generate garbage with exit 0: refuse them.
+            guard t.isFinite else {
+                throw ModelError.badCheckpoint(path: url.path, "tensor \(stored.name) holds NaN or infinite values (the weights of a "
+                                               + "diverged run?); refusing to load them")
+            }
+            parameter.assign(t)
         }
     }
 

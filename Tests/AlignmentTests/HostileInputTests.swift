@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import TensorCore
 import TestSupport
 import Tokenizer
 import XCTest
@@ -7,7 +8,7 @@ import XCTest
 /// The hostile-input campaign through the command line: each case writes one hostile file (huge shapes, absurd
 /// configs, deep nesting, giant lines, duplicate keys, NUL and invalid UTF-8, BOM, CRLF, truncation) for one of
 /// safetensors, GGUF, tokenizer.json, tokenizer_config.json and its chat template, config.json of both families,
-/// the JSONL files and the GlobalOpinionQA CSV, runs the `tinyalign` command that reads it, and checks: a correct
+/// the JSONL files (flat and conversational), PEFT adapter folders and the GlobalOpinionQA CSV, runs the `tinyalign` command that reads it, and checks: a correct
 /// result, or a one-line error with a non-zero exit and no half-written output; never a signal; peak RSS under
 /// 1 GB. `make test` runs the cases marked fast on the debug binary; `make hostile` runs them all on the release
 /// binary (`TINYALIGN_HOSTILE=full`, `TINYALIGN_BIN`) and writes a table to `TINYALIGN_HOSTILE_REPORT`.
@@ -30,6 +31,8 @@ final class HostileInputTests: XCTestCase {
         let corpus: URL
         let gguf: URL
         let csv: URL
+        /// The GPT-2 base with a chat template (conversational JSONL needs one).
+        let chatModel: URL
         init() throws {
             world = try TinyWorld()
             let vocab = try JSONSerialization.jsonObject(with: Data(contentsOf: world.base.appendingPathComponent("config.json"))) as! [String: Any]
@@ -49,6 +52,10 @@ final class HostileInputTests: XCTestCase {
             let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             gguf = repo.appendingPathComponent("ModelsTests/Fixtures/gguf/tiny_llama.gguf")
             csv = repo.appendingPathComponent("DatasetsTests/Fixtures/global_opinions_sample.csv")
+            chatModel = world.root.appendingPathComponent("chat-model")
+            try FileManager.default.copyItem(at: world.base, to: chatModel)
+            try Data(#"{"eos_token": "<|endoftext|>", "chat_template": "{% for m in messages %}<{{ m.role }}>{{ m.content }}<|endoftext|>{% endfor %}{% if add_generation_prompt %}<assistant>{% endif %}"}"#.utf8)
+                .write(to: chatModel.appendingPathComponent("tokenizer_config.json"))
         }
 
         /// A copy of `folder` in `scratch` with `file` replaced by `data` (or removed when nil).
@@ -147,6 +154,50 @@ final class HostileInputTests: XCTestCase {
         }
     }
 
+    /// A PEFT adapter folder for the GPT-2 base: `adapter_config.json` (PEFT's keys, `changes` applied) and
+    /// `adapter_model.safetensors` (default: a rank-2 pair for c_attn of layer 0, which is 32 -> 96); `config`
+    /// and `weights` replace either file's bytes. Read by merge.
+    static func adapter(_ name: String, fast: Bool = false, expect: Expect = .fails(nil), set changes: [String: Any] = [:],
+                        tensors: [String: Tensor]? = nil, config raw: Data? = nil, weights: Data? = nil) -> Case {
+        Case(name: "PEFT adapter (merge): " + name, fast: fast, expect: expect) { c, s in
+            let dir = s.appendingPathComponent("adapter")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            var object: [String: Any] = ["peft_type": "LORA", "task_type": "CAUSAL_LM", "r": 2, "lora_alpha": 4, "lora_dropout": 0.0,
+                                         "target_modules": ["c_attn"], "bias": "none", "use_rslora": false]
+            for (k, v) in changes { object[k] = v }
+            try (raw ?? JSONSerialization.data(withJSONObject: object)).write(to: dir.appendingPathComponent(PEFTAdapterFolder.configFile))
+            let weightsURL = dir.appendingPathComponent(PEFTAdapterFolder.weightsFile)
+            if let weights { try weights.write(to: weightsURL) } else {
+                try SafeTensors.write(tensors ?? loraPair("transformer.h.0.attn.c_attn", a: [2, 32], b: [96, 2]), to: weightsURL)
+            }
+            return ["merge", "--model", c.world.base.path, "--adapter", dir.path, "--out", s.appendingPathComponent("out").path]
+        }
+    }
+
+    static func loraPair(_ module: String, a: [Int], b: [Int]) -> [String: Tensor] {
+        [LoRAAdapters.peftName(module: module, "A"): Tensor(shape: a, repeating: 0.01),
+         LoRAAdapters.peftName(module: module, "B"): Tensor(shape: b, repeating: 0.01)]
+    }
+
+    /// Conversational JSONL (TRL's message lists) through sft on the base with a chat template.
+    static func chatSFT(_ name: String, fast: Bool = false, expect: Expect = .fails(nil), _ bytes: @escaping (Campaign) throws -> Data) -> Case {
+        Case(name: "chat JSONL (sft): " + name, fast: fast, expect: expect) { c, s in
+            ["sft", "--model", c.chatModel.path, "--data", try c.write(try bytes(c), "chat.jsonl", in: s), "--steps", "1",
+             "--batch-size", "1", "--out", s.appendingPathComponent("out").path]
+        }
+    }
+
+    /// Conversational preference pairs through eval on the base with a chat template.
+    static func chatPairs(_ name: String, expect: Expect = .fails(nil), _ bytes: @escaping (Campaign) throws -> Data) -> Case {
+        Case(name: "chat JSONL (eval): " + name, fast: false, expect: expect) { c, s in
+            ["eval", "--model", c.chatModel.path, "--reference", c.chatModel.path, "--split", "all",
+             "--data", try c.write(try bytes(c), "chat-pairs.jsonl", in: s)]
+        }
+    }
+
+    static let chatLine = #"{"messages": [{"role": "user", "content": "Is item 1 good?"}, {"role": "assistant", "content": "A yes"}]}"#
+    static let chatPair = #"{"prompt": [{"role": "user", "content": "Is item 1 good?"}], "chosen": [{"role": "assistant", "content": "A"}], "rejected": [{"role": "assistant", "content": "B"}]}"#
+
     static func csv(_ name: String, fast: Bool = false, expect: Expect = .fails(nil), _ bytes: @escaping (Campaign) throws -> Data) -> Case {
         Case(name: "GlobalOpinionQA CSV: " + name, fast: fast, expect: expect) { c, s in
             ["data", "import-globalopinionqa", "--csv", try c.write(try bytes(c), "global_opinions.csv", in: s), "--countries", "Nigeria",
@@ -175,6 +226,12 @@ final class HostileInputTests: XCTestCase {
         weights("shape [2^40, 2^40]", fast: true) { _ in HostileFiles.safetensors(header: header(#""w": {"dtype": "F32", "shape": [1099511627776, 1099511627776], "data_offsets": [0, 4]}"#), data: Data(count: 4)) },
         weights("negative dimension") { _ in HostileFiles.safetensors(header: header(#""w": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}"#), data: Data(count: 4)) },
         weights("offsets past the end") { _ in HostileFiles.safetensors(header: header(#""w": {"dtype": "F32", "shape": [1000], "data_offsets": [0, 4000]}"#), data: Data(count: 4)) },
+        weights("every weight +Inf (a diverged run's)", fast: true) { c in
+            let file = try SafeTensors.read(contentsOf: c.world.base.appendingPathComponent("model.safetensors"))
+            let url = c.world.root.appendingPathComponent("inf.safetensors")
+            try SafeTensors.write(file.tensors.mapValues { Tensor(shape: $0.shape, repeating: .infinity) }, metadata: file.metadata, to: url)
+            return try Data(contentsOf: url)
+        },
         weights("overlapping offsets") { _ in HostileFiles.safetensors(header: header(#""a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}"#), data: Data(count: 12)) },
         weights("unknown dtype") { _ in HostileFiles.safetensors(header: header(#""w": {"dtype": "Q9", "shape": [1], "data_offsets": [0, 4]}"#), data: Data(count: 4)) },
         weights("duplicate tensor names") { _ in HostileFiles.safetensors(header: header(#""w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "w": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}"#), data: Data(count: 8)) },
@@ -319,6 +376,47 @@ final class HostileInputTests: XCTestCase {
         },
         csv("BOM and CRLF", expect: .ok) { c in HostileFiles.withBOM(String(decoding: HostileFiles.crlf(String(decoding: try realCSV(c), as: UTF8.self)), as: UTF8.self)) },
         csv("the real file", expect: .ok) { c in try realCSV(c) },
+
+        // PEFT adapter folders, read by merge
+        adapter("r 10^9", fast: true, set: ["r": 1_000_000_000]),
+        adapter("r 100 000 over thin tensors", tensors: loraPair("transformer.h.0.attn.c_attn", a: [100_000, 1], b: [1, 100_000])),
+        adapter("r 2.5", set: ["r": 2.5]),
+        adapter("r true", set: ["r": true]),
+        adapter("r claims 64, tensors have 2", set: ["r": 64]),
+        adapter("shape mismatch", fast: true, tensors: loraPair("transformer.h.0.attn.c_attn", a: [2, 16], b: [96, 2])),
+        adapter("missing target module", tensors: loraPair("model.layers.0.self_attn.q_proj", a: [2, 32], b: [32, 2])),
+        adapter("lora_A without lora_B", tensors: [LoRAAdapters.peftName(module: "transformer.h.0.attn.c_attn", "A"): Tensor(shape: [2, 32], repeating: 0)]),
+        adapter("bad JSON", config: Data(#"{"peft_type": "LORA", "r": "#.utf8)),
+        adapter("config nested 100 000 deep", config: Data(("{\"peft_type\": \"LORA\", \"r\": " + HostileFiles.nestedJSON(100_000) + "}").utf8)),
+        adapter("duplicate r keys", expect: .either, config: Data(#"{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["c_attn"], "r": 1000000000}"#.utf8)),
+        adapter("lora_dropout 7", set: ["lora_dropout": 7]),
+        adapter("DoRA", set: ["use_dora": true]),
+        adapter("weights truncated", weights: Data(repeating: 1, count: 9)),
+        adapter("weights with shape [2^40, 2^40]", weights: HostileFiles.safetensors(header: header(#""base_model.model.transformer.h.0.attn.c_attn.lora_A.weight": {"dtype": "F32", "shape": [1099511627776, 1099511627776], "data_offsets": [0, 4]}"#), data: Data(count: 4))),
+        adapter("invalid UTF-8 config", config: HostileFiles.invalidUTF8(Data(#"{"peft_type": "LORA", "r": 2, "lora_alpha": 4}"#.utf8))),
+        adapter("a well-formed adapter", fast: true, expect: .ok),
+
+        // conversational JSONL (TRL's message lists), read by sft and eval through the chat template
+        chatSFT("a well-formed conversation", fast: true, expect: .ok) { _ in Data(String(repeating: chatLine + "\n", count: 10).utf8) },
+        chatSFT("messages nested 100 000 deep") { _ in Data(("{\"messages\": [{\"role\": \"user\", \"content\": \"x\", \"extra\": " + HostileFiles.nestedJSON(100_000) + "}]}\n").utf8) },
+        chatSFT("a 20 MB content") { _ in Data((chatLine + "\n{\"messages\": [{\"role\": \"user\", \"content\": \"" + giant + "\"}, {\"role\": \"assistant\", \"content\": \"a\"}]}\n").utf8) },
+        chatSFT("a 4 MB assistant message", expect: .either) { _ in
+            Data((chatLine + "\n{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, {\"role\": \"assistant\", \"content\": \"" + String(giant.prefix(4 << 20)) + "\"}]}\n").utf8)
+        },
+        chatSFT("unknown role", fast: true) { _ in Data((chatLine + "\n" + #"{"messages": [{"role": "user", "content": "hi"}, {"role": "bot", "content": "A"}]}"# + "\n").utf8) },
+        chatSFT("content is a number") { _ in Data(#"{"messages": [{"role": "user", "content": 7}, {"role": "assistant", "content": "A"}]}"#.utf8) },
+        chatSFT("no assistant message") { _ in Data(#"{"messages": [{"role": "user", "content": "hi"}]}"#.utf8) },
+        chatSFT("an empty conversation") { _ in Data(#"{"messages": []}"#.utf8) },
+        chatSFT("a message is a string") { _ in Data(#"{"messages": ["hi", {"role": "assistant", "content": "A"}]}"#.utf8) },
+        chatSFT("NUL and invalid UTF-8 in a content", expect: .either) { _ in
+            Data(#"{"messages": [{"role": "user", "content": "a\u0000b"}, {"role": "assistant", "content": "A"}]}"#.utf8) + Data("\n".utf8)
+                + HostileFiles.invalidUTF8(Data(chatLine.utf8))
+        },
+        chatSFT("BOM and CRLF", expect: .ok) { _ in HostileFiles.withBOM(String(decoding: HostileFiles.crlf(String(repeating: chatLine + "\n", count: 10)), as: UTF8.self)) },
+        chatPairs("a well-formed pair", expect: .ok) { _ in Data(String(repeating: chatPair + "\n", count: 10).utf8) },
+        chatPairs("unknown role in chosen") { _ in Data(chatPair.replacingOccurrences(of: #""role": "assistant", "content": "A""#, with: #""role": "robot", "content": "A""#).utf8) },
+        chatPairs("implicit prompt sharing nothing") { _ in Data(#"{"chosen": [{"role": "user", "content": "a"}], "rejected": [{"role": "user", "content": "b"}]}"#.utf8) },
+        chatPairs("chosen flat, rejected messages") { _ in Data(#"{"prompt": [{"role": "user", "content": "a"}], "chosen": "A", "rejected": [{"role": "assistant", "content": "B"}]}"#.utf8) },
     ]
 
     // MARK: running
