@@ -76,8 +76,8 @@ public final class PreferenceTask: MicroBatchedTask {
         values = batch.values(losses: perPair.value.scalars)
         var objective = try weighting.objective(losses: perPair, groups: pairs.map(\.group))
         if config.sftWeight > 0 {
-            let tokens = Float(pairs.map(\.chosen.responseLength).reduce(0, +))
-            objective = try objective + batch.logProbs.policyChosen.sum() * (-config.sftWeight / tokens)
+            objective = try objective + ChosenSFTTerm.objective(chosenLogProbs: batch.logProbs.policyChosen,
+                                                                tokens: pairs.map(\.chosen.responseLength), weight: config.sftWeight)
         }
         return objective
     }

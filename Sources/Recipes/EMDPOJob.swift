@@ -69,11 +69,12 @@ public struct EMDPOJob {
         let examples = try RankingExample.load(dataURL)
         let bundle = try LoRASetup.startingBundle(model, lora: lora, adapter: adapter)
         let groups = Array(Set(examples.map(\.group))).sorted()
-        let set = try RankingSet(examples: examples, groups: groups, encoder: bundle.encoder(truncate: truncate),
+        let truncation = config.truncation ?? Truncation()
+        let set = try RankingSet(examples: examples, groups: groups, encoder: bundle.encoder(truncate: truncate, truncation: truncation),
                                  prompt: GroupPrompt(template: nil), file: dataURL.path)
         guard !set.lists.isEmpty else { throw AlignmentError.invalidInput("no list of \(dataURL.path) fits the model's context") }
         let emData = try AnnotatedRankings(examples: set.examples, file: dataURL.path)
-        log("data: \(set.lists.count) lists (\(set.dropped) dropped, too long) from \(emData.annotators.count) annotators; \(config.types) types")
+        log("data: \(set.lists.count) lists from \(emData.annotators.count) annotators; \(set.truncated) truncated (prompt cut, \(truncation.mode.rawValue)), \(set.dropped) dropped (too long); \(config.types) types")
         let reference = try set.referenceLogProbs(model: bundle.model, padId: bundle.eos)
         var training = TrainingSettings(steps: config.rounds, batchSize: config.batchSize, lr: config.lr, seed: config.seed)
         training.gradAccum = gradAccum
@@ -113,7 +114,8 @@ public struct EMDPOJob {
         var record: [String: Any] = [
             "types": config.types, "rounds": config.rounds, "steps_per_round": config.stepsPerRound,
             "batch_size": config.batchSize, "beta": config.beta, "lr": config.lr, "seed": config.seed,
-            "model": model.path, "data": dataURL.path, "lists": emData.count, "dropped": set.dropped,
+            "model": model.path, "data": dataURL.path, "lists": emData.count, "dropped": set.dropped, "truncated": set.truncated,
+            "sft_weight": config.sftWeight,
             "annotators": emData.annotators.count, "init": config.initialisation.rawValue,
             "list_sizes": Array(Set(emData.sizes)).sorted(),
             "priors": em.history.map(\.priors), "log_likelihood": em.history.map(\.logLikelihood),

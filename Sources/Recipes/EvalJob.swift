@@ -30,6 +30,10 @@ public struct EvalJob {
 
     /// A LoRA adapter folder applied to `model` (nil: none).
     public var adapter: URL?
+    /// The length budget pairs are fitted to (TRL's defaults unless given; `recordedTruncation` reads a run's).
+    public var truncation = Truncation()
+    /// Cut too-long prompts (true) or drop those pairs.
+    public var truncate = true
 
     /// A job.
     public init(model: URL, reference: URL, data: URL) {
@@ -66,6 +70,18 @@ public struct EvalJob {
         return nil
     }
 
+    /// The length budget and cut-or-drop choice of the `align` run that wrote `policy` (nil: not an align run
+    /// folder, or one written before the budget was recorded).
+    public static func recordedTruncation(for policy: URL) -> (truncation: Truncation, truncate: Bool)? {
+        for dir in [policy, policy.deletingLastPathComponent()] {
+            let url = dir.appendingPathComponent("run_config.json")
+            if let manifest = try? RunManifest<AlignRunSettings>.read(url), let t = manifest.settings.truncation {
+                return (t, manifest.settings.truncate)
+            }
+        }
+        return nil
+    }
+
     /// The examples of `split`.
     static func select(_ examples: [PreferenceExample], split: String, seed: UInt64) throws -> [PreferenceExample] {
         let parts = GroupSplit.split(examples, seed: seed)
@@ -78,21 +94,27 @@ public struct EvalJob {
         }
     }
 
-    /// Metrics overall, per group, worst group and average (with `group/<g>/pairs`, the pairs scored), plus the
-    /// group names.
+    /// Metrics overall, per group, worst group and average (with `group/<g>/pairs`, the pairs scored, and
+    /// `truncated` / `dropped`, the pairs whose prompt was cut to fit and those left out), plus the group names.
     public func run() throws -> (metrics: [String: Double], groups: [String]) {
         let policy = try ModelBundle(model, adapter: adapter)
         let ref = try ModelBundle(reference)
         let examples = try Self.select(try PreferenceExample.load(data), split: split, seed: seed)
         guard !examples.isEmpty else { throw AlignmentError.badData(file: data.path, line: 0, "the \(split) split has no pairs") }
         let groups = try PreferenceSet.groupNames(of: examples, file: data.path)
-        let set = try PreferenceSet(examples: examples, groups: groups, encoder: policy.encoder(), prompt: prompt, file: data.path)
+        let set = try PreferenceSet(examples: examples, groups: groups, encoder: policy.encoder(truncate: truncate, truncation: truncation),
+                                    prompt: prompt, file: data.path)
+        guard !set.pairs.isEmpty else {
+            throw AlignmentError.badData(file: data.path, line: 0, "none of the \(examples.count) pairs of the \(split) split fits the length budget (\(set.dropped) dropped)")
+        }
         let refLogps = try ReferenceLogProbs.cached(modelDirectory: reference, model: ref.model, pairs: set.pairs,
                                                     padId: policy.eos, cacheDirectory: RunFiles.cacheDirectory(cacheDirectory)).values
         let loss = try PreferenceLosses.loss(for: config)
         var metrics = try PreferenceEvaluator.evaluate(model: policy.model, set: set, reference: refLogps, loss: loss,
                                                        beta: config.beta, padId: policy.eos)
         metrics.merge(AlignJob.pairCounts(set)) { a, _ in a }
+        metrics["truncated"] = Double(set.truncated)
+        metrics["dropped"] = Double(set.dropped)
         return (metrics, groups.map(PreferenceSet.displayName))
     }
 

@@ -34,6 +34,9 @@ struct EMDPOCommand: ParsableCommand {
     @Flag(help: "Continue a killed run from its last finished M-step (and that M-step's checkpoint), with the same settings.") var resume = false
     @OptionGroup var runFolder: RunFolderOptions
     @OptionGroup var prefixSharingOptions: PrefixSharingOptions
+    @Option(parsing: .unconditional, help: "Weight of an SFT term on each list's best response in every M-step, weighted by the posteriors (TRL's RPO α; 0 = off). Without it the type policies may stop answering.")
+    var sftWeight: Float = 0
+    @OptionGroup var truncationOptions: TruncationOptions
 
     /// Every option checked before a file is read (exit status 2, no run folder).
     func validate() throws {
@@ -45,6 +48,7 @@ struct EMDPOCommand: ParsableCommand {
         try UsageCheck.positive("--lr", lr)
         try UsageCheck.positive("--annotators", annotators)
         try UsageCheck.positive("--questions-per-annotator", questionsPerAnnotator)
+        try UsageCheck.nonNegative("--sft-weight", sftWeight)
         try runFolder.check(out: out, resume: resume)
     }
 
@@ -59,6 +63,8 @@ struct EMDPOCommand: ParsableCommand {
         config.lr = lr
         config.seed = seed
         config.initialisation = initialisation
+        config.sftWeight = sftWeight
+        config.truncation = truncationOptions.truncation
         guard rankingSize >= 2 else { throw ValidationError("--ranking-size must be 2 or more, got \(rankingSize)") }
         var job = EMDPOJob(model: try CommandSupport.oneLine { try ResourceLocator.locate(model) }, data: data.map { URL(fileURLWithPath: $0) },
                            out: URL(fileURLWithPath: out), config: config)

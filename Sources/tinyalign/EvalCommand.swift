@@ -26,6 +26,8 @@ struct EvalCommand: ParsableCommand {
     var split = "test"
     @Option(help: "Seed of the split (default: the run's, else 0).") var seed: UInt64?
     @OptionGroup var prefixSharingOptions: PrefixSharingOptions
+    @OptionGroup var truncationOptions: TruncationOptions
+    @Flag(help: "Drop pairs that do not fit instead of cutting the prompt (default: as the run did, else cut).") var dropLong = false
 
     /// Options checked before any file is read.
     func validate() throws {
@@ -74,9 +76,17 @@ struct EvalCommand: ParsableCommand {
         if split != "all", let data = EvalJob.recordedDataFiles(for: policy), data > 1 {
             FileHandle.standardError.write(Data("note: the run read a separate validation file, so it split no file; --split \(split) splits --data with seed \(job.seed) (use --split all to score a held-out file whole)\n".utf8))
         }
+        // The run's own length budget unless one is given, so a run's pairs are scored on the tokens it trained on.
+        if !truncationOptions.given, !dropLong, let recorded = EvalJob.recordedTruncation(for: policy) {
+            (job.truncation, job.truncate) = recorded
+        } else {
+            job.truncation = truncationOptions.truncation
+            job.truncate = !dropLong
+        }
         let (m, groups) = try job.run()
         let counts = groups.map { "\($0) \(Int(m["group/\($0)/pairs"] ?? 0))" }.joined(separator: ", ")
         FileHandle.standardError.write(Data("split: \(split)\(split == "all" ? "" : " (seed \(job.seed))"); \(Int(m["pairs"] ?? 0)) pairs; per group: \(counts)\n".utf8))
+        FileHandle.standardError.write(Data("\(Int(m["truncated"] ?? 0)) truncated (prompt cut, \(job.truncation.mode.rawValue); max length \(job.truncation.maxLength), max prompt length \(job.truncation.maxPromptLength)), \(Int(m["dropped"] ?? 0)) dropped (too long)\n".utf8))
         if json {
             let data = try JSONSerialization.data(withJSONObject: m, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))

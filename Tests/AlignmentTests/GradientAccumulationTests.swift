@@ -117,9 +117,11 @@ final class GradientAccumulationTests: XCTestCase {
 
         let annotated = try AnnotatedRankings(examples: set.examples, file: "rankings")
         let policy = LanguageModelTypePolicy(model: bundle.model, set: set, reference: reference, padId: bundle.eos, lr: 1e-3)
-        let task = WeightedRankingTask(policy: policy, data: annotated, weights: [0.9, 0.1, 0.6, 0.3], beta: 0.5)
-        let whole = try accumulate(task, parameters: bundle.model.parameters, batch: batch, count: 1)
-        assertSame(try accumulate(task, parameters: bundle.model.parameters, batch: batch, count: 4), whole, "EM-DPO M-step")
+        for sft: Float in [0, 0.3] {
+            let task = try WeightedRankingTask(policy: policy, data: annotated, weights: [0.9, 0.1, 0.6, 0.3], beta: 0.5, sftWeight: sft)
+            let whole = try accumulate(task, parameters: bundle.model.parameters, batch: batch, count: 1)
+            assertSame(try accumulate(task, parameters: bundle.model.parameters, batch: batch, count: 4), whole, "EM-DPO M-step, sft \(sft)")
+        }
     }
 
     /// Through the driver: two gr-dpo steps with --grad-accum 4 log the same losses and α as without and end at

@@ -10,7 +10,7 @@ import Training
 public struct EMDPOConfig: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case types, rounds, stepsPerRound = "steps_per_round", batchSize = "batch_size", beta, lr, seed
-        case evalBatchSize = "eval_batch_size", initialisation = "init"
+        case evalBatchSize = "eval_batch_size", initialisation = "init", sftWeight = "sft_weight", truncation
     }
 
     /// K, the number of latent annotator types.
@@ -31,6 +31,12 @@ public struct EMDPOConfig: Codable, Equatable, Sendable {
     public var evalBatchSize = 64
     /// The first M-step's posteriors: a seeded flat Dirichlet (default) or the annotators' k-means clusters.
     public var initialisation = EMInitialisation.dirichlet
+    /// Weight of the SFT term on each list's best response in the M-step (TRL's RPO α, `ChosenSFTTerm`),
+    /// weighted by the posteriors like the preference term; 0 = off. It keeps the type policies answering.
+    public var sftWeight: Float = 0
+    /// The length budget the lists were tokenised with (nil: TRL's defaults, `Truncation()`); the job applies it,
+    /// the manifest records it so that a resume on other tokens is refused.
+    public var truncation: Truncation?
 
     /// Defaults as documented on each field.
     public init() {}
@@ -181,7 +187,8 @@ public final class EMDPO {
         settings.checkpointEvery = max(1, config.stepsPerRound / 4)
         settings.gradAccum = gradAccum
         settings.checkpointActivations = checkpointActivations
-        let task = WeightedRankingTask(policy: policy, data: data, weights: posteriors.map { $0[k] }, beta: config.beta)
+        let task = try WeightedRankingTask(policy: policy, data: data, weights: posteriors.map { $0[k] }, beta: config.beta,
+                                       sftWeight: config.sftWeight)
         let manifest = RunManifest(task: "em-dpo m-step", training: settings, settings: MStepSettings(round: round, type: k, em: config))
         let resumable = resumeMStep && (folder.map { TrainingCheckpoint.exists(at: $0.appendingPathComponent("checkpoint")) } ?? false)
         resumeMStep = false
@@ -242,19 +249,25 @@ public final class EMDPO {
 }
 
 /// One EM-DPO M-step as a training task: the mean over each minibatch of −w_i log P_k(list_i), where w_i is the
-/// posterior of list i's annotator being of type k.
+/// posterior of list i's annotator being of type k, plus (with `sftWeight`) the SFT term on each list's best
+/// response, weighted by the same w_i.
 final class WeightedRankingTask: MicroBatchedTask {
     let policy: EMTypePolicy
     let data: AnnotatedRankings
     let weights: [Double]
     let beta: Float
+    let sftWeight: Float
     private(set) var objectives: [Double] = []
 
-    init(policy: EMTypePolicy, data: AnnotatedRankings, weights: [Double], beta: Float) {
+    init(policy: EMTypePolicy, data: AnnotatedRankings, weights: [Double], beta: Float, sftWeight: Float = 0) throws {
+        if sftWeight > 0, data.count > 0, policy.bestResponses([0]) == nil {
+            throw AlignmentError.invalidInput("this type policy has no token likelihood, so EM-DPO's SFT term (sft weight \(sftWeight)) cannot apply")
+        }
         self.policy = policy
         self.data = data
         self.weights = weights
         self.beta = beta
+        self.sftWeight = sftWeight
     }
 
     var exampleCount: Int? { data.count }
@@ -265,8 +278,15 @@ final class WeightedRankingTask: MicroBatchedTask {
     func objective(microBatches: [[Int]], outputs: [Variable], rng: inout SeededGenerator) throws -> Variable {
         let idx = microBatches.flatMap { $0 }
         let w = idx.map { Float(weights[data.annotatorOfList[$0]]) }
-        let nll = try Variable.plackettLuceNLL(rewards: try GradientAccumulation.joined(outputs) * beta, lists: data.flatLists(idx))
-        return try (nll * Variable(Tensor(shape: [idx.count], w))).sum() * (1 / Float(idx.count))
+        let ratios = try GradientAccumulation.joined(outputs)
+        let lists = data.flatLists(idx)
+        let nll = try Variable.plackettLuceNLL(rewards: ratios * beta, lists: lists)
+        let objective = try (nll * Variable(Tensor(shape: [idx.count], w))).sum() * (1 / Float(idx.count))
+        guard sftWeight > 0, let best = policy.bestResponses(idx) else { return objective }
+        // log π of each list's best response = its log-ratio + the reference's log-prob
+        let bestRatios = try Variable.concat(lists.map { try ratios.sliced(axis: 0, range: $0.order[0]..<($0.order[0] + 1)) }, axis: 0)
+        let chosen = try bestRatios + Variable(Tensor(shape: [idx.count], best.referenceLogProbs))
+        return try objective + ChosenSFTTerm.objective(chosenLogProbs: chosen, tokens: best.tokens, weight: sftWeight, exampleWeights: w)
     }
 
     func trainMetrics(objective: Float) -> [String: Double] {

@@ -13,4 +13,13 @@ public protocol EMTypePolicy: AnyObject {
     var trainable: Trainable { get }
     /// The optimiser settings of one M-step of `steps` steps (batch size and seed are set by EM-DPO).
     func mStepSettings(steps: Int) -> TrainingSettings
+    /// What the SFT term (`EMDPOConfig.sftWeight`) needs besides the log-ratios: per list of `lists`, the
+    /// reference log-prob of its best-ranked response (so log π = log-ratio + reference) and that response's
+    /// length in tokens. nil: the policy has no token likelihood (a feature-space toy), and the term is refused.
+    func bestResponses(_ lists: [Int]) -> (referenceLogProbs: [Float], tokens: [Int])?
+}
+
+extension EMTypePolicy {
+    /// No token likelihood unless the policy says otherwise.
+    public func bestResponses(_ lists: [Int]) -> (referenceLogProbs: [Float], tokens: [Int])? { nil }
 }

@@ -42,6 +42,12 @@ public final class LanguageModelTypePolicy: EMTypePolicy {
         return try lp - Variable(Tensor(shape: [ref.count], ref))
     }
 
+    /// The best-ranked response of each list: its reference log-prob and its length (response + EOS).
+    public func bestResponses(_ lists: [Int]) -> (referenceLogProbs: [Float], tokens: [Int])? {
+        (lists.map { reference[$0][set.lists[$0].ranking[0]] },
+         lists.map { set.lists[$0].sequences[set.lists[$0].ranking[0]].responseLength })
+    }
+
     /// AdamW from `lr` down to a tenth of it, five warmup steps at most.
     public func mStepSettings(steps: Int) -> TrainingSettings {
         TrainingSettings(steps: steps, lr: lr, minLR: lr / 10, warmupSteps: min(5, steps))
