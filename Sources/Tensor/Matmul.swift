@@ -20,6 +20,11 @@ public enum BLAS {
                             _ c: UnsafeMutablePointer<Float>, ldc: Int,
                             m: Int, n: Int, k: Int, transA: Bool = false, transB: Bool = false,
                             alpha: Float = 1, beta: Float = 0) {
+        if backend == .automatic, m == 1 || n == 1, k > 0 {
+            vectorGemm(a, lda: lda, b, ldb: ldb, c, ldc: ldc, m: m, n: n, k: k,
+                       transA: transA, transB: transB, alpha: alpha, beta: beta)
+            return
+        }
         if let variant = ownVariant(m: m, n: n, k: k),
            ck_sgemm(variant, Int32(threads), transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha,
                     a, lda, b, ldb, beta, c, ldc) == 0 {
@@ -27,6 +32,34 @@ public enum BLAS {
         }
         openBLASGemm(a, lda: lda, b, ldb: ldb, c, ldc: ldc, m: m, n: n, k: k,
                      transA: transA, transB: transB, alpha: alpha, beta: beta)
+    }
+
+    /// A product with one row or one column of C as `cblas_sgemv`. With M = 1 (a decoding step's head, one token
+    /// against a 49152 × 576 embedding) `cblas_sgemm` packs the whole weight matrix on every call, reading and
+    /// writing it once more than the product needs; the matrix–vector kernel streams it once.
+    /// m == 1 or n == 1, k ≥ 1; with beta = 0, C is cleared first so it is never read.
+    static func vectorGemm(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+                           _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int,
+                           transA: Bool, transB: Bool, alpha: Float, beta: Float) {
+        if m == 1 {
+            // C row (1, n) = x (1, k) · op(B); x's elements are a[p · lda] when A is stored (k, 1).
+            if beta == 0 { c.update(repeating: 0, count: n) }
+            let incX = Int32(transA ? lda : 1)
+            if transB {
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), alpha, b, Int32(ldb), a, incX, beta, c, 1)
+            } else {
+                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(n), alpha, b, Int32(ldb), a, incX, beta, c, 1)
+            }
+        } else {
+            // C column (m, 1), stride ldc, = op(A) · y (k, 1); y's elements are b[p · ldb] when B is stored (k, 1).
+            if beta == 0 { for i in 0..<m { c[i * ldc] = 0 } }
+            let incY = Int32(transB ? 1 : ldb)
+            if transA {
+                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(m), alpha, a, Int32(lda), b, incY, beta, c, Int32(ldc))
+            } else {
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(k), alpha, a, Int32(lda), b, incY, beta, c, Int32(ldc))
+            }
+        }
     }
 
     /// The product through `cblas_sgemm` whatever `backend` says: the reference that tests and benchmarks compare with.
@@ -42,6 +75,9 @@ public enum BLAS {
     /// The SGEMM every `gemm` call uses; starts from the `TINYALIGN_GEMM` environment variable (auto, openblas,
     /// own, avx2, avx512), `.automatic` when unset. Benchmarks and tests set it to pin one implementation.
     nonisolated(unsafe) public static var backend: GemmBackend = GemmBackend.fromEnvironment()
+
+    /// `ck_sgemm`'s variant numbers, for the rule's tests.
+    static let avx512Variant = Int32(CK_GEMM_AVX512), avx2Variant = Int32(CK_GEMM_AVX2)
 
     /// Our widest kernel on this CPU (`CK_GEMM_AVX512`, `CK_GEMM_AVX2`, or 0 for none).
     static let bestOwnVariant = ck_sgemm_best_variant()
@@ -75,16 +111,37 @@ public enum BLAS {
         }
     }
 
-    /// The automatic rule, from one-thread timings of both on this machine (Xeon, AVX-512; `tinyalign bench gemm`
-    /// and the small-shape sweep in the commit log): ours only where its widest kernel is the 12×32 AVX-512 one
-    /// (our AVX2 kernel ran 0.83–0.97× OpenBLAS's Haswell kernel), and only on products where the tile is not
-    /// mostly padding and the packing pays off:
+    /// Whether the OpenBLAS in use runs AVX2-or-wider SGEMM kernels. A DYNAMIC_ARCH OpenBLAS that does not know
+    /// this CPU (0.3.21 on a recent Xeon says "Prescott") falls back to SSE3 kernels, 3–20× slower than ours
+    /// on every transformer and LoRA shape (`tinyalign bench gemm`); on such a build ours is the better SGEMM
+    /// wherever it runs.
+    static let openBLASHasWideKernels: Bool = {
+        guard let name = openblas_get_corename() else { return true }
+        let wide: Set<String> = ["haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"]
+        return wide.contains(String(cString: name).lowercased())
+    }()
+
+    /// The automatic rule for this CPU and this OpenBLAS (see `usesOwnGemm(m:n:k:own:openBLASHasWideKernels:)`).
+    public static func usesOwnGemm(m: Int, n: Int, k: Int) -> Bool {
+        usesOwnGemm(m: m, n: n, k: k, own: bestOwnVariant, openBLASHasWideKernels: openBLASHasWideKernels)
+    }
+
+    /// The automatic rule. Beside an OpenBLAS with AVX2-or-wider kernels (one-thread timings on a Xeon with
+    /// AVX-512, OpenBLAS on its Haswell kernels; `tinyalign bench gemm` and the small-shape sweep in the commit
+    /// log): ours only where its widest kernel is the 12×32 AVX-512 one (our AVX2 kernel ran 0.83–0.97×
+    /// OpenBLAS's Haswell kernel), and only on products where the tile is not mostly padding and the packing
+    /// pays off:
     /// - n ≥ 32 (one full tile width; at n = 8 or 16 ours ran 0.4–0.6× OpenBLAS),
     /// - m ≥ 8 (at m = 1–4, twelve-row panels are mostly zeros: 0.8×; at m = 8 ours ran 1.4×),
     /// - m·n·k ≥ 64³ (below, e.g. 32³ or 40³, OpenBLAS's lighter set-up wins or ties; from 64³ ours ties or wins,
     ///   and from 128×128×32, a per-head attention product, it wins by 1.2–1.5×).
-    public static func usesOwnGemm(m: Int, n: Int, k: Int) -> Bool {
-        guard bestOwnVariant == Int32(CK_GEMM_AVX512) else { return false }
+    /// Beside an OpenBLAS on SSE kernels (`openBLASHasWideKernels` false): ours, AVX-512 or AVX2, on every
+    /// product of at least 16³ multiply-adds (LoRA's rank-8–64 products ran 1.3–21× faster than OpenBLAS's
+    /// Prescott kernel; below 16³ both take a microsecond or two).
+    static func usesOwnGemm(m: Int, n: Int, k: Int, own: Int32, openBLASHasWideKernels: Bool) -> Bool {
+        guard own != 0 else { return false }
+        guard openBLASHasWideKernels else { return m * n * k >= 16 * 16 * 16 }
+        guard own == Int32(CK_GEMM_AVX512) else { return false }
         return n >= 32 && m >= 8 && m * n * k >= 64 * 64 * 64
     }
 

@@ -14,6 +14,7 @@ struct BenchGemm: ParsableCommand {
     var rounds = 9
     @Option(help: "Thread counts to measure.") var threads: [Int] = [1, 2]
     @Flag(help: "Skip the SmolLM2 lm_head product (1280x49152x576, 72 GFLOP per call).") var skipLarge = false
+    @Option(help: "Only the shapes whose description contains this text (e.g. LoRA, SmolLM2).") var only: String?
 
     /// (M, N, K, transA, transB, what it is).
     static let shapes: [(Int, Int, Int, Bool, Bool, String)] = [
@@ -27,6 +28,19 @@ struct BenchGemm: ParsableCommand {
         (1280, 576, 1536, false, false, "SmolLM2 mlp down fwd"),
         (1280, 1536, 576, false, false, "SmolLM2 mlp up fwd"),
         (1280, 49152, 576, false, true, "SmolLM2 lm_head fwd"),
+        // A smollm2-135m DPO step: 16 sequences of 160 tokens (2560 rows); GQA k/v are 192 wide.
+        (2560, 192, 576, false, true, "SmolLM2 k/v proj fwd"),
+        (2560, 576, 192, false, false, "SmolLM2 k/v proj bwd dx"),
+        (192, 576, 2560, true, false, "SmolLM2 k/v proj bwd dW"),
+        (1536, 576, 2560, true, false, "SmolLM2 mlp up bwd dW"),
+        (2560, 576, 1536, false, false, "SmolLM2 mlp up bwd dx"),
+        // LoRA at rank 16: down to the rank, back up, and the adapters' dW.
+        (2560, 16, 576, false, true, "LoRA r16 down fwd"),
+        (2560, 576, 16, false, true, "LoRA r16 up fwd"),
+        (16, 576, 2560, true, false, "LoRA r16 down bwd dW"),
+        (576, 16, 2560, true, false, "LoRA r16 up bwd dW"),
+        (2560, 8, 576, false, true, "LoRA r8 down fwd"),
+        (2560, 64, 576, false, true, "LoRA r64 down fwd"),
     ]
 
     func run() throws {
@@ -36,15 +50,18 @@ struct BenchGemm: ParsableCommand {
         let saved = BLAS.backend
         defer { BLAS.backend = saved }
         for count in threads {
+            let peak = BenchPeak.fmaPeak(threads: count)
+            Timing.emit(["bench": "fma_peak", "threads": count, "gflops_best": peak])
             try BLAS.withThreads(count) {
-                for (m, n, k, transA, transB, what) in Self.shapes where !(skipLarge && n > 8192) {
-                    try measure(m: m, n: n, k: k, transA: transA, transB: transB, what: what, threads: count)
+                for (m, n, k, transA, transB, what) in Self.shapes where !(skipLarge && n > 8192) && (only.map { what.contains($0) } ?? true) {
+                    try measure(m: m, n: n, k: k, transA: transA, transB: transB, what: what, threads: count, peak: peak)
                 }
             }
         }
     }
 
-    private func measure(m: Int, n: Int, k: Int, transA: Bool, transB: Bool, what: String, threads: Int) throws {
+    private func measure(m: Int, n: Int, k: Int, transA: Bool, transB: Bool, what: String, threads: Int,
+                         peak: Double) throws {
         guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1, got \(rounds)") }
         var rng = SeededGenerator(seed: 1)
         let a = Tensor.normal([m * k], using: &rng), b = Tensor.normal([k * n], using: &rng)
@@ -75,6 +92,7 @@ struct BenchGemm: ParsableCommand {
             row["m"] = m; row["n"] = n; row["k"] = k; row["trans_a"] = transA; row["trans_b"] = transB
             row["threads"] = threads; row["rounds"] = rounds
             row["gflops"] = flops / (median * 1e6)
+            row["share_of_peak"] = peak > 0 ? flops / (median * 1e6) / peak : 0
             row["spread_pct"] = ((row["ms_max"] as! Double) - (row["ms_min"] as! Double)) / median * 100
             Timing.emit(row)
         }

@@ -12,10 +12,10 @@ import TensorCore
 /// batch 8, as GB/s of the bytes each pass must read and write, beside this machine's copy bandwidth.
 struct BenchOps: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "ops", abstract: "GB/s of the fused kernels (layer norm, softmax, GELU, cross-entropy; forward + backward) and AdamW.")
+        commandName: "ops", abstract: "GB/s of the fused kernels (layer norm, softmax, GELU, cross-entropy, RMSNorm, RoPE, SwiGLU; forward + backward) and AdamW.")
 
     @Option(help: "Timed repetitions per op.") var iterations = 20
-    @Option(help: "Run only these ops (layernorm, softmax, gelu, cross_entropy); all when not given.") var op: [String] = []
+    @Option(help: "Run only these ops (layernorm, softmax, gelu, cross_entropy, rmsnorm, rope, swiglu, adamw); all when not given.") var op: [String] = []
 
     func run() throws {
         let bandwidth = Self.copyBandwidth()
@@ -73,6 +73,37 @@ struct BenchOps: ParsableCommand {
                     _ = Tensor.crossEntropyBackward(logits: z, targets: targets, logSumExp: f.logSumExp, count: f.count,
                                                     gradLoss: 1)
                 }
+            }
+        }
+        // The Llama-family kernels on a smollm2-135m DPO step's shapes: 16 sequences of 160 tokens (2560 rows),
+        // hidden 576, 9 query heads of 64, intermediate 1536.
+        do {
+            let rows = 2560, hidden = 576, headDim = 64, heads = 9, inter = 1536, tokens = 160
+            // RMSNorm: forward reads x, weight and writes y, rstd; backward reads dy, x, weight, rstd and writes
+            // dx, dweight.
+            let x = Tensor.normal([rows, hidden], using: &rng), dy = Tensor.normal([rows, hidden], using: &rng)
+            let w = Tensor.normal([hidden], using: &rng)
+            try report("rmsnorm", shape: [rows, hidden], floats: (2 * rows * hidden + hidden + rows) + (3 * rows * hidden + 2 * hidden + rows),
+                       bandwidth: bandwidth) {
+                let f = try x.rmsNorm(weight: w, eps: 1e-5)
+                _ = Tensor.rmsNormBackward(gradOutput: dy, input: x, weight: w, rstd: f.rstd)
+            }
+            // RoPE on the queries: each direction reads x (and the small cos/sin tables) and writes y.
+            let q = Tensor.normal([rows / tokens, tokens, heads * headDim], using: &rng)
+            let angles = (0..<(tokens * headDim / 2)).map { Float($0 / (headDim / 2)) * Float($0 % (headDim / 2) + 1) * 0.01 }
+            let cos = Tensor(shape: [tokens, headDim / 2], angles.map { Foundation.cos($0) })
+            let sin = Tensor(shape: [tokens, headDim / 2], angles.map { Foundation.sin($0) })
+            try report("rope", shape: q.shape, floats: 4 * q.count + 4 * cos.count, bandwidth: bandwidth) {
+                let y = try RotaryEmbeddingKernel.forward(q, cos: cos, sin: sin, headDim: headDim)
+                _ = try RotaryEmbeddingKernel.backward(y, cos: cos, sin: sin, headDim: headDim)
+            }
+            // SwiGLU silu(gate)·up: forward reads gate, up and writes out; backward reads dy, gate, up and writes
+            // d gate, d up.
+            let gate = Tensor.normal([rows, inter], using: &rng), up = Tensor.normal([rows, inter], using: &rng)
+            let dOut = Tensor.normal([rows, inter], using: &rng)
+            try report("swiglu", shape: gate.shape, floats: 3 * gate.count + 5 * gate.count, bandwidth: bandwidth) {
+                _ = try GatedActivationKernel.forward(gate: gate, up: up, activation: .silu)
+                _ = GatedActivationKernel.backward(dOut, gate: gate, up: up, activation: .silu)
             }
         }
         // AdamW over the `small` GPT's parameter count (~10.8M floats) in one tensor: each step reads the

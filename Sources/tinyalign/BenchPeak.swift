@@ -13,6 +13,20 @@ struct BenchPeak: ParsableCommand {
 
     @Option(help: "Timed repetitions per measurement.") var iterations = 7
 
+    /// The widest FMA loop's GFLOP/s on `threads` threads, best of a few short runs (~0.1 s in all): the peak
+    /// other benches divide by to print a share of it. 0 when the CPU has neither AVX-512 nor AVX2.
+    static func fmaPeak(threads: Int) -> Double {
+        let rounds = 2_000_000
+        let wide = ck_has_avx512f() != 0
+        guard wide || ck_has_avx2_fma() != 0 else { return 0 }
+        let flopsPerRound: Double = wide ? 512 : 256
+        let loop: (Int) -> Float = wide ? { ck_fma_loop_avx512($0) } : { ck_fma_loop_avx2($0) }
+        let times = Timing.measure(warmup: 1, iterations: 5) {
+            DispatchQueue.concurrentPerform(iterations: threads) { _ in _ = loop(rounds) }
+        }
+        return flopsPerRound * Double(rounds * threads) / (times.min()! * 1e6)
+    }
+
     func run() throws {
         // 2e7 rounds of 16 FMAs: 0.1–0.4 s per call on one core at these rates, long enough to hide the timer.
         let rounds = 20_000_000

@@ -1,4 +1,4 @@
-import TensorCore
+@testable import TensorCore
 import XCTest
 
 /// Our SGEMM kernels (CKernels `ck_sgemm`, reached through `BLAS.backend`) against a Double-precision triple
@@ -96,6 +96,19 @@ final class OwnGemmTests: XCTestCase {
         }
     }
 
+    /// Under the automatic rule a product with one row or one column of C runs as a matrix–vector product
+    /// (decoding's head); every transposition, alpha/beta and unaligned leading dimensions.
+    func testOneRowOrColumnThroughGemv() {
+        for (m, n, k) in [(1, 1023, 37), (1, 49, 576), (700, 1, 33), (1, 1, 17), (1, 5, 1)] {
+            for (transA, transB) in [(false, false), (true, false), (false, true), (true, true)] {
+                for (alpha, beta): (Float, Float) in [(1, 0), (-0.5, 1.5)] {
+                    check(.automatic, m: m, n: n, k: k, transA: transA, transB: transB, alpha: alpha, beta: beta,
+                          pad: 3, offset: 2)
+                }
+            }
+        }
+    }
+
     /// Shapes that cross every blocking boundary: several MC row blocks (240 / 144), K blocks (256) and tile
     /// edges in both directions, with the product split over two threads.
     func testBlockBoundariesOnTwoThreads() {
@@ -181,12 +194,21 @@ final class OwnGemmTests: XCTestCase {
         }
     }
 
-    /// The automatic rule keeps OpenBLAS wherever our kernel is not the widest (no AVX-512).
-    func testAutomaticRuleNeedsAVX512() {
-        if !BLAS.runs(.ownAVX512) {
-            XCTAssertFalse(BLAS.usesOwnGemm(m: 2048, n: 2048, k: 2048))
-        } else {
-            XCTAssertTrue(BLAS.usesOwnGemm(m: 2048, n: 1152, k: 384))
+    /// The automatic rule: beside an OpenBLAS with wide kernels, ours only with AVX-512 and on shapes that fill
+    /// its tile; beside an SSE-only OpenBLAS, ours (either width) on everything but tiny products.
+    func testAutomaticRule() {
+        let (avx512, avx2) = (BLAS.avx512Variant, BLAS.avx2Variant)
+        func rule(_ m: Int, _ n: Int, _ k: Int, _ own: Int32, _ wide: Bool) -> Bool {
+            BLAS.usesOwnGemm(m: m, n: n, k: k, own: own, openBLASHasWideKernels: wide)
         }
+        XCTAssertTrue(rule(2048, 1152, 384, avx512, true))
+        XCTAssertFalse(rule(2048, 2048, 2048, avx2, true), "our AVX2 kernel loses to OpenBLAS's Haswell one")
+        XCTAssertFalse(rule(2560, 16, 576, avx512, true), "n = 16 is half a tile")
+        XCTAssertFalse(rule(4, 576, 576, avx512, true))
+        XCTAssertTrue(rule(2560, 16, 576, avx512, false), "LoRA shapes beside an SSE OpenBLAS")
+        XCTAssertTrue(rule(16, 576, 2560, avx2, false))
+        XCTAssertFalse(rule(8, 8, 8, avx512, false), "tiny products stay with OpenBLAS")
+        XCTAssertFalse(rule(2048, 2048, 2048, 0, false), "no kernel of ours on this CPU")
+        if !BLAS.runs(.own) { XCTAssertFalse(BLAS.usesOwnGemm(m: 2048, n: 2048, k: 2048)) }
     }
 }
