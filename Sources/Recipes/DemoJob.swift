@@ -20,7 +20,7 @@ public struct DemoJob {
     public var testPerGroup = 200
     /// Validation pairs per group (the group's validation split topped up with unseen survey questions): enough
     /// that the smallest group's validation curve, which GR-DPO's α follows, is not noise (its own split has 8).
-    public var validationPerGroup = 64
+    public var validationPerGroup = 48
     /// A finished SFT model to align from instead of running SFT (the demo's seeds after the first share seed 0's).
     public var sftModel: URL?
     /// Methods compared.
@@ -43,12 +43,15 @@ public struct DemoJob {
         sft.batchSize = 16
         sft.lr = 3e-4
         sft.evalEvery = 50
-        align.steps = 300
+        // Three seeds × three methods must fit in about five minutes on two cores, so each alignment run is 75
+        // steps at 4× the learning rate and 4× η_α of the earlier one-seed demo (300 steps, 1e-4, 0.1): the same
+        // lr × steps and the same total mirror-ascent push on α, about one pass over the training pairs.
+        align.steps = 75
         align.batchSize = 16
-        align.lr = 1e-4
-        align.minLR = 1e-5
+        align.lr = 4e-4
+        align.minLR = 4e-5
         align.beta = 0.1
-        align.etaAlpha = 0.1
+        align.etaAlpha = 0.4
         align.evalEvery = 25
         // TRL's RPO term (an SFT loss on the chosen answers beside DPO's). Measured on this demo, DPO alone drives
         // log π(chosen) from about −0.85 to −7 and the models stop answering (greedy picks the preferred option on

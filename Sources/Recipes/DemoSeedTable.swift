@@ -23,6 +23,16 @@ public enum DemoSeedTable {
         return lines.joined(separator: "\n")
     }
 
+    /// `final α (gr-dpo): Avalon 0.249 ± 0.010, …` per method with group weights: mean ± std over the seeds.
+    public static func alphaLines(_ runs: [[DemoJob.Result]], groups: [String]) -> [String] {
+        guard let first = runs.first else { return [] }
+        return first.indices.filter { !first[$0].alpha.isEmpty }.map { m in
+            "final α (\(first[m].method)): " + groups.map { g in
+                "\(g) " + SeedStatistics(runs.compactMap { $0[m].alpha[g] }).formatted(digits: 3)
+            }.joined(separator: ", ")
+        }
+    }
+
     /// `worst-group test loss over 3 seeds: 0.5123 ± 0.0040 (range 0.5080–0.5160)` for each method of the runs: the
     /// seed-to-seed spread of one method, which `align --seeds` and `eval` over several runs print.
     public static func spread(_ runs: [[DemoJob.Result]], split: String = "test") -> [String] {

@@ -37,8 +37,9 @@ public enum SeedAggregate {
                 if shared.count >= 2 {
                     let p = SeedStatistics.paired(shared.map { mine[$0]! }, shared.map { theirs[$0]! })
                     let spread = SeedStatistics(values(base, "worst_group/loss")).std
-                    row.append(String(format: "%+.4f on %d seeds (lower on %d, sign test p %.3f)%@", p.meanDifference, shared.count,
-                                      p.below, p.signTestP, -p.meanDifference > spread ? "; exceeds the seed spread" : "; within the seed spread"))
+                    row.append(String(format: "%+.4f on %d seeds (lower on %d, sign test p %.3f, paired t test p %.3f)%@", p.meanDifference,
+                                      shared.count, p.below, p.signTestP, p.tTestP,
+                                      -p.meanDifference > spread ? "; exceeds the seed spread" : "; within the seed spread"))
                     return row
                 }
             }

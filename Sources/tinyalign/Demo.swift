@@ -13,9 +13,10 @@ struct Demo: ParsableCommand {
 
     @Option(help: "Base checkpoint pretrained on the synthetic survey.") var base = "checkpoints/survey-base"
     @Option(help: "Run folder.") var out = "runs/demo"
-    @Option(help: "SFT steps.") var sftSteps = 150
-    @Option(help: "Alignment steps per method.") var steps = 300
-    @Option(help: "Mirror-ascent step η_α of GR-DPO.") var etaAlpha: Float = 0.1
+    @Option(help: "SFT steps (default 150).") var sftSteps: Int?
+    @Option(help: "Alignment steps per method (default 75).") var steps: Int?
+    @Option(help: "Alignment learning rate (default 4e-4, cosine to a tenth).") var lr: Float?
+    @Option(help: "Mirror-ascent step η_α of GR-DPO (default 0.4).") var etaAlpha: Float?
     @Flag(help: "Then also run EM-DPO, min-max regret aggregation and GPO on the same survey and add them to the report.")
     var all = false
     @Option(help: "Alignment seeds (data order); each goes to <out>/seed-<s> and the table shows mean ± std. The seeds share seed 0's SFT model unless --sft-per-seed.")
@@ -32,9 +33,10 @@ struct Demo: ParsableCommand {
         for seed in 0..<seeds {
             let folder = seeds == 1 ? URL(fileURLWithPath: out) : URL(fileURLWithPath: out).appendingPathComponent("seed-\(seed)")
             var job = try DemoJob(base: baseURL, out: folder)
-            job.sft.steps = sftSteps
-            job.align.steps = steps
-            job.align.etaAlpha = etaAlpha
+            if let sftSteps { job.sft.steps = sftSteps }
+            if let steps { job.align.steps = steps }
+            if let lr { (job.align.lr, job.align.minLR) = (lr, lr / 10) }
+            if let etaAlpha { job.align.etaAlpha = etaAlpha }
             job.sft.seed = job.sft.seed &+ UInt64(seed)
             job.align.seed = job.align.seed &+ UInt64(seed)
             job.includeSeedSystems = all && seed == 0
@@ -52,7 +54,8 @@ struct Demo: ParsableCommand {
                   + (sftPerSeed ? "each seed ran its own SFT" : "all start from seed 0's SFT model, so the spread is the alignment's alone"))
         }
         print("\n== Held-out test pairs per group (reward accuracy, DPO loss); groups from largest to smallest")
-        print(seeds == 1 ? DemoJob.table(results, groups: groups) : DemoSeedTable.table(perSeed, groups: groups))
+        print(seeds == 1 ? DemoJob.table(results, groups: groups)
+              : DemoSeedTable.table(perSeed, groups: groups) + "\n\n" + DemoSeedTable.alphaLines(perSeed, groups: groups).joined(separator: "\n"))
         if let verdict = DemoSeedTable.verdict(perSeed) { print(verdict) }
         let worst = results.indices.map { m in
             (results[m].method, SeedStatistics(perSeed.map { $0[m].metrics["worst_group/loss"] ?? .nan }).mean)

@@ -40,4 +40,12 @@ final class DemoSeedTableTests: XCTestCase {
                        ["dpo: worst-group validation loss over 1 seed: 0.7000 ± 0.0000 (range 0.7000–0.7000)",
                         "gr-dpo: worst-group validation loss over 1 seed: 0.6000 ± 0.0000 (range 0.6000–0.6000)"])
     }
+
+    func testAlphaLinesAreMeanAndStdOverSeeds() {
+        var a = result("gr-dpo", worst: 0.6, acc: 0.5), b = a
+        a.alpha = ["A": 0.2, "B": 0.8]
+        b.alpha = ["A": 0.4, "B": 0.6]
+        XCTAssertEqual(DemoSeedTable.alphaLines([[result("dpo", worst: 0.7, acc: 0.5), a], [result("dpo", worst: 0.7, acc: 0.5), b]], groups: ["A", "B"]),
+                       ["final α (gr-dpo): A 0.300 ± 0.141, B 0.700 ± 0.141"])
+    }
 }

@@ -18,7 +18,7 @@ final class SeedAggregateTests: XCTestCase {
         XCTAssertEqual(table.rows.map { Array($0.prefix(3)) }, [["dpo", "3", "0.7200 ± 0.0200"], ["gr-dpo", "3", "0.6200 ± 0.0200"]])
         XCTAssertEqual(table.rows[0][3], "0.6200 ± 0.0200")
         XCTAssertEqual(table.rows[0][4], "–", "no accuracies in these runs")
-        XCTAssertEqual(table.rows[1].last, "-0.1000 on 3 seeds (lower on 3, sign test p 0.250); exceeds the seed spread")
+        XCTAssertEqual(table.rows[1].last, "-0.1000 on 3 seeds (lower on 3, sign test p 0.250, paired t test p 0.013); exceeds the seed spread")
         XCTAssertNil(SeedAggregate.table([run("dpo", seed: 0, worst: 0.7), run("gr-dpo", seed: 0, worst: 0.6)]), "one run per method")
     }
 }
