@@ -162,4 +162,24 @@ final class PrefixSharingTests: XCTestCase {
             }
         }
     }
+
+    /// `--prefix-sharing off` reaches the trainer (same losses as on, up to rounding); a bad value is a usage error.
+    func testCommandLineSwitch() throws {
+        let world = try TinyWorld()
+        defer { world.remove() }
+        func losses(_ mode: String) throws -> [Double] {
+            let out = world.root.appendingPathComponent(mode)
+            let r = try TinyAlignBinary.run(["align", "--model", world.base.path, "--data", world.data.path, "--out", out.path,
+                                             "--steps", "3", "--batch-size", "4", "--prefix-sharing", mode])
+            XCTAssertEqual(r.status, 0, r.err)
+            return try MetricsLog.read(out.appendingPathComponent("metrics.jsonl")).filter { $0["split"] as? String == "train" }
+                .map { ($0["loss"] as! NSNumber).doubleValue }
+        }
+        let on = try losses("on"), off = try losses("off")
+        XCTAssertEqual(on.count, 3)
+        for (a, b) in zip(on, off) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+        let bad = try TinyAlignBinary.run(["eval", "--model", "/x", "--data", "/y", "--prefix-sharing", "maybe"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertEqual(bad.err, "Error: --prefix-sharing must be on or off, got maybe\n")
+    }
 }

@@ -1,5 +1,6 @@
 import Autograd
 import TensorCore
+import TestSupport
 import XCTest
 
 final class GroupedQueryAttentionGradTests: XCTestCase {
@@ -46,5 +47,35 @@ final class SegmentMaskAttentionGradTests: XCTestCase {
         let qkv = Tensor.normal([2, 6, 3 * 6], std: 0.7, using: &rng)
         let result = try gradcheck(inputs: [qkv]) { v in try Variable.causalSelfAttention(qkv: v[0], heads: 2, segments: seg) }
         XCTAssertTrue(result.passed, result.description)
+    }
+}
+
+/// The fused kernel under a segment mask against the same attention composed from primitive ops (matmul, an
+/// additive −1e9 mask, softmax), forward and backward, one query/key head at a time.
+final class SegmentMaskComposedAttentionTests: XCTestCase {
+    func testFusedMatchesComposedMaskedAttention() throws {
+        let seg: [Int32] = [0, 0, 0, 1, 1, 1, 2, 2, 3, -1]
+        let (t, d) = (seg.count, 4)
+        let heads = GroupedQueryAttentionKernel.Heads(query: 1, keyValue: 1, size: d)
+        var mask = [Float](repeating: 0, count: t * t)
+        for i in 0..<t { for j in 0..<t where j > i || !(seg[j] == 0 || seg[j] == seg[i]) { mask[i * t + j] = -1e9 } }
+        let inputs = [gradcheckInput([1, t, d], std: 0.8, seed: 41), gradcheckInput([1, t, d], std: 0.8, seed: 42),
+                      gradcheckInput([1, t, d], seed: 43)]
+        let weights = Variable(gradcheckInput([1, t, d], seed: 44))
+        func run(_ f: ([Variable]) throws -> Variable) throws -> (out: [Float], grads: [[Float]]) {
+            let v = inputs.map { Variable($0, requiresGrad: true) }
+            let out = try f(v)
+            try (out * weights).sum().backward()
+            return (out.value.scalars, v.map { $0.grad!.scalars })
+        }
+        let fused = try run { v in try Variable.groupedQueryAttention(q: v[0], k: v[1], v: v[2], heads: heads, segments: seg) }
+        let composed = try run { v in
+            let q = try v[0].reshaped([t, d]), k = try v[1].reshaped([t, d]), vv = try v[2].reshaped([t, d])
+            let scores = try Variable.matmul(q, k, transposeB: true) * (1 / Float(d).squareRoot())
+            let p = try (scores + Variable(Tensor(shape: [t, t], mask))).softmax()
+            return try Variable.matmul(p, vv).reshaped([1, t, d])
+        }
+        assertClose(fused.out, composed.out, rtol: 1e-5, atol: 1e-6)
+        for (a, b) in zip(fused.grads, composed.grads) { assertClose(a, b, rtol: 1e-4, atol: 1e-5) }
     }
 }
