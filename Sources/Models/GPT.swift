@@ -38,8 +38,10 @@ public final class GPT: CausalLanguageModel {
         let positions = (0..<batch).flatMap { _ in (0..<t).map { Int32($0) } }
         var x = try Variable.embedding(weight: wte, ids: ids, shape: [batch, t])
             + Variable.embedding(weight: wpe, ids: positions, shape: [batch, t])
+        let dropout = checkpointActivations ? LoRADropoutCheckpointing.sources(linearModules.map(\.1)) : []
         for block in blocks {
-            x = checkpointActivations ? try Variable.checkpointed([x], parameters: block.parameters) { try block($0[0]) } : try block(x)
+            x = checkpointActivations
+                ? try LoRADropoutCheckpointing.checkpointed(x, parameters: block.parameters, sources: dropout) { try block($0) } : try block(x)
         }
         return try lnF(x)
     }

@@ -52,9 +52,10 @@ public final class Llama: CausalLanguageModel, CheckpointProvenance {
         let t = try checkInput(ids, batch: batch)
         let (cos, sin) = RotaryTables.tables(config, start: 0, count: t)
         var x = try embed(ids, shape: [batch, t])
+        let dropout = checkpointActivations ? LoRADropoutCheckpointing.sources(linearModules.map(\.1)) : []
         for layer in layers {
             x = checkpointActivations
-                ? try Variable.checkpointed([x], parameters: layer.parameters) { try layer($0[0], cos: cos, sin: sin) }
+                ? try LoRADropoutCheckpointing.checkpointed(x, parameters: layer.parameters, sources: dropout) { try layer($0, cos: cos, sin: sin) }
                 : try layer(x, cos: cos, sin: sin)
         }
         return try norm(x)
