@@ -52,9 +52,10 @@ public final class GPT: CausalLanguageModel {
     private func hiddenStates(_ ids: [Int32], shape: [Int], positions: [Int32], segments: [Int32]?) throws -> Variable {
         var x = try Variable.embedding(weight: wte, ids: ids, shape: shape)
             + Variable.embedding(weight: wpe, ids: positions, shape: shape)
+        let dropout = checkpointActivations ? LoRADropoutCheckpointing.sources(linearModules.map(\.1)) : []
         for block in blocks {
             x = checkpointActivations
-                ? try Variable.checkpointed([x], parameters: block.parameters) { try block($0[0], segments: segments) }
+                ? try LoRADropoutCheckpointing.checkpointed(x, parameters: block.parameters, sources: dropout) { try block($0, segments: segments) }
                 : try block(x, segments: segments)
         }
         return try lnF(x)

@@ -69,9 +69,10 @@ public final class Llama: CausalLanguageModel, CheckpointProvenance {
     /// `segments` when given, the final norm.
     private func hiddenStates(_ ids: [Int32], shape: [Int], cos: Tensor, sin: Tensor, segments: [Int32]?) throws -> Variable {
         var x = try embed(ids, shape: shape)
+        let dropout = checkpointActivations ? LoRADropoutCheckpointing.sources(linearModules.map(\.1)) : []
         for layer in layers {
             x = checkpointActivations
-                ? try Variable.checkpointed([x], parameters: layer.parameters) { try layer($0[0], cos: cos, sin: sin, segments: segments) }
+                ? try LoRADropoutCheckpointing.checkpointed(x, parameters: layer.parameters, sources: dropout) { try layer($0, cos: cos, sin: sin, segments: segments) }
                 : try layer(x, cos: cos, sin: sin, segments: segments)
         }
         return try norm(x)

@@ -60,9 +60,10 @@ public final class LoRAAdapter {
         self.source = source
     }
 
-    /// The update for input x, with a fresh dropout mask (kept entries scaled by 1/(1 − p)) when training.
+    /// The update for input x, with a fresh dropout mask (kept entries scaled by 1/(1 − p)) when training
+    /// (see `LoRADropoutCheckpointing.drawsMasks`).
     func update(for x: Variable) -> LowRankUpdate {
-        guard dropout > 0, GradMode.isEnabled else { return LowRankUpdate(a: a, b: b, scaling: scaling) }
+        guard dropout > 0, LoRADropoutCheckpointing.drawsMasks else { return LowRankUpdate(a: a, b: b, scaling: scaling) }
         let keep = 1 - dropout, kept = 1 / keep
         var mask = Tensor(uninitializedShape: x.shape)
         mask.withUnsafeMutableBufferPointer { p in

@@ -11,7 +11,7 @@ struct BenchDPO: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "dpo",
         abstract: "ms per DPO step, with cached reference log-probs and with the reference model run each step.")
 
-    @Option(help: "tiny, small or smollm2-135m.") var config = "tiny"
+    @Option(help: "tiny, small, smollm2-135m or qwen2.5-0.5b.") var config = "tiny"
     @Option(help: "Timed steps.") var iterations = 10
     @Option(help: "Untimed warm-up steps.") var warmup = 3
     @Option(help: "Prompt tokens per pair.") var prompt = 64

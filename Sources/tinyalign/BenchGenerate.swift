@@ -14,7 +14,7 @@ struct BenchGenerate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate", abstract: "Tokens/s of greedy KV-cache decoding at batch 1, with peak RSS.")
 
-    @Option(help: "tiny or small (vocab 256), or smollm2-135m.") var config = "tiny"
+    @Option(help: "tiny or small (vocab 256), or smollm2-135m or qwen2.5-0.5b.") var config = "tiny"
     @Option(help: "New tokens per run (capped by the context).") var tokens = 128
     @Option(help: "Timed runs (after 2 warm-up runs).") var iterations = 10
 

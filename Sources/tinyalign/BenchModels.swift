@@ -3,19 +3,28 @@ import Models
 
 /// The models `tinyalign bench train|dpo|generate --config` can build with random weights: the GPT-2 `tiny`
 /// and `small` configs, and `smollm2-135m`, the real SmolLM2-135M shape (Llama family: 30 layers, hidden 576,
-/// 9 heads with 3 key/value heads of 64, intermediate 1536, vocabulary 49152, tied head).
+/// 9 heads with 3 key/value heads of 64, intermediate 1536, vocabulary 49152, tied head), and `qwen2.5-0.5b`, the
+/// Qwen2.5-0.5B shape (Qwen2: 24 layers, hidden 896, 14 heads with 2 key/value heads of 64, intermediate 4864,
+/// vocabulary 151936, tied head, q/k/v biases, RoPE θ 10⁶) — the size issue 13's memory target names.
 enum BenchModels {
     /// The names `--config` accepts.
-    static let names = ["tiny", "small", "smollm2-135m"]
+    static let names = ["tiny", "small", "smollm2-135m", "qwen2.5-0.5b"]
 
     /// SmolLM2-135M's config.json values.
     static let smolLM2 = LlamaConfig(modelType: "llama", vocabSize: 49152, hiddenSize: 576, intermediateSize: 1536,
                                      numLayers: 30, numHeads: 9, numKeyValueHeads: 3, headDim: 64, maxPositions: 8192,
                                      rmsNormEps: 1e-5, ropeTheta: 100000, tieWordEmbeddings: true, bosTokenId: 0, eosTokenId: 0)
 
+    /// Qwen2.5-0.5B's config.json values (`use_sliding_window` is false there, so no window).
+    static let qwen25 = LlamaConfig(modelType: "qwen2", vocabSize: 151936, hiddenSize: 896, intermediateSize: 4864,
+                                    numLayers: 24, numHeads: 14, numKeyValueHeads: 2, headDim: 64, maxPositions: 32768,
+                                    rmsNormEps: 1e-6, ropeTheta: 1_000_000, attentionBias: true, tieWordEmbeddings: true,
+                                    bosTokenId: 151643, eosTokenId: 151643)
+
     /// A freshly initialised model of `name`.
     static func make(_ name: String) throws -> any CausalLanguageModel {
         if name == "smollm2-135m" { return try Llama(smolLM2, seed: 0) }
+        if name == "qwen2.5-0.5b" { return try Llama(qwen25, seed: 0) }
         guard let config = GPTConfig.named(name) else {
             throw CLIError("--config must be one of \(names.joined(separator: ", ")), got \(name)")
         }

@@ -14,7 +14,7 @@ struct BenchTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "ms per training step (forward + backward + AdamW), tokens/s, GFLOP/s, peak RSS.")
 
-    @Option(help: "tiny or small (vocab 256, full context), or smollm2-135m (256 tokens).") var config = "tiny"
+    @Option(help: "tiny or small (vocab 256, full context), or smollm2-135m or qwen2.5-0.5b (256 tokens).") var config = "tiny"
     @Option(help: "Sequences per step.") var batchSize = 8
     @Option(help: "Timed steps (after 3 warm-up steps).") var steps = 20
 

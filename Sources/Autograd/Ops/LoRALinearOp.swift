@@ -40,18 +40,21 @@ extension Variable {
     /// weight held in BF16/F16 is widened only while a product needs it. The base weight gets no gradient; the
     /// forward keeps only h = (m ⊙ x)·Aᵀ (…, r) besides the inputs. Backward with g = dL/dy:
     /// dB = s·gᵀ·h, dh = s·g·B, dA = dhᵀ·(m ⊙ x), dx = g·W'ᵀ + m ⊙ (dh·A), dbias = Σ_rows g.
+    ///
+    /// Without a dropout mask and with at least as many rows as input features (training batches, not decoding),
+    /// the update is folded into the weight first, W_eff = W + s·B·A (out·in·r multiply-adds, independent of the
+    /// batch): y = x·W_effᵀ + b and dx = g·W_eff are then one product each, instead of a full-size product with
+    /// inner dimension r (and an extra pass over y or dx) next to each — those rank-r products run far below the
+    /// speed of the base product and made a LoRA step slower than a full one. The result differs only by rounding.
     public static func frozenLinear(_ x: Variable, weight: @escaping () -> Tensor, layout: WeightLayout, bias: Variable?,
                                     update: LowRankUpdate?) throws -> Variable {
-        let w = weight()
+        var w = weight()
         guard w.rank == 2, let nIn = x.shape.last else {
             throw TensorError.shapeMismatch(op: "frozenLinear", "input \(x.shape) or weight \(w.shape) is not a matrix layer")
         }
         let nOut = layout == .outIn ? w.shape[0] : w.shape[1]
-        var y = layout == .outIn ? try DenseKernel.forward(x.value, weight: w, bias: bias?.value)
-                                 : try LinearKernel.forward(x.value, weight: w, bias: bias?.value)
         let rows = x.value.count / nIn
         var parents = [x] + (bias.map { [$0] } ?? [])
-        var saved: (xd: Tensor, h: Tensor)?
         if let update {
             let r = update.a.shape.first ?? 0
             guard update.a.shape == [r, nIn], update.b.shape == [nOut, r], r > 0 else {
@@ -61,17 +64,27 @@ extension Variable {
             if let mask = update.inputMask, mask.shape != x.shape {
                 throw TensorError.shapeMismatch(op: "frozenLinear", "dropout mask \(mask.shape) differs from the input \(x.shape)")
             }
+            parents += [update.a, update.b]
+        }
+        let merged = update.map { $0.inputMask == nil && rows >= nIn } ?? false
+        if merged { addUpdate(update!, into: &w, layout: layout) }
+        var y = layout == .outIn ? try DenseKernel.forward(x.value, weight: w, bias: bias?.value)
+                                 : try LinearKernel.forward(x.value, weight: w, bias: bias?.value)
+        var saved: (xd: Tensor, h: Tensor)?
+        if let update {
+            let r = update.a.shape[0]
             let xd = update.inputMask.map { product(x.value, $0) } ?? x.value
             var h = Tensor(uninitializedShape: [rows, r])
             xd.withUnsafeBufferPointer { px in update.a.value.withUnsafeBufferPointer { pa in h.withUnsafeMutableBufferPointer { ph in
                 BLAS.gemm(px.baseAddress!, pa.baseAddress!, ph.baseAddress!, m: rows, n: r, k: nIn, transB: true)
             } } }
-            h.withUnsafeBufferPointer { ph in update.b.value.withUnsafeBufferPointer { pb in y.withUnsafeMutableBufferPointer { py in
-                BLAS.gemm(ph.baseAddress!, pb.baseAddress!, py.baseAddress!, m: rows, n: nOut, k: r, transB: true,
-                          alpha: update.scaling, beta: 1)
-            } } }
+            if !merged {
+                h.withUnsafeBufferPointer { ph in update.b.value.withUnsafeBufferPointer { pb in y.withUnsafeMutableBufferPointer { py in
+                    BLAS.gemm(ph.baseAddress!, pb.baseAddress!, py.baseAddress!, m: rows, n: nOut, k: r, transB: true,
+                              alpha: update.scaling, beta: 1)
+                } } }
+            }
             saved = (xd, h)
-            parents += [update.a, update.b]
         }
         return Variable.result(y, parents: parents) { g in
             var dh: Tensor?
@@ -84,18 +97,20 @@ extension Variable {
                     } } }
                     update.b.accumulate(db)
                 }
-                var t = Tensor(uninitializedShape: [rows, r])
-                g.withUnsafeBufferPointer { pg in update.b.value.withUnsafeBufferPointer { pb in t.withUnsafeMutableBufferPointer { pt in
-                    BLAS.gemm(pg.baseAddress!, pb.baseAddress!, pt.baseAddress!, m: rows, n: r, k: nOut, alpha: s)
-                } } }
-                if update.a.requiresGrad {
-                    var da = Tensor(uninitializedShape: [r, nIn])
-                    t.withUnsafeBufferPointer { pt in saved.xd.withUnsafeBufferPointer { px in da.withUnsafeMutableBufferPointer { pd in
-                        BLAS.gemm(pt.baseAddress!, px.baseAddress!, pd.baseAddress!, m: r, n: nIn, k: rows, transA: true)
+                if update.a.requiresGrad || (x.requiresGrad && !merged) {
+                    var t = Tensor(uninitializedShape: [rows, r])
+                    g.withUnsafeBufferPointer { pg in update.b.value.withUnsafeBufferPointer { pb in t.withUnsafeMutableBufferPointer { pt in
+                        BLAS.gemm(pg.baseAddress!, pb.baseAddress!, pt.baseAddress!, m: rows, n: r, k: nOut, alpha: s)
                     } } }
-                    update.a.accumulate(da)
+                    if update.a.requiresGrad {
+                        var da = Tensor(uninitializedShape: [r, nIn])
+                        t.withUnsafeBufferPointer { pt in saved.xd.withUnsafeBufferPointer { px in da.withUnsafeMutableBufferPointer { pd in
+                            BLAS.gemm(pt.baseAddress!, px.baseAddress!, pd.baseAddress!, m: r, n: nIn, k: rows, transA: true)
+                        } } }
+                        update.a.accumulate(da)
+                    }
+                    dh = t
                 }
-                dh = t
             }
             if let bias, bias.requiresGrad {
                 var db = Tensor.zeros([nOut])
@@ -105,12 +120,15 @@ extension Variable {
                 bias.accumulate(db)
             }
             guard x.requiresGrad else { return }
-            let w = weight()
+            // The merged weight is rebuilt rather than kept from the forward: holding it would keep an F32 copy of
+            // every adapted weight alive until the backward.
+            var w = weight()
+            if merged { addUpdate(update!, into: &w, layout: layout) }
             var dx = Tensor(uninitializedShape: x.shape)
             g.withUnsafeBufferPointer { pg in w.withUnsafeBufferPointer { pw in dx.withUnsafeMutableBufferPointer { pd in
                 BLAS.gemm(pg.baseAddress!, pw.baseAddress!, pd.baseAddress!, m: rows, n: nIn, k: nOut, transB: layout == .inOut)
             } } }
-            if let update, let dh {
+            if !merged, let update, let dh {
                 let r = update.a.shape[0]
                 var back = Tensor(uninitializedShape: x.shape)
                 dh.withUnsafeBufferPointer { ph in update.a.value.withUnsafeBufferPointer { pa in back.withUnsafeMutableBufferPointer { pb in
@@ -120,6 +138,20 @@ extension Variable {
             }
             x.accumulate(dx)
         }
+    }
+
+    /// w += s·B·A in the layout of w: (out, in) adds s·B·A, (in, out) adds s·Aᵀ·Bᵀ. A weight that is still a
+    /// parameter's value is copied first (copy on write); one just widened from BF16/F16 is updated in place.
+    static func addUpdate(_ update: LowRankUpdate, into w: inout Tensor, layout: WeightLayout) {
+        let r = update.a.shape[0], nIn = update.a.shape[1], nOut = update.b.shape[0]
+        update.b.value.withUnsafeBufferPointer { pb in update.a.value.withUnsafeBufferPointer { pa in w.withUnsafeMutableBufferPointer { pw in
+            if layout == .outIn {
+                BLAS.gemm(pb.baseAddress!, pa.baseAddress!, pw.baseAddress!, m: nOut, n: nIn, k: r, alpha: update.scaling, beta: 1)
+            } else {
+                BLAS.gemm(pa.baseAddress!, pb.baseAddress!, pw.baseAddress!, m: nIn, n: nOut, k: r, transA: true, transB: true,
+                          alpha: update.scaling, beta: 1)
+            }
+        } } }
     }
 
     /// a ⊙ b for tensors of one shape.
