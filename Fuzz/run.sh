@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds every fuzz target with libFuzzer and AddressSanitizer, optimised (-O: a release build, so an input costs
 # what it costs in the shipped binary, with ASan's checks kept), then runs each from its committed seed corpus:
-# FUZZ_RUNS executions per target (default 1 000 000), or FUZZ_SECONDS per target when that is set instead.
+# FUZZ_RUNS executions per target (default 1 000 000), or FUZZ_SECONDS per target when that is set instead (both:
+# whichever comes first).
 # FUZZ_TARGETS picks a subset. Fails on any crash, sanitizer report (leaks included), timeout or out-of-memory;
 # the failing input is left in Fuzz/.work/artifacts/ to become a regression test. Prints a table per target:
 # executions, seconds, exec/s and the result.
@@ -18,7 +19,10 @@ if [ -z "${FUZZ_NO_BUILD:-}" ]; then
 fi
 bin=.build/release
 mkdir -p .work/artifacts
-if [ -n "${FUZZ_SECONDS:-}" ]; then budget="-max_total_time=$FUZZ_SECONDS"; else budget="-runs=${FUZZ_RUNS:-1000000}"; fi
+# Both set: whichever comes first (a record run on a shared machine: 10^6 executions, or the time it can have).
+if [ -n "${FUZZ_SECONDS:-}" ] && [ -n "${FUZZ_RUNS:-}" ]; then budget="-runs=$FUZZ_RUNS -max_total_time=$FUZZ_SECONDS"
+elif [ -n "${FUZZ_SECONDS:-}" ]; then budget="-max_total_time=$FUZZ_SECONDS"
+else budget="-runs=${FUZZ_RUNS:-1000000}"; fi
 status=0
 table="| target | executions | seconds | exec/s | max_len | result |"$'\n'"| --- | ---: | ---: | ---: | ---: | --- |"$'\n'
 for t in $TARGETS; do
