@@ -38,8 +38,9 @@ bench: release
 	$(BIN) bench ops
 	$(BIN) bench dpo
 
-# libFuzzer + AddressSanitizer over every parser of untrusted files, FUZZ_SECONDS (default 60) per target; fails on
-# any crash. Not part of `make test` (its regression inputs are, as ordinary tests).
+# libFuzzer + AddressSanitizer (optimised build) over every parser of untrusted files, FUZZ_RUNS executions per
+# target (default 1 000 000) or FUZZ_SECONDS each; prints a table and fails on any crash, leak or out-of-memory.
+# Not part of `make test` (its regression inputs are, as ordinary tests).
 fuzz: setup
 	Fuzz/run.sh
 
