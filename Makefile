@@ -51,8 +51,9 @@ hostile: release
 	TINYALIGN_HOSTILE=full TINYALIGN_BIN=$(BIN) TINYALIGN_HOSTILE_REPORT=$(CURDIR)/.build/hostile-report.md \
 		$(SWIFT) test --filter HostileInputTests
 
-# The tour's examples (docs/tour/) run inside `make test` (TourExamplesTests); this also builds and runs
-# Examples/CustomLoss as a package of its own that depends on TinyAlign by path, as a user's project would.
+# The tour's examples (docs/tour/) and Examples/CustomLoss run inside `make test` (TourExamplesTests builds the
+# latter as the package of its own it is, depending on TinyAlign by path, in .build/examples/CustomLoss); this
+# builds and runs it the way a user would.
 examples: setup
 	$(SWIFT) run --package-path Examples/CustomLoss
 

@@ -53,15 +53,13 @@ let package = Package(
             path: "Sources/tinyalign"
         ),
         // The tour's runnable examples (docs/tour/), built with the package; TourExamplesTests runs them and checks
-        // their printed numbers. Examples/CustomLoss is also a package of its own that depends on TinyAlign by path.
+        // their printed numbers. Examples/CustomLoss is a package of its own that depends on TinyAlign by path:
+        // TourExamplesTests builds it with `swift build --package-path` into .build/examples and runs it.
         .executableTarget(name: "TourTensors", dependencies: ["TensorCore"], path: "Examples/TourTensors"),
         .executableTarget(name: "TourAutodiff", dependencies: ["Autograd", "TensorCore"], path: "Examples/TourAutodiff"),
         .executableTarget(name: "TourTransformer", dependencies: ["Models", "Autograd", "TensorCore"], path: "Examples/TourTransformer"),
         .executableTarget(name: "TourDPO", dependencies: ["Alignment", "Autograd", "TensorCore"], path: "Examples/TourDPO"),
         .executableTarget(name: "TourGroupRobust", dependencies: ["Alignment", "Autograd", "TensorCore"], path: "Examples/TourGroupRobust"),
-        .executableTarget(name: "CustomLossExample",
-                          dependencies: ["Alignment", "Autograd", "Datasets", "Models", "Recipes", "TensorCore", "Tokenizer"],
-                          path: "Examples/CustomLoss/Sources/CustomLoss"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["TensorCore", "TestSupport"], path: "Tests/TensorTests",
                     resources: [.copy("Fixtures")]),

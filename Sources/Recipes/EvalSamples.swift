@@ -40,8 +40,9 @@ public final class EvalSamples {
         var items: [Item] = []
         for g in groups {
             for e in examples.filter({ $0.group == g }).prefix(Self.ratePromptsPerGroup) {
-                let text = prompt.render(prompt: e.prompt, group: e.group)
-                guard let seq = encoder.encode(prompt: text, response: e.chosen) else { continue }
+                // as training encodes the pair: a conversation's prompt through the chat template (the generation prompt
+                // included), so a chat model answers here as it does in `chat`
+                guard let seq = try PreferenceSet.encode(e, encoder: encoder, prompt: prompt, file: "validation data")?.chosen else { continue }
                 items.append(Item(group: PreferenceSet.displayName(g), prompt: e.prompt, ids: Array(seq.ids[..<seq.responseStart]),
                                   chosen: e.chosen, rejected: e.rejected))
             }

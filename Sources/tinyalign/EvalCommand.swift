@@ -27,7 +27,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Seed of the split (default: the run's, else 0).") var seed: UInt64?
     @OptionGroup var prefixSharingOptions: PrefixSharingOptions
     @OptionGroup var truncationOptions: TruncationOptions
-    @Flag(help: "Drop pairs that do not fit instead of cutting the prompt (default: as the run did, else cut).") var dropLong = false
+    @Flag(help: "Drop pairs that do not fit instead of cutting the prompt. Without it and the three length options, a run folder's recorded length budget applies (else TRL's defaults, cutting).")
+    var dropLong = false
 
     /// Options checked before any file is read.
     func validate() throws {

@@ -110,6 +110,27 @@ final class ChatCLITests: XCTestCase {
         XCTAssertFalse(first.contains("<|im_end|>"))
     }
 
+    /// Samples during evaluation prompt a conversational pair exactly as training does (its chat template with the
+    /// generation prompt), not as flat text, so a chat model answers there as it does in `chat`.
+    func testSamplesDuringEvalRenderConversationsThroughTheTemplate() throws {
+        let prefs = try write("prefs.jsonl", preferenceLines())
+        let examples = try PreferenceExample.load(prefs)
+        let bundle = try ModelBundle(base)
+        let groups = try PreferenceSet.groupNames(of: examples, file: prefs.path)
+        let set = try PreferenceSet(examples: examples, groups: groups, encoder: bundle.encoder(), prompt: GroupPrompt(), file: prefs.path)
+        let samples = try EvalSamples(examples: examples, groups: groups, prompt: GroupPrompt(), encoder: bundle.encoder(), eos: bundle.eos,
+                                      out: nil, resumeStep: 0)
+        XCTAssertEqual(samples.items.count, 24)
+        let trained = Set(set.pairs.map { Array($0.chosen.ids[..<$0.chosen.responseStart]) })
+        let imStart = Int32(try XCTUnwrap(bundle.tokenizer.id(for: "<|im_start|>")))
+        let generationPrompt = Array(bundle.tokenizer.encode("<|im_start|>assistant\n").map(Int32.init).drop { $0 != imStart })
+        XCTAssertGreaterThan(generationPrompt.count, 1)
+        for item in samples.items {
+            XCTAssertTrue(trained.contains(item.ids), "\(item.prompt): the prompt ids training saw")
+            XCTAssertEqual(Array(item.ids.suffix(generationPrompt.count)), generationPrompt, "ends in the generation prompt")
+        }
+    }
+
     /// The prompt the model sees with the group in the first user turn (default) and in a system message.
     func testGroupPlacementRendersAsDocumented() throws {
         let bundle = try ModelBundle(base)

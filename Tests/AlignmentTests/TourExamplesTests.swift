@@ -6,7 +6,12 @@ import XCTest
 final class TourExamplesTests: XCTestCase {
     /// `swift build` puts the example executables beside the test bundle.
     func run(_ name: String) throws -> [String] {
-        let url = Bundle.main.executableURL!.deletingLastPathComponent().appendingPathComponent(name)
+        try run(executable: Bundle.main.executableURL!.deletingLastPathComponent().appendingPathComponent(name))
+    }
+
+    /// The lines an example executable prints (its standard error is dropped); asserts it exits with 0.
+    func run(executable url: URL) throws -> [String] {
+        let name = url.lastPathComponent
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: url.path), "no \(name) at \(url.path) (run swift build first)")
         let p = Process()
         p.executableURL = url
@@ -68,10 +73,30 @@ final class TourExamplesTests: XCTestCase {
         XCTAssertEqual(lines[4], "equal losses: α = (0.5000, 0.5000)")
     }
 
+    /// Examples/CustomLoss built as what it is, a package of its own that depends on TinyAlign by path (as a
+    /// user's project would), with `swift build --package-path` into a scratch folder under `.build`; its
+    /// executable. The first build compiles the library modules once more; later ones are incremental.
+    func buildCustomLossPackage() throws -> URL {
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let scratch = repo.appendingPathComponent(".build/examples/CustomLoss")
+        let build = Process()
+        build.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        build.arguments = ["swift", "build", "--package-path", repo.appendingPathComponent("Examples/CustomLoss").path,
+                           "--scratch-path", scratch.path, "--product", "CustomLoss"]
+        let log = Pipe()
+        build.standardOutput = log
+        build.standardError = log
+        try build.run()
+        let output = log.fileHandleForReading.readDataToEndOfFile()
+        build.waitUntilExit()
+        XCTAssertEqual(build.terminationStatus, 0, "swift build of Examples/CustomLoss failed:\n" + String(decoding: output.suffix(4000), as: UTF8.self))
+        return scratch.appendingPathComponent("debug/CustomLoss")
+    }
+
     /// The loss registered from outside trains with all three weightings; at step 1 the policy is the reference,
     /// so h = 0 and the squared hinge is (1 − 0)² = 1; IS-DPO keeps 1/K, GR-DPO moves α off the data shares.
-    func testCustomLossRegisteredFromOutside() throws {
-        let lines = try run("CustomLossExample")
+    func testCustomLossPackageRegistersItsLossFromOutside() throws {
+        let lines = try run(executable: try buildCustomLossPackage())
         XCTAssertEqual(lines.count, 3)
         for (line, method) in zip(lines, ["squared-hinge", "is-squared-hinge", "gr-squared-hinge"]) {
             XCTAssertTrue(line.hasPrefix(method.padding(toLength: 17, withPad: " ", startingAt: 0) + " first train loss 1.0000"), line)

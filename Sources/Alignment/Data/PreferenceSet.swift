@@ -44,22 +44,25 @@ public struct PreferenceSet {
                 throw AlignmentError.badData(file: file, line: e.line,
                                              "unknown group \"\(e.group)\" (known: \(groups.map(Self.displayName).joined(separator: ", ")))")
             }
-            let c: EncodedSequence, r: EncodedSequence
-            if let conversation = e.conversation {
-                var pair = conversation
-                pair.prompt = prompt.render(turns: pair.prompt, group: e.group)
-                guard let encoded = try ChatEncodingErrors.located(file: file, line: e.line, { try encoder.encode(chat: pair) })
-                else { dropped += 1; continue }
-                (c, r) = encoded
-            } else {
-                let text = prompt.render(prompt: e.prompt, group: e.group)
-                guard let ec = encoder.encode(prompt: text, response: e.chosen),
-                      let er = encoder.encode(prompt: text, response: e.rejected) else { dropped += 1; continue }
-                (c, r) = (ec, er)
-            }
+            guard let (c, r) = try Self.encode(e, encoder: encoder, prompt: prompt, file: file).map({ ($0.chosen, $0.rejected) })
+            else { dropped += 1; continue }
             if c.promptCut || r.promptCut { truncated += 1 }
             pairs.append(EncodedPair(chosen: c, rejected: r, group: g))
         }
+    }
+
+    /// One pair's chosen and rejected sequences as training sees them: a conversation through the chat template
+    /// (the group rendered into its turns), flat text with the group prefix; nil when it does not fit.
+    public static func encode(_ e: PreferenceExample, encoder: SequenceEncoder, prompt: GroupPrompt,
+                              file: String) throws -> (chosen: EncodedSequence, rejected: EncodedSequence)? {
+        if let conversation = e.conversation {
+            var pair = conversation
+            pair.prompt = prompt.render(turns: pair.prompt, group: e.group)
+            return try ChatEncodingErrors.located(file: file, line: e.line, { try encoder.encode(chat: pair) })
+        }
+        let text = prompt.render(prompt: e.prompt, group: e.group)
+        guard let c = encoder.encode(prompt: text, response: e.chosen), let r = encoder.encode(prompt: text, response: e.rejected) else { return nil }
+        return (c, r)
     }
 
     /// The group names of `examples` in first-seen order, or the names the user asked for, checked against the data.
