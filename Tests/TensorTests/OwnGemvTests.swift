@@ -94,7 +94,12 @@ final class OwnGemvTests: XCTestCase {
         let saved = BLAS.ownGemvMinWorkPerThread
         defer { BLAS.ownGemvMinWorkPerThread = saved }
         let (n, k) = (49152, 576)
-        let x = randomArray(k, seed: 8), w = randomArray(n * k, seed: 9)
+        // A hashed pattern in [-1, 1] (28M seeded draws take most of a minute in a debug build).
+        let x = randomArray(k, seed: 8)
+        let w = [Float](unsafeUninitializedCapacity: n * k) { buffer, count in
+            for i in 0..<(n * k) { buffer[i] = Float(UInt32(truncatingIfNeeded: i &* 2654435761) >> 8) / 8388608 - 1 }
+            count = n * k
+        }
         var expected = [Float](repeating: 0, count: n)
         BLAS.vectorGemm(x, lda: k, w, ldb: k, &expected, ldc: n, m: 1, n: n, k: k,
                         transA: false, transB: true, alpha: 1, beta: 0, variant: nil)
