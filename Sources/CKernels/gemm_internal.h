@@ -26,4 +26,9 @@ void ck_gemm_serial_avx2(int transA, int transB, long m, long n, long k, float a
 #define CK_AVX2_MR 6
 #define CK_AVX2_NR 16
 
+/* Runs task(context, part, used) for part in [0, used), used <= parts, on the GEMM's thread pool, part 0 on the calling thread, and
+   returns used (at most CK_GEMM_MAX_THREADS), or 0, running nothing, when the pool is busy or
+   one part was asked for: the caller then does the whole job itself. */
+int ck_pool_run(int parts, void (*task)(const void *context, int part, int parts), const void *context);
+
 #endif

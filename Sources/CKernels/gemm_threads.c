@@ -36,9 +36,13 @@ typedef struct {
     long lda, ldb, ldc;
     int splitM;   /* 1: parts are row ranges of C, 0: column ranges */
     long chunk;   /* rows or columns per part, a multiple of the micro-tile */
+    void (*task)(const void *context, int part, int parts); /* when set, a part of some other kernel (ck_pool_run) */
+    const void *context;
+    int parts;    /* how many parts the task is cut into */
 } gemm_job;
 
 static void run_part(const gemm_job *j, int part) {
+    if (j->task) { j->task(j->context, part, j->parts); return; }
     long lo = part * j->chunk;
     if (j->splitM) {
         if (lo >= j->m) return;
@@ -61,6 +65,8 @@ static pthread_cond_t pool_wake = PTHREAD_COND_INITIALIZER, pool_done = PTHREAD_
 static long pool_generation;
 static int pool_workers, pool_parts, pool_finished;
 static gemm_job pool_job;
+
+static void pool_dispatch(const gemm_job *job, int parts);
 
 static void *pool_main(void *arg) {
     int index = (int)(long)arg;
@@ -129,20 +135,38 @@ int ck_sgemm(int variant, int threads, int transA, int transB, long m, long n, l
     int workers = pool_grow(threads - 1);
     int parts = workers + 1 < threads ? workers + 1 : threads;
     job.chunk = (tiles + parts - 1) / parts * tile;
+    job.task = NULL; job.context = NULL;
+    pool_dispatch(&job, parts);
+    return 0;
+}
 
+/* Hands parts 1..<parts of `job` to the workers, runs part 0 here and waits for the rest; the caller holds
+   pool_owner, which is released on return. */
+static void pool_dispatch(const gemm_job *job, int parts) {
     pthread_mutex_lock(&pool_lock);
-    pool_job = job;
+    pool_job = *job;
     pool_parts = parts;
     pool_finished = 0;
     pool_generation++;
     pthread_cond_broadcast(&pool_wake);
     pthread_mutex_unlock(&pool_lock);
 
-    run_part(&job, 0);
+    run_part(job, 0);
 
     pthread_mutex_lock(&pool_lock);
     while (pool_finished < parts - 1) pthread_cond_wait(&pool_done, &pool_lock);
     pthread_mutex_unlock(&pool_lock);
     pthread_mutex_unlock(&pool_owner);
-    return 0;
+}
+
+int ck_pool_run(int parts, void (*task)(const void *context, int part, int parts), const void *context) {
+    if (parts > CK_GEMM_MAX_THREADS) parts = CK_GEMM_MAX_THREADS;
+    if (parts <= 1 || pthread_mutex_trylock(&pool_owner) != 0) return 0;
+    int workers = pool_grow(parts - 1);
+    if (workers + 1 < parts) parts = workers + 1;
+    if (parts <= 1) { pthread_mutex_unlock(&pool_owner); return 0; }
+    gemm_job job = {0};
+    job.task = task; job.context = context; job.parts = parts;
+    pool_dispatch(&job, parts);
+    return parts;
 }

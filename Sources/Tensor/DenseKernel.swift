@@ -26,8 +26,9 @@ public enum DenseKernel {
                 beta = 1
             }
             if rows == 1 {
-                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(nOut), Int32(nIn), 1, pw.baseAddress!, Int32(nIn),
-                            px.baseAddress!, 1, beta, py.baseAddress!, 1)
+                // One row (decoding): a matrix–vector product, ours or cblas_sgemv by BLAS's rule.
+                BLAS.vectorGemm(px.baseAddress!, lda: nIn, pw.baseAddress!, ldb: nIn, py.baseAddress!, ldc: nOut,
+                                m: 1, n: nOut, k: nIn, transA: false, transB: true, alpha: 1, beta: beta)
             } else if rows > 0 {
                 BLAS.gemm(px.baseAddress!, pw.baseAddress!, py.baseAddress!, m: rows, n: nOut, k: nIn, transB: true, beta: beta)
             }

@@ -22,9 +22,9 @@ public enum LinearKernel {
                 beta = 1
             } else { beta = 0 }
             if rows == 1 {
-                // One row (decoding): a matrix–vector product is several times faster than sgemm with M = 1.
-                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(nIn), Int32(nOut), 1, pw.baseAddress!, Int32(nOut),
-                            px.baseAddress!, 1, beta, py.baseAddress!, 1)
+                // One row (decoding): a matrix–vector product (ours or cblas_sgemv by BLAS's rule) is several times faster than sgemm with M = 1.
+                BLAS.vectorGemm(px.baseAddress!, lda: nIn, pw.baseAddress!, ldb: nOut, py.baseAddress!, ldc: nOut,
+                                m: 1, n: nOut, k: nIn, transA: false, transB: false, alpha: 1, beta: beta)
             } else {
                 BLAS.gemm(px.baseAddress!, pw.baseAddress!, py.baseAddress!, m: rows, n: nOut, k: nIn, beta: beta)
             }

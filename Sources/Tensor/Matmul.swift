@@ -34,32 +34,68 @@ public enum BLAS {
                      transA: transA, transB: transB, alpha: alpha, beta: beta)
     }
 
-    /// A product with one row or one column of C as `cblas_sgemv`. With M = 1 (a decoding step's head, one token
-    /// against a 49152 × 576 embedding) `cblas_sgemm` packs the whole weight matrix on every call, reading and
-    /// writing it once more than the product needs; the matrix–vector kernel streams it once.
-    /// m == 1 or n == 1, k ≥ 1; with beta = 0, C is cleared first so it is never read.
+    /// A product with one row or one column of C as a matrix–vector product: ours (`ck_sgemv`) where
+    /// `ownGemvVariant` names one, else `cblas_sgemv`. With M = 1 (a decoding step's head, one token against a
+    /// 49152 × 576 embedding) `cblas_sgemm` packs the whole weight matrix on every call, reading and writing it
+    /// once more than the product needs; a matrix–vector kernel streams it once.
+    /// m == 1 or n == 1, k ≥ 1; with beta = 0, C is never read.
     static func vectorGemm(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
                            _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int,
                            transA: Bool, transB: Bool, alpha: Float, beta: Float) {
+        vectorGemm(a, lda: lda, b, ldb: ldb, c, ldc: ldc, m: m, n: n, k: k, transA: transA, transB: transB,
+                   alpha: alpha, beta: beta, variant: ownGemvVariant)
+    }
+
+    /// The same with the kernel named: a `ck_sgemv` variant, or nil for `cblas_sgemv` (tests pin each one).
+    static func vectorGemm(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+                           _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int,
+                           transA: Bool, transB: Bool, alpha: Float, beta: Float, variant: Int32?) {
         if m == 1 {
             // C row (1, n) = x (1, k) · op(B); x's elements are a[p · lda] when A is stored (k, 1).
+            let incX = transA ? lda : 1
+            // B stored (n, k): one dot product per row of B; stored (k, n): the axpy form.
+            if let variant,
+               ck_sgemv(variant, Int32(threads), transB ? 0 : 1, transB ? n : k, transB ? k : n, alpha,
+                        b, ldb, a, incX, beta, c, 1) == 0 { return }
             if beta == 0 { c.update(repeating: 0, count: n) }
-            let incX = Int32(transA ? lda : 1)
             if transB {
-                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), alpha, b, Int32(ldb), a, incX, beta, c, 1)
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), alpha, b, Int32(ldb), a, Int32(incX), beta, c, 1)
             } else {
-                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(n), alpha, b, Int32(ldb), a, incX, beta, c, 1)
+                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(n), alpha, b, Int32(ldb), a, Int32(incX), beta, c, 1)
             }
         } else {
             // C column (m, 1), stride ldc, = op(A) · y (k, 1); y's elements are b[p · ldb] when B is stored (k, 1).
+            let incY = transB ? 1 : ldb
+            // A stored (m, k): one dot product per row of A; stored (k, m): the axpy form.
+            if let variant,
+               ck_sgemv(variant, Int32(threads), transA ? 1 : 0, transA ? k : m, transA ? m : k, alpha,
+                        a, lda, b, incY, beta, c, ldc) == 0 { return }
             if beta == 0 { for i in 0..<m { c[i * ldc] = 0 } }
-            let incY = Int32(transB ? 1 : ldb)
             if transA {
-                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(m), alpha, a, Int32(lda), b, incY, beta, c, Int32(ldc))
+                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(m), alpha, a, Int32(lda), b, Int32(incY), beta, c, Int32(ldc))
             } else {
-                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(k), alpha, a, Int32(lda), b, incY, beta, c, Int32(ldc))
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(k), alpha, a, Int32(lda), b, Int32(incY), beta, c, Int32(ldc))
             }
         }
+    }
+
+    /// The `ck_sgemv` variant `vectorGemm` runs under the automatic rule, or nil for `cblas_sgemv`.
+    static let ownGemvVariant: Int32? = usesOwnGemv(own: bestOwnVariant, openBLASHasWideKernels: openBLASHasWideKernels)
+        ? bestOwnVariant : nil
+
+    /// The automatic rule for matrix–vector products. Beside an OpenBLAS on SSE kernels (Prescott), ours with
+    /// the widest vectors this CPU runs: OpenBLAS's `sgemv_t_PRESCOTT` was ~60 % of a smollm2-135m decoding
+    /// step (docs/benchmarks.md, Session 4). Beside an OpenBLAS with AVX2-or-wider kernels, OpenBLAS (its
+    /// Haswell/SkylakeX sgemv also streams the weight once; not measured against ours here).
+    static func usesOwnGemv(own: Int32, openBLASHasWideKernels: Bool) -> Bool {
+        own != 0 && !openBLASHasWideKernels
+    }
+
+    /// `ck_sgemv` uses a second thread only when each thread gets at least this many elements of the matrix
+    /// (default 32K); 0 splits every product with two 16-output chunks (tests use it on small shapes).
+    public static var ownGemvMinWorkPerThread: Int {
+        get { ck_sgemv_min_work_per_thread() }
+        set { ck_sgemv_set_min_work_per_thread(newValue) }
     }
 
     /// The product through `cblas_sgemm` whatever `backend` says: the reference that tests and benchmarks compare with.

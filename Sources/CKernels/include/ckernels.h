@@ -66,4 +66,20 @@ void ck_scaled_exp_avx512(const float *x, float shift, float scale, float *y, lo
 void ck_adamw_step_avx512(float *w, const float *g, float *m, float *v, long n, float decay, float oneMinusBeta1,
                           float beta2, float oneMinusBeta2, float stepSize, float correction2Sqrt, float eps);
 
+/// Row-major y = alpha * op(A) * x + beta * y with A stored m x n (row stride lda): `trans` 0 is the dot form,
+/// y (m) = A x, one dot product per row of A (a decoding step against an (out, in) weight); `trans` 1 the
+/// axpy form, y (n) = A^T x (a weight stored (in, out)). x and y have strides incx, incy (in elements). With
+/// beta = 0, y is written without being read. Reads A once, several rows at a time, and splits the outputs over
+/// up to `threads` threads of ck_sgemm's pool. Returns 0, or -1 (computing nothing) when `variant`
+/// (`CK_GEMM_AVX512`, `CK_GEMM_AVX2`, `CK_GEMM_AUTO`) is not one this CPU runs.
+int ck_sgemv(int variant, int threads, int trans, long m, long n, float alpha, const float *a, long lda,
+             const float *x, long incx, float beta, float *y, long incy);
+
+/// ck_sgemv uses one more thread only for at least this many elements of A per thread (default 32K, 128 KB);
+/// 0 splits whatever the size (tests use that).
+void ck_sgemv_set_min_work_per_thread(long elements);
+
+/// The current minimum set by ck_sgemv_set_min_work_per_thread.
+long ck_sgemv_min_work_per_thread(void);
+
 #endif
