@@ -3,34 +3,11 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #include <string.h>
+#include "vector_exp.h"
 
 int ck_has_avx2_fma(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-
-/* e^x as in the Swift FusedMath.exp: x = n ln2 + r, e^r by a degree-6 Taylor polynomial, 2^n in the exponent
-   bits; exact 0 below -87.5, +inf above 88.3, NaN kept (max/min return their second operand on NaN). */
-__attribute__((target("avx2,fma"))) static inline __m256 exp8(__m256 x) {
-    const __m256 lo = _mm256_set1_ps(-87.5f), hi = _mm256_set1_ps(88.3f);
-    const __m256 magic = _mm256_set1_ps(12582912.0f);
-    __m256 c = _mm256_min_ps(hi, _mm256_max_ps(lo, x));
-    __m256 shifted = _mm256_fmadd_ps(c, _mm256_set1_ps(1.442695041f), magic);
-    __m256 n = _mm256_sub_ps(shifted, magic);
-    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), c);
-    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-    __m256 p = _mm256_set1_ps(1.0f / 720);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-    __m256i bits = _mm256_sub_epi32(_mm256_castps_si256(shifted), _mm256_set1_epi32(0x4B400000));
-    __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(bits, _mm256_set1_epi32(127)), 23));
-    __m256 e = _mm256_mul_ps(p, scale);
-    e = _mm256_blendv_ps(e, _mm256_setzero_ps(), _mm256_cmp_ps(x, lo, _CMP_LT_OQ));
-    return _mm256_blendv_ps(e, _mm256_set1_ps(__builtin_inff()), _mm256_cmp_ps(x, hi, _CMP_GT_OQ));
 }
 
 #define GELU_SLOPE 0.7978845608028654f
@@ -39,7 +16,7 @@ __attribute__((target("avx2,fma"))) static inline __m256 exp8(__m256 x) {
 /* s = sigmoid(2u) = 1 / (1 + e^(-2u)). */
 __attribute__((target("avx2,fma"))) static inline __m256 sigmoid_2u(__m256 x, __m256 x2) {
     __m256 inner = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_set1_ps(GELU_CUBIC), x2), x, x);
-    __m256 e = exp8(_mm256_mul_ps(_mm256_set1_ps(-2.0f * GELU_SLOPE), inner));
+    __m256 e = ck_exp8(_mm256_mul_ps(_mm256_set1_ps(-2.0f * GELU_SLOPE), inner));
     return _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_add_ps(_mm256_set1_ps(1.0f), e));
 }
 

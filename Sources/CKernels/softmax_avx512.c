@@ -6,53 +6,28 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include "vector_exp.h"
 
 #pragma clang attribute push(__attribute__((target("avx512f"))), apply_to = function)
-
-/* e^x as FusedMath.exp: x = n ln2 + r, e^r by a degree-6 Taylor polynomial, 2^n in the exponent bits; exact 0
-   below -87.5 and +inf above 88.3. */
-static inline __m512 exp16(__m512 x) {
-    const __m512 lo = _mm512_set1_ps(-87.5f), hi = _mm512_set1_ps(88.3f);
-    const __m512 magic = _mm512_set1_ps(12582912.0f);
-    __m512 c = _mm512_min_ps(hi, _mm512_max_ps(lo, x));
-    __m512 shifted = _mm512_fmadd_ps(c, _mm512_set1_ps(1.442695041f), magic);
-    __m512 n = _mm512_sub_ps(shifted, magic);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), c);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-    __m512 p = _mm512_set1_ps(1.0f / 720);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    __m512i bits = _mm512_sub_epi32(_mm512_castps_si512(shifted), _mm512_set1_epi32(0x4B400000));
-    __m512 scale = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(bits, _mm512_set1_epi32(127)), 23));
-    __m512 e = _mm512_mul_ps(p, scale);
-    e = _mm512_mask_mov_ps(e, _mm512_cmp_ps_mask(x, lo, _CMP_LT_OQ), _mm512_setzero_ps());
-    return _mm512_mask_mov_ps(e, _mm512_cmp_ps_mask(x, hi, _CMP_GT_OQ), _mm512_set1_ps(__builtin_inff()));
-}
-
-static inline __mmask16 tail_mask(long left) { return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1); }
 
 void ck_softmax_row_avx512(const float *x, float *y, long n) {
     if (n <= 0) return;
     __m512 vmax = _mm512_set1_ps(-__builtin_inff());
     for (long j = 0; j < n; j += 16) {
-        __mmask16 k = tail_mask(n - j);
+        __mmask16 k = ck_tail16(n - j);
         vmax = _mm512_max_ps(vmax, _mm512_mask_loadu_ps(_mm512_set1_ps(-__builtin_inff()), k, x + j));
     }
     __m512 m = _mm512_set1_ps(_mm512_reduce_max_ps(vmax));
     __m512 sum = _mm512_setzero_ps();
     for (long j = 0; j < n; j += 16) {
-        __mmask16 k = tail_mask(n - j);
-        __m512 e = exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + j), m));
+        __mmask16 k = ck_tail16(n - j);
+        __m512 e = ck_exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + j), m));
         sum = _mm512_mask_add_ps(sum, k, sum, e);
         _mm512_mask_storeu_ps(y + j, k, e);
     }
     __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(sum));
     for (long j = 0; j < n; j += 16) {
-        __mmask16 k = tail_mask(n - j);
+        __mmask16 k = ck_tail16(n - j);
         _mm512_mask_storeu_ps(y + j, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, y + j), inv));
     }
 }
@@ -61,12 +36,12 @@ void ck_softmax_backward_row_avx512(const float *y, const float *dy, float *dx, 
     if (n <= 0) return;
     __m512 acc = _mm512_setzero_ps();
     for (long j = 0; j < n; j += 16) {
-        __mmask16 k = tail_mask(n - j);
+        __mmask16 k = ck_tail16(n - j);
         acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(k, dy + j), _mm512_maskz_loadu_ps(k, y + j), acc);
     }
     __m512 dot = _mm512_set1_ps(_mm512_reduce_add_ps(acc));
     for (long j = 0; j < n; j += 16) {
-        __mmask16 k = tail_mask(n - j);
+        __mmask16 k = ck_tail16(n - j);
         __m512 yv = _mm512_maskz_loadu_ps(k, y + j);
         _mm512_mask_storeu_ps(dx + j, k, _mm512_mul_ps(yv, _mm512_sub_ps(_mm512_maskz_loadu_ps(k, dy + j), dot)));
     }
@@ -75,14 +50,14 @@ void ck_softmax_backward_row_avx512(const float *y, const float *dy, float *dx, 
 void ck_max_sum_exp_avx512(const float *x, long n, float *max, float *sumExp) {
     __m512 vmax = _mm512_set1_ps(-__builtin_inff());
     for (long j = 0; j < n; j += 16) {
-        __mmask16 k = tail_mask(n - j);
+        __mmask16 k = ck_tail16(n - j);
         vmax = _mm512_max_ps(vmax, _mm512_mask_loadu_ps(_mm512_set1_ps(-__builtin_inff()), k, x + j));
     }
     float m = _mm512_reduce_max_ps(vmax);
     __m512 vm = _mm512_set1_ps(m), sum = _mm512_setzero_ps();
     for (long j = 0; j < n; j += 16) {
-        __mmask16 k = tail_mask(n - j);
-        sum = _mm512_mask_add_ps(sum, k, sum, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + j), vm)));
+        __mmask16 k = ck_tail16(n - j);
+        sum = _mm512_mask_add_ps(sum, k, sum, ck_exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + j), vm)));
     }
     *max = m;
     *sumExp = _mm512_reduce_add_ps(sum);
@@ -91,8 +66,8 @@ void ck_max_sum_exp_avx512(const float *x, long n, float *max, float *sumExp) {
 void ck_scaled_exp_avx512(const float *x, float shift, float scale, float *y, long n) {
     __m512 vs = _mm512_set1_ps(shift), vc = _mm512_set1_ps(scale);
     for (long j = 0; j < n; j += 16) {
-        __mmask16 k = tail_mask(n - j);
-        __m512 e = exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + j), vs));
+        __mmask16 k = ck_tail16(n - j);
+        __m512 e = ck_exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + j), vs));
         _mm512_mask_storeu_ps(y + j, k, _mm512_mul_ps(vc, e));
     }
 }

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Fused causal multi-head self-attention over a packed QKV activation, as a forward/backward pair.
@@ -62,14 +63,47 @@ public enum CausalAttentionKernel {
     }
 
     /// Softmax in place over the first `keys` entries of a score row, zeros in the rest of its `width`.
-    /// Branch-free exp (`FusedMath.exp`) so the loops vectorise; libm's `expf` per score was most of the cost.
     @inline(__always)
     static func causalSoftmaxRow(_ row: UnsafeMutablePointer<Float>, keys n: Int, width: Int) {
-        let mx = FusedMath.max(row, n)
-        for j in 0..<n { row[j] = FusedMath.exp(row[j] - mx) }
-        let inv = 1 / FusedMath.sum(row, n)
-        for j in 0..<n { row[j] *= inv }
-        (row + n).update(repeating: 0, count: width - n)
+        causalSoftmaxRow(UnsafePointer(row), into: row, keys: n, width: width)
+    }
+
+    /// The same from row `x` into row `y` (which may be `x`). Branch-free exp (`FusedMath.exp`) so the portable
+    /// loops vectorise (libm's `expf` per score was most of the cost), or the AVX-512 C row kernel.
+    @inline(__always)
+    static func causalSoftmaxRow(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, keys n: Int, width: Int) {
+        switch VectorKernels.rowKernels {
+        case .avx512?: ck_causal_softmax_row_avx512(x, y, n, width); return
+        case .avx2?: ck_causal_softmax_row_avx2(x, y, n, width); return
+        case nil: break
+        }
+        let mx = FusedMath.max(x, n)
+        for j in 0..<n { y[j] = FusedMath.exp(x[j] - mx) }
+        let inv = 1 / FusedMath.sum(y, n)
+        for j in 0..<n { y[j] *= inv }
+        (y + n).update(repeating: 0, count: width - n)
+    }
+
+    /// One row of the attention softmax backward in place: d[j] = p[j] · (d[j] − Σᵢ p[i]·d[i]) · scale over the
+    /// `keys` the query saw, zeros in d[keys..<width] (scale folds the scores' 1/√hs into dS).
+    @inline(__always)
+    static func softmaxBackwardRow(_ p: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, keys n: Int, width: Int,
+                                   scale: Float) {
+        softmaxBackwardRow(p, UnsafePointer(d), into: d, keys: n, width: width, scale: scale)
+    }
+
+    /// The same from row `dp` into row `ds` (which may be `dp`).
+    @inline(__always)
+    static func softmaxBackwardRow(_ p: UnsafePointer<Float>, _ dp: UnsafePointer<Float>, into ds: UnsafeMutablePointer<Float>,
+                                   keys n: Int, width: Int, scale: Float) {
+        switch VectorKernels.rowKernels {
+        case .avx512?: ck_attention_softmax_backward_row_avx512(p, dp, ds, n, width, scale); return
+        case .avx2?: ck_attention_softmax_backward_row_avx2(p, dp, ds, n, width, scale); return
+        case nil: break
+        }
+        let dot = FusedMath.dot(p, dp, n)
+        for j in 0..<n { ds[j] = p[j] * (dp[j] - dot) * scale }
+        (ds + n).update(repeating: 0, count: width - n)
     }
 
     /// dOut: (B, T, C) -> dQKV: (B, T, 3C), given the forward's input and saved probabilities.
@@ -99,12 +133,7 @@ public enum CausalAttentionKernel {
                         // dP = dOut_h vᵀ for these queries and the keys they saw
                         BLAS.gemm(g + r0 * c, lda: c, v, ldb: 3 * c, dS + r0 * t, ldc: t, m: rows, n: keys, k: hs, transB: true)
                         // softmax backward, with the 1/√hs of the scores folded in
-                        for i in r0..<keys {
-                            let pr = pp + i * t, dr = dS + i * t
-                            let dot = FusedMath.dot(pr, dr, i + 1)
-                            for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) * scale }
-                            (dr + i + 1).update(repeating: 0, count: keys - i - 1)
-                        }
+                        for i in r0..<keys { softmaxBackwardRow(pp + i * t, dS + i * t, keys: i + 1, width: keys, scale: scale) }
                         // dQ = dS k
                         BLAS.gemm(dS + r0 * t, lda: t, k, ldb: 3 * c, dq + r0 * 3 * c, ldc: 3 * c, m: rows, n: hs, k: keys)
                     }

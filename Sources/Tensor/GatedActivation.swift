@@ -1,3 +1,5 @@
+import CKernels
+
 /// The activation of a gated feed-forward layer: SwiGLU (Llama, Qwen, Mistral) or GeGLU with the tanh GELU
 /// (Gemma's `gelu_pytorch_tanh`).
 public enum GateActivation: String, Sendable, CaseIterable {
@@ -16,6 +18,7 @@ public enum GatedActivationKernel {
             throw TensorError.shapeMismatch(op: "gated activation", "gate \(gate.shape) and up \(up.shape) differ")
         }
         switch activation {
+        case .silu where VectorKernels.rowKernels != nil: return runSwiGLUC(gate, up, VectorKernels.rowKernels!)
         case .silu: return run(SiLUKernel.self, gate, up)
         case .geluTanh: return run(GELUKernel.self, gate, up)
         }
@@ -25,9 +28,43 @@ public enum GatedActivationKernel {
     public static func backward(_ dy: Tensor, gate: Tensor, up: Tensor, activation: GateActivation) -> (gate: Tensor, up: Tensor) {
         precondition(dy.shape == gate.shape && gate.shape == up.shape, "gated activation backward: \(dy.shape), \(gate.shape), \(up.shape)")
         switch activation {
+        case .silu where VectorKernels.rowKernels != nil: return runSwiGLUBackwardC(dy, gate, up, VectorKernels.rowKernels!)
         case .silu: return runBackward(SiLUKernel.self, dy, gate, up)
         case .geluTanh: return runBackward(GELUKernel.self, dy, gate, up)
         }
+    }
+
+    /// SwiGLU forward in the C kernels (the portable SiLU is bound by its 4-wide exp), chunks over the cores.
+    private static func runSwiGLUC(_ gate: Tensor, _ up: Tensor, _ kernels: VectorKernels.RowKernels) -> Tensor {
+        var y = Tensor(uninitializedShape: gate.shape)
+        gate.withUnsafeBufferPointer { gb in up.withUnsafeBufferPointer { ub in y.withUnsafeMutableBufferPointer { yb in
+            let g = gb.baseAddress!, u = ub.baseAddress!, o = yb.baseAddress!
+            Parallel.forRows(gb.count, costPerRow: 3) { range in
+                let lo = range.lowerBound
+                if kernels == .avx512 { ck_swiglu_forward_avx512(g + lo, u + lo, o + lo, range.count) } else { ck_swiglu_forward_avx2(g + lo, u + lo, o + lo, range.count) }
+            }
+        } } }
+        return y
+    }
+
+    /// SwiGLU backward in the C kernels.
+    private static func runSwiGLUBackwardC(_ dy: Tensor, _ gate: Tensor, _ up: Tensor, _ kernels: VectorKernels.RowKernels) -> (gate: Tensor, up: Tensor) {
+        var dg = Tensor(uninitializedShape: gate.shape), du = Tensor(uninitializedShape: gate.shape)
+        dy.withUnsafeBufferPointer { yb in gate.withUnsafeBufferPointer { gb in up.withUnsafeBufferPointer { ub in
+            dg.withUnsafeMutableBufferPointer { dgb in du.withUnsafeMutableBufferPointer { dub in
+                let d = yb.baseAddress!, g = gb.baseAddress!, u = ub.baseAddress!
+                let pg = dgb.baseAddress!, pu = dub.baseAddress!
+                Parallel.forRows(yb.count, costPerRow: 5) { r in
+                    let lo = r.lowerBound
+                    if kernels == .avx512 {
+                        ck_swiglu_backward_avx512(d + lo, g + lo, u + lo, pg + lo, pu + lo, r.count)
+                    } else {
+                        ck_swiglu_backward_avx2(d + lo, g + lo, u + lo, pg + lo, pu + lo, r.count)
+                    }
+                }
+            } }
+        } } }
+        return (dg, du)
     }
 
     private static func run<K: ElementwiseKernel>(_: K.Type, _ gate: Tensor, _ up: Tensor) -> Tensor {

@@ -104,10 +104,7 @@ public enum GroupedQueryAttentionKernel {
                             // dP = dOut_h vᵀ, then the softmax backward with the scale folded in
                             BLAS.gemm(g + r0 * qw, lda: qw, vh, ldb: kw, dS + r0 * t, ldc: t, m: rows, n: keys, k: d, transB: true)
                             for i in r0..<keys {
-                                let pr = pp + i * t, dr = dS + i * t
-                                let dot = FusedMath.dot(pr, dr, i + 1)
-                                for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) * alpha }
-                                (dr + i + 1).update(repeating: 0, count: keys - i - 1)
+                                CausalAttentionKernel.softmaxBackwardRow(pp + i * t, dS + i * t, keys: i + 1, width: keys, scale: alpha)
                             }
                             // dQ = dS k
                             BLAS.gemm(dS + r0 * t, lda: t, kh, ldb: kw, dqh + r0 * qw, ldc: qw, m: rows, n: d, k: keys)

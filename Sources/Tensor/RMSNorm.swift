@@ -1,3 +1,5 @@
+import CKernels
+
 /// What `rmsNorm` computes, plus the per-row statistic its backward needs.
 public struct RMSNormResult {
     /// y = x · rstd · w, with w = weight (Llama) or 1 + weight (Gemma): (…, C).
@@ -22,7 +24,17 @@ extension Tensor {
         withUnsafeBufferPointer { xb in weight.withUnsafeBufferPointer { wb in
             out.output.withUnsafeMutableBufferPointer { yb in out.rstd.withUnsafeMutableBufferPointer { sb in
                 let xp = xb.baseAddress!, wp = wb.baseAddress!, yp = yb.baseAddress!, sp = sb.baseAddress!
+                let kernels = VectorKernels.rowKernels
                 Parallel.forRows(rows, costPerRow: c * 2) { range in
+                    switch kernels {
+                    case .avx512?:
+                        for r in range { sp[r] = ck_rmsnorm_forward_row_avx512(xp + r * c, wp, offset, eps, yp + r * c, c) }
+                        return
+                    case .avx2?:
+                        for r in range { sp[r] = ck_rmsnorm_forward_row_avx2(xp + r * c, wp, offset, eps, yp + r * c, c) }
+                        return
+                    case nil: break
+                    }
                     for r in range {
                         let x = xp + r * c, y = yp + r * c
                         let rstd = 1 / (FusedMath.dot(x, x, c) / Float(c) + eps).squareRoot()
@@ -56,10 +68,20 @@ extension Tensor {
             rstd.withUnsafeBufferPointer { sb in dx.withUnsafeMutableBufferPointer { db in partials.withUnsafeMutableBufferPointer { pb in
                 let gp = gb.baseAddress!, xp = xb.baseAddress!, wp = wb.baseAddress!
                 let sp = sb.baseAddress!, dp = db.baseAddress!, pp = pb.baseAddress!
+                let kernels = VectorKernels.rowKernels
                 Parallel.forRows(chunks, costPerRow: 32_768) { chunkRange in
                     for chunk in chunkRange {
                         let part = pp + chunk * c
                         for r in (chunk * perChunk)..<Swift.min(rows, (chunk + 1) * perChunk) {
+                            switch kernels {
+                            case .avx512?:
+                                ck_rmsnorm_backward_row_avx512(gp + r * c, xp + r * c, wp, offset, sp[r], dp + r * c, part, c)
+                                continue
+                            case .avx2?:
+                                ck_rmsnorm_backward_row_avx2(gp + r * c, xp + r * c, wp, offset, sp[r], dp + r * c, part, c)
+                                continue
+                            case nil: break
+                            }
                             let g = gp + r * c, xr = xp + r * c, d = dp + r * c, s = sp[r]
                             // d holds w ⊙ dy ⊙ n until its mean is taken.
                             for j in 0..<c {

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Rotary position embedding in `transformers`' rotate-half convention: each head vector of size D is split into
 /// halves (x₁, x₂) and rotated pairwise, y₁ = x₁·cos − x₂·sin, y₂ = x₂·cos + x₁·sin, with the angle of pair i at
 /// position p being p · inv_freq[i]. The rotation is orthogonal, so the backward is the rotation by −angle.
@@ -27,7 +29,15 @@ public enum RotaryEmbeddingKernel {
         x.withUnsafeBufferPointer { xb in cos.withUnsafeBufferPointer { cb in sin.withUnsafeBufferPointer { sb in
             y.withUnsafeMutableBufferPointer { yb in
                 let xp = xb.baseAddress!, cp = cb.baseAddress!, sp = sb.baseAddress!, yp = yb.baseAddress!
+                let kernels = VectorKernels.rowKernels
                 Parallel.forRows(rows, costPerRow: w * 3) { range in
+                    if let kernels {
+                        for r in range {
+                            let (x, y, c, s) = (xp + r * w, yp + r * w, cp + (r % t) * half, sp + (r % t) * half)
+                            if kernels == .avx512 { ck_rope_row_avx512(x, y, c, s, heads, d, sign) } else { ck_rope_row_avx2(x, y, c, s, heads, d, sign) }
+                        }
+                        return
+                    }
                     for r in range {
                         let c = cp + (r % t) * half, s = sp + (r % t) * half
                         for h in 0..<heads {

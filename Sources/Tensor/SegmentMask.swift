@@ -1,3 +1,5 @@
+import CKernels
+
 /// The attention rule of packed rows that share a prompt (prefix sharing in DPO, IPO and rankings).
 ///
 /// A packed row holds one prompt and then several responses to it, each response segment continuing at the
@@ -21,6 +23,11 @@ public enum SegmentMask {
     @inline(__always)
     static func softmaxRow(_ row: UnsafeMutablePointer<Float>, keys n: Int, width: Int,
                            seen: UnsafePointer<Int32>, own: Int32) {
+        switch VectorKernels.rowKernels {
+        case .avx512?: ck_segment_softmax_row_avx512(row, n, width, seen, own); return
+        case .avx2?: ck_segment_softmax_row_avx2(row, n, width, seen, own); return
+        case nil: break
+        }
         var mx = -Float.infinity
         for j in 0..<n where seen[j] == 0 || seen[j] == own { mx = Swift.max(mx, row[j]) }
         for j in 0..<n { row[j] = seen[j] == 0 || seen[j] == own ? FusedMath.exp(row[j] - mx) : 0 }

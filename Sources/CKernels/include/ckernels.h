@@ -82,4 +82,66 @@ void ck_sgemv_set_min_work_per_thread(long elements);
 /// The current minimum set by ck_sgemv_set_min_work_per_thread.
 long ck_sgemv_min_work_per_thread(void);
 
+/// e^x for i < n by the vector exp every kernel below shares (vector_exp.h; FusedMath.exp's arithmetic): below
+/// 3 ulp of libm over [-87, 88], exact 0 under -87.5, +inf over 88.3. For the accuracy test and `bench ops`.
+void ck_exp_avx512(const float *x, float *y, long n);
+
+/// The same in ymm registers; call only when ck_has_avx2_fma() is non-zero.
+void ck_exp_avx2(const float *x, float *y, long n);
+
+/// Attention's causal softmax of x[0..<keys] (the keys a query sees) into y, zeros in y[keys..<width]; y may be x.
+void ck_causal_softmax_row_avx512(const float *x, float *y, long keys, long width);
+
+/// The same under the segment rule (SegmentMask): key j is seen iff seen[j] is 0 or `own`; hidden keys get 0.
+void ck_segment_softmax_row_avx512(float *row, long keys, long width, const int *seen, int own);
+
+/// Attention's softmax backward of one row: ds[j] = p[j] (dp[j] - sum_i p[i] dp[i]) scale for j < keys, 0 for
+/// keys <= j < width; ds may be dp (the fused kernels work in place).
+void ck_attention_softmax_backward_row_avx512(const float *p, const float *dp, float *ds, long keys, long width,
+                                              float scale);
+
+/// SwiGLU forward over n elements: out = gate / (1 + e^-gate) * up.
+void ck_swiglu_forward_avx512(const float *gate, const float *up, float *out, long n);
+
+/// SwiGLU backward: with s = sigmoid(gate), dgate = dy up s (1 + gate (1 - s)), dup = silu(gate) dy.
+void ck_swiglu_backward_avx512(const float *dy, const float *gate, const float *up, float *dgate, float *dup, long n);
+
+/// One RMSNorm row of c floats: y = x rstd (w + offset), rstd = 1 / sqrt(mean(x^2) + eps), returned.
+float ck_rmsnorm_forward_row_avx512(const float *x, const float *w, float offset, float eps, float *y, long c);
+
+/// Backward of one RMSNorm row: with n = x rstd, dx = rstd ((w + offset) dy - n mean((w + offset) dy n)), and
+/// dw[j] += dy[j] n[j] (the caller's per-thread partial).
+void ck_rmsnorm_backward_row_avx512(const float *dy, const float *x, const float *w, float offset, float rstd,
+                                    float *dx, float *dw, long c);
+
+/// Rotate-half RoPE of one row of `heads` heads of headDim floats (x and y may not overlap), angles of the
+/// row's position in cos, sin (headDim / 2 each); sign -1 rotates back (the backward).
+void ck_rope_row_avx512(const float *x, float *y, const float *cos, const float *sin, long heads, long headDim,
+                        float sign);
+
+/// y[i] += alpha x[i] for i < n (cblas_saxpy with unit strides).
+void ck_saxpy_avx512(long n, float alpha, const float *x, float *y);
+
+/// x[i] *= alpha for i < n (cblas_sscal with a unit stride).
+void ck_sscal_avx512(long n, float alpha, float *x);
+
+/// The AVX2 + FMA variants of the row kernels above (same arguments, same arithmetic 8 lanes wide), for CPUs
+/// without AVX-512; call only when ck_has_avx2_fma() is non-zero.
+void ck_causal_softmax_row_avx2(const float *x, float *y, long keys, long width);
+/// See ck_segment_softmax_row_avx512.
+void ck_segment_softmax_row_avx2(float *row, long keys, long width, const int *seen, int own);
+/// See ck_attention_softmax_backward_row_avx512.
+void ck_attention_softmax_backward_row_avx2(const float *p, const float *dp, float *ds, long keys, long width, float scale);
+/// See ck_swiglu_forward_avx512.
+void ck_swiglu_forward_avx2(const float *gate, const float *up, float *out, long n);
+/// See ck_swiglu_backward_avx512.
+void ck_swiglu_backward_avx2(const float *dy, const float *gate, const float *up, float *dgate, float *dup, long n);
+/// See ck_rmsnorm_forward_row_avx512.
+float ck_rmsnorm_forward_row_avx2(const float *x, const float *w, float offset, float eps, float *y, long c);
+/// See ck_rmsnorm_backward_row_avx512.
+void ck_rmsnorm_backward_row_avx2(const float *dy, const float *x, const float *w, float offset, float rstd,
+                                  float *dx, float *dw, long c);
+/// See ck_rope_row_avx512.
+void ck_rope_row_avx2(const float *x, float *y, const float *cos, const float *sin, long heads, long headDim, float sign);
+
 #endif
