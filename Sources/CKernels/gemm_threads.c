@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 
 /* The least work worth handing to one more thread, in multiply-adds: 4M is ~30 us on one core at its AVX-512
    peak, against ~5-20 us to wake a sleeping worker on these VMs. */
@@ -57,30 +58,92 @@ static void run_part(const gemm_job *j, int part) {
     }
 }
 
-/* The pool: workers sleep on `wake` until `generation` moves, run part (worker index + 1) of `job` if there
-   is one, count themselves in `finished`, and the caller sleeps on `done` until all its parts are back. */
+/* The pool: workers wait for `generation` to move, run part (worker index + 1) of `job` if there is one, count
+   themselves in `finished`, and the caller waits until all its parts are back. Waiting is a condvar sleep, first
+   preceded by a bounded spin when `spin_ns` > 0: waking a sleeping thread costs ~5-20 us on these VMs, which is
+   as long as one decoding matrix-vector product, so back-to-back small jobs (a decoding step's ~200 products)
+   are handed over while the worker is still spinning. The spin is off by default: in a training step the
+   cores between two products belong to Dispatch's workers, which a spinning pool thread would slow down. */
 static pthread_mutex_t pool_owner = PTHREAD_MUTEX_INITIALIZER; /* held by the caller using the pool */
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t pool_wake = PTHREAD_COND_INITIALIZER, pool_done = PTHREAD_COND_INITIALIZER;
-static long pool_generation;
-static int pool_workers, pool_parts, pool_finished;
+/* Written under pool_lock; read without it only by the spins, which then take the lock before acting. */
+static _Atomic long pool_generation;
+static _Atomic int pool_finished;
+static int pool_workers, pool_parts;
+static int pool_sleepers;        /* workers in pthread_cond_wait(pool_wake), under pool_lock */
+static int pool_caller_sleeping; /* the caller is in pthread_cond_wait(pool_done), under pool_lock */
 static gemm_job pool_job;
+static _Atomic long pool_spin_ns;
+
+void ck_pool_set_spin_ns(long nanoseconds) { pool_spin_ns = nanoseconds < 0 ? 0 : nanoseconds; }
+
+long ck_pool_spin_ns(void) { return pool_spin_ns; }
+
+static long now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long)t.tv_sec * 1000000000L + t.tv_nsec;
+}
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#endif
+}
+
+/* Spins (at most pool_spin_ns) while *value == unchanged; returns without any guarantee: callers re-check under
+   the lock. */
+static void spin_while_long(_Atomic long *value, long unchanged) {
+    long budget = pool_spin_ns;
+    if (budget <= 0 || atomic_load_explicit(value, memory_order_acquire) != unchanged) return;
+    long deadline = now_ns() + budget;
+    for (;;) {
+        for (int i = 0; i < 32; i++) {
+            if (atomic_load_explicit(value, memory_order_acquire) != unchanged) return;
+            cpu_relax();
+        }
+        if (now_ns() >= deadline) return;
+    }
+}
+
+/* Spins (at most pool_spin_ns) while *value < target. */
+static void spin_while_below(_Atomic int *value, int target) {
+    long budget = pool_spin_ns;
+    if (budget <= 0 || atomic_load_explicit(value, memory_order_acquire) >= target) return;
+    long deadline = now_ns() + budget;
+    for (;;) {
+        for (int i = 0; i < 32; i++) {
+            if (atomic_load_explicit(value, memory_order_acquire) >= target) return;
+            cpu_relax();
+        }
+        if (now_ns() >= deadline) return;
+    }
+}
 
 static void pool_dispatch(const gemm_job *job, int parts);
 
 static void *pool_main(void *arg) {
     int index = (int)(long)arg;
     long seen = 0;
-    pthread_mutex_lock(&pool_lock);
     for (;;) {
-        while (pool_generation == seen) pthread_cond_wait(&pool_wake, &pool_lock);
+        spin_while_long(&pool_generation, seen);
+        pthread_mutex_lock(&pool_lock);
+        while (pool_generation == seen) {
+            pool_sleepers++;
+            pthread_cond_wait(&pool_wake, &pool_lock);
+            pool_sleepers--;
+        }
         seen = pool_generation;
         int part = index + 1, parts = pool_parts;
         gemm_job job = pool_job;
         pthread_mutex_unlock(&pool_lock);
-        if (part < parts) run_part(&job, part);
-        pthread_mutex_lock(&pool_lock);
-        if (part < parts && ++pool_finished == parts - 1) pthread_cond_signal(&pool_done);
+        if (part < parts) {
+            run_part(&job, part);
+            pthread_mutex_lock(&pool_lock);
+            if (++pool_finished == parts - 1 && pool_caller_sleeping) pthread_cond_signal(&pool_done);
+            pthread_mutex_unlock(&pool_lock);
+        }
     }
     return NULL;
 }
@@ -148,13 +211,18 @@ static void pool_dispatch(const gemm_job *job, int parts) {
     pool_parts = parts;
     pool_finished = 0;
     pool_generation++;
-    pthread_cond_broadcast(&pool_wake);
+    if (pool_sleepers > 0) pthread_cond_broadcast(&pool_wake);
     pthread_mutex_unlock(&pool_lock);
 
     run_part(job, 0);
 
+    spin_while_below(&pool_finished, parts - 1);
     pthread_mutex_lock(&pool_lock);
-    while (pool_finished < parts - 1) pthread_cond_wait(&pool_done, &pool_lock);
+    while (pool_finished < parts - 1) {
+        pool_caller_sleeping = 1;
+        pthread_cond_wait(&pool_done, &pool_lock);
+        pool_caller_sleeping = 0;
+    }
     pthread_mutex_unlock(&pool_lock);
     pthread_mutex_unlock(&pool_owner);
 }

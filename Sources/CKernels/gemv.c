@@ -266,12 +266,83 @@ int ck_sgemv(int variant, int threads, int trans, long m, long n, float alpha, c
     return 0;
 }
 
+/* ---- several matrices against one x (a decoding step's q/k/v, or gate/up) ---- */
+
+/* The matrices' rows stacked into one virtual (total, n) matrix, cut into 16-row chunks over the threads, so the
+   products cost one hand-off to the pool instead of one each. Each row's sum is the single-matrix kernel's
+   (the same accumulators in the same order), so the results equal separate ck_sgemv calls bit for bit. */
+typedef struct {
+    gemv_fn fn;
+    int count;
+    long n, total;
+    const long *rows;
+    const float *const *a, *const *bias;
+    const float *x;
+    float *const *y;
+} gemv_group_job;
+
+static void gemv_group_part(const void *context, int part, int parts) {
+    const gemv_group_job *j = (const gemv_group_job *)context;
+    long chunk = ((j->total + parts - 1) / parts + 15) / 16 * 16;
+    long lo = part * chunk, hi = lo + chunk < j->total ? lo + chunk : j->total;
+    long base = 0;
+    for (int g = 0; g < j->count && base < hi; g++) {
+        long end = base + j->rows[g];
+        long s = lo > base ? lo : base, e = hi < end ? hi : end;
+        if (s < e) {
+            float *y = j->y[g] + (s - base);
+            const float *a = j->a[g] + (s - base) * j->n;
+            const float *bias = j->bias ? j->bias[g] : NULL;
+            if (bias) {
+                memcpy(y, bias + (s - base), sizeof(float) * (size_t)(e - s));
+                j->fn(e - s, j->n, 1, a, j->n, j->x, 1, y);
+            } else {
+                j->fn(e - s, j->n, 1, a, j->n, j->x, 0, y);
+            }
+        }
+        base = end;
+    }
+}
+
+int ck_sgemv_group(int variant, int threads, int count, const long *rows, long n, const float *const *a,
+                   const float *const *bias, const float *x, float *const *y) {
+    if (variant == CK_GEMM_AUTO) variant = ck_sgemm_best_variant();
+    gemv_group_job job;
+    if (variant == CK_GEMM_AVX512 && ck_has_avx512f()) job.fn = dot_avx512;
+    else if (variant == CK_GEMM_AVX2 && ck_has_avx2_fma()) job.fn = dot_avx2;
+    else return -1;
+    long total = 0;
+    for (int g = 0; g < count; g++) {
+        if (rows[g] < 0) return -1;
+        total += rows[g];
+    }
+    if (total == 0) return 0;
+    if (n <= 0) {
+        for (int g = 0; g < count; g++)
+            for (long i = 0; i < rows[g]; i++) y[g][i] = bias && bias[g] ? bias[g][i] : 0;
+        return 0;
+    }
+    job.count = count; job.n = n; job.total = total; job.rows = rows;
+    job.a = a; job.bias = bias; job.x = x; job.y = y;
+    long elements = total * n, least = gemv_min_elements_per_thread;
+    long most = (total + 15) / 16;
+    if (threads > most) threads = (int)most;
+    if (least > 0 && elements < threads * least) threads = elements < 2 * least ? 1 : (int)(elements / least);
+    if (threads <= 1 || ck_pool_run(threads, gemv_group_part, &job) == 0) gemv_group_part(&job, 0, 1);
+    return 0;
+}
+
 #else
 
 void ck_sgemv_set_min_work_per_thread(long elements) { (void)elements; }
 long ck_sgemv_min_work_per_thread(void) { return 0; }
 int ck_sgemv(int variant, int threads, int trans, long m, long n, float alpha, const float *a, long lda,
              const float *x, long incx, float beta, float *y, long incy) {
+    return -1;
+}
+
+int ck_sgemv_group(int variant, int threads, int count, const long *rows, long n, const float *const *a,
+                   const float *const *bias, const float *x, float *const *y) {
     return -1;
 }
 

@@ -154,7 +154,8 @@ extension GPT {
         // One new position is a matrix–vector product per layer: too little work to hand half of it to a second
         // OpenBLAS thread, whose wake-up and spin-wait cost more than the product itself.
         let threads = ids.count == 1 && parameterCount < Self.singleThreadDecodeLimit ? 1 : BLAS.threads
-        return try BLAS.withThreads(threads) { try withNoGrad {
+        let spin = ids.count == 1 && threads > 1 ? BLAS.decodingPoolSpinNanoseconds : 0
+        return try BLAS.withThreads(threads) { try BLAS.withPoolSpin(spin) { try withNoGrad {
             let n = ids.count
             let positions = (0..<n).map { Int32(cache.length + $0) }
             var x = try Variable.embedding(weight: wte, ids: ids, shape: [n])
@@ -171,11 +172,12 @@ extension GPT {
             let last = try lnF(x).value.reshaped([n, config.nEmbd])
             let lastRow = Tensor(shape: [1, config.nEmbd], Array(last.scalars[((n - 1) * config.nEmbd)...]))
             return try Tensor.matmul(lastRow, wte.value, transposeB: true).reshaped([config.vocabSize])
-        } }
+        } } }
     }
 
     /// Models below this many parameters decode one token single-threaded. `bench generate` measured both
     /// configs faster that way (small, 10.8M: ~690 vs ~590 tokens/s); past a few tens of millions the weights
     /// outgrow the caches and decoding is bound by memory bandwidth, which both cores share better.
-    static let singleThreadDecodeLimit = 32_000_000
+    /// Settable so `bench generate --single-thread-below` can time both sides of it in one build.
+    nonisolated(unsafe) public static var singleThreadDecodeLimit = 32_000_000
 }

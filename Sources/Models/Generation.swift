@@ -54,12 +54,15 @@ extension CausalLanguageModel {
 public enum Sampler {
     /// The chosen id for `logits` (V).
     public static func pick(_ logits: Tensor, options: SamplingOptions, rng: inout SeededGenerator) -> Int32 {
-        let z = logits.scalars
         if options.temperature <= 0 {
-            var best = 0
-            for i in 1..<z.count where z[i] > z[best] { best = i }
-            return Int32(best)
+            // In place: copying a 49152-entry vocabulary's logits out costs as much as scanning them.
+            return logits.withUnsafeBufferPointer { z in
+                var best = 0
+                for i in 1..<z.count where z[i] > z[best] { best = i }
+                return Int32(best)
+            }
         }
+        let z = logits.scalars
         var order = Array(z.indices).sorted { z[$0] > z[$1] }
         if options.topK > 0 { order = Array(order.prefix(options.topK)) }
         let mx = z[order[0]]

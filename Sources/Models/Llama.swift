@@ -24,6 +24,12 @@ public final class Llama: CausalLanguageModel, CheckpointProvenance {
     public var generationConfig: Data?
     /// Recompute each decoder layer in the backward instead of keeping its activations (see `CausalLanguageModel`).
     public var checkpointActivations = false
+    /// One-token decoding steps on tensors (`decodeStep`, grouped projections); false runs them through the graph
+    /// path as before (benchmarks compare the two in one process).
+    public var decodesWithTensorStep = true
+    /// BF16 copies of the projections and head that one-token steps use instead of the F32 weights when set
+    /// (`useBF16WeightsForDecoding()`); nil decodes in F32.
+    public var bf16DecodingWeights: LlamaBF16Weights?
 
     /// A freshly initialised model: N(0, initializer_range²) weights, zero biases, norms at scale one.
     public init(_ config: LlamaConfig, seed: UInt64 = 0) throws {
@@ -157,15 +163,30 @@ public final class Llama: CausalLanguageModel, CheckpointProvenance {
     }
 
     /// Runs `ids` (batch 1) at positions cache.length… without a graph, appending to the cache; returns the
-    /// logits (V) of the last position.
+    /// logits (V) of the last position. One token of a plain model (no LoRA, no narrowed weight) runs
+    /// `decodeStep` on tensors, its grouped projections under a spinning pool, unless `tensorStep` is false
+    /// (tests compare the two: equal logits).
     public func forwardCached(_ ids: [Int32], cache: inout KVCache) throws -> Tensor {
+        try forwardCached(ids, cache: &cache, tensorStep: decodesWithTensorStep)
+    }
+
+    /// `forwardCached(_:cache:)`, one token through the graph path when `tensorStep` is false.
+    public func forwardCached(_ ids: [Int32], cache: inout KVCache, tensorStep: Bool) throws -> Tensor {
         let start = cache.length, n = ids.count
         guard start + n <= contextLength else {
             throw ModelError.invalidInput("sequence of \(start + n) tokens is longer than the context of \(contextLength)")
         }
         _ = try checkInput(ids, batch: 1)
         cache.reserve(start + n, limit: contextLength)
-        let threads = n == 1 && parameterCount < GPT.singleThreadDecodeLimit ? 1 : BLAS.threads
+        let onTensors = n == 1 && tensorStep && decodesOnTensors
+        let threads = n == 1 && (onTensors ? plainParameterCount : parameterCount) < GPT.singleThreadDecodeLimit ? 1 : BLAS.threads
+        if onTensors {
+            return try BLAS.withThreads(threads) {
+                try BLAS.withPoolSpin(threads > 1 ? BLAS.decodingPoolSpinNanoseconds : 0) {
+                    try withNoGrad { try decodeStep(ids[0], cache: &cache) }
+                }
+            }
+        }
         return try BLAS.withThreads(threads) { try withNoGrad {
             let (cos, sin) = RotaryTables.tables(config, start: start, count: n)
             var x = try embed(ids, shape: [n])

@@ -17,10 +17,46 @@ struct BenchGenerate: ParsableCommand {
     @Option(help: "tiny or small (vocab 256), or smollm2-135m or qwen2.5-0.5b.") var config = "tiny"
     @Option(help: "New tokens per run (capped by the context).") var tokens = 128
     @Option(help: "Timed runs (after 2 warm-up runs).") var iterations = 10
+    @Option(help: "Llama one-token steps: tensor (grouped projections, the default) or graph (as before session 5).")
+    var step = "tensor"
+    @Option(help: "Nanoseconds the GEMM pool spins between a step's products (default 50000; 0 sleeps at once).")
+    var spin: Int?
+    @Option(help: "Decode one token on one thread below this many parameters (default 32000000; 0: always two).")
+    var singleThreadBelow: Int?
+    @Option(help: "Decoding weights of a Llama-family config: f32, or bf16 (copies rounded to BF16; its own limit).")
+    var weights = "f32"
 
     func run() throws {
         guard tokens > 0, iterations > 0 else { throw CLIError("--tokens and --iterations must be positive") }
+        guard step == "tensor" || step == "graph" else { throw CLIError("--step must be tensor or graph, not \(step)") }
+        if let spin {
+            guard spin >= 0 else { throw CLIError("--spin must be at least 0") }
+            BLAS.decodingPoolSpinNanoseconds = spin
+        }
+        if let singleThreadBelow { GPT.singleThreadDecodeLimit = max(0, singleThreadBelow) }
         let model = try BenchModels.make(config)
+        (model as? Llama)?.decodesWithTensorStep = step == "tensor"
+        guard weights == "f32" || weights == "bf16" else { throw CLIError("--weights must be f32 or bf16, not \(weights)") }
+        var bf16Elements = 0
+        var bf16Drift: (maxAbs: Float, sameTokens: Bool)?
+        if weights == "bf16" {
+            guard let llama = model as? Llama, step == "tensor" else {
+                throw CLIError("--weights bf16 needs a Llama-family config (smollm2-135m, qwen2.5-0.5b) and --step tensor")
+            }
+            // How far BF16 weights move the logits and the greedy tokens, against F32 in the same process.
+            let f32Tokens = try llama.generate(prompt: [0], maxNewTokens: min(tokens, 32), eos: nil)
+            func stepLogits() throws -> [Tensor] {
+                var cache = llama.makeKVCache()
+                return try f32Tokens.prefix(9).map { try llama.forwardCached([$0], cache: &cache) }
+            }
+            let f32Logits = try stepLogits()
+            try llama.useBF16WeightsForDecoding()
+            bf16Elements = llama.bf16DecodingWeights!.byteCount / 2
+            let bf16Logits = try stepLogits()
+            let worst = zip(f32Logits, bf16Logits).map { a, b in zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 0 }.max() ?? 0
+            let bf16Tokens = try llama.generate(prompt: [0], maxNewTokens: min(tokens, 32), eos: nil)
+            bf16Drift = (worst, bf16Tokens == f32Tokens)
+        }
         var generated = 0
         let times = try Timing.measure(warmup: 2, iterations: iterations) {
             generated = try model.generate(prompt: [0], maxNewTokens: tokens, eos: nil).count - 1
@@ -32,9 +68,18 @@ struct BenchGenerate: ParsableCommand {
         row["tokens_per_s"] = Double(generated) / ((row["ms_median"] as! Double) / 1e3)
         row["peak_rss_mb"] = Timing.peakRSSMegabytes()
         row["threads"] = Parallel.workers
+        row["step"] = step
+        row["pool_spin_ns"] = BLAS.decodingPoolSpinNanoseconds
+        row["single_thread_below"] = GPT.singleThreadDecodeLimit
+        row["weights"] = weights
+        if let bf16Drift {
+            row["bf16_max_abs_logit_diff_vs_f32"] = Double(bf16Drift.maxAbs)
+            row["bf16_same_greedy_tokens_as_f32"] = bf16Drift.sameTokens ? 1 : 0
+        }
         // f32 weights: 4 bytes per parameter; a tied head reads the embedding once more per token, which the
         // lookup of one row does not, so the parameter count is the bytes read to within one row.
-        let weightBytes = Double(model.parameterCount * 4)
+        // BF16 decoding: 2 bytes for each weight of the projections and head, 4 for the rest (norms, biases).
+        let weightBytes = Double((model.parameterCount - bf16Elements) * 4 + bf16Elements * 2)
         let bandwidth = BenchOps.copyBandwidth()
         let limit = bandwidth * 1e9 / weightBytes
         row["weight_mb_per_token"] = weightBytes / 1e6

@@ -143,5 +143,26 @@ void ck_rmsnorm_backward_row_avx2(const float *dy, const float *x, const float *
                                   float *dx, float *dw, long c);
 /// See ck_rope_row_avx512.
 void ck_rope_row_avx2(const float *x, float *y, const float *cos, const float *sin, long heads, long headDim, float sign);
+/// y[g] (rows[g]) = A[g] x + bias[g] for g < count, each A[g] a row-major (rows[g], n) matrix (row stride n)
+/// and bias[g] (or the whole `bias`) NULL for none: the matrix-vector products of one decoding step that share
+/// their input (q/k/v, gate/up) in one hand-off to the pool and one split of their stacked rows. Each y[g][i]
+/// equals ck_sgemv's (dot form, alpha 1, beta 0 or 1 onto the bias) bit for bit. Returns 0, or -1 when `variant`
+/// is not one this CPU runs (or a row count is negative).
+int ck_sgemv_group(int variant, int threads, int count, const long *rows, long n, const float *const *a,
+                   const float *const *bias, const float *x, float *const *y);
+
+/// Nanoseconds the pool's threads spin (a caller waiting for its parts, a worker for the next job) before
+/// sleeping on a condvar; 0, the default, never spins. Decoding turns it on for its many small products.
+void ck_pool_set_spin_ns(long nanoseconds);
+
+/// The current spin set by ck_pool_set_spin_ns.
+long ck_pool_spin_ns(void);
+
+/// ck_sgemv_group's products with the weights in BF16 bits (a[g] row-major (rows[g], n), uint16 each): every
+/// weight widened exactly to F32 and multiplied with x in F32, so y[g][i] equals ck_sgemv_group's on the
+/// widened weights (AVX-512 variant) bit for bit. Returns 0, or -1 when the CPU lacks AVX-512F (or a row count
+/// is negative).
+int ck_gemv_bf16_group(int threads, int count, const long *rows, long n, const unsigned short *const *a,
+                       const float *const *bias, const float *x, float *const *y);
 
 #endif
