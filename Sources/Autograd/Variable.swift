@@ -13,10 +13,13 @@ public final class Variable {
     public private(set) var requiresGrad: Bool
     /// Optional label (parameter name), used in messages and checkpoints.
     public var name: String?
-    /// The inputs this value was computed from (empty for leaves).
-    let parents: [Variable]
-    /// Given d(loss)/d(self), adds each parent's share into its `grad`.
-    let pullback: ((Tensor) -> Void)?
+    /// The inputs this value was computed from (empty for leaves, and for a node once `backward` released it).
+    private(set) var parents: [Variable]
+    /// Given d(loss)/d(self), adds each parent's share into its `grad` (nil for leaves and released nodes).
+    private(set) var pullback: ((Tensor) -> Void)?
+    /// Set once `backward` has run this node's pullback and dropped it: a second backward through the node
+    /// would silently stop there, so it is refused instead.
+    private var released = false
 
     /// A leaf: an input (`requiresGrad: false`) or a trainable parameter (`requiresGrad: true`).
     public init(_ value: Tensor, requiresGrad: Bool = false, name: String? = nil) {
@@ -87,21 +90,36 @@ public final class Variable {
     /// Reverse-mode sweep from this (usually scalar) value: seeds d(self)/d(self) = `seed` (default ones),
     /// visits nodes in reverse topological order and calls each pullback once. Gradients of inner nodes are
     /// released after use; leaves keep theirs.
-    public func backward(seed: Tensor? = nil) {
+    ///
+    /// Unless `retainGraph` (or `TapeMemory.releasesGraph` is off), each inner node drops its pullback and its
+    /// parents right after its pullback ran, as PyTorch does: the tensors the pullbacks saved and the values of
+    /// inner nodes are freed while the backward goes on, not when the caller drops the graph. Going through
+    /// such a released node again is a programming error and stops the process; pass `retainGraph: true` to
+    /// every backward but the last one through a graph.
+    public func backward(seed: Tensor? = nil, retainGraph: Bool = !TapeMemory.releasesGraph) {
         var order: [Variable] = []
         var seen = Set<ObjectIdentifier>()
         var stack: [(Variable, Bool)] = [(self, false)]
         while let (node, expanded) = stack.popLast() {           // iterative DFS: deep graphs cannot overflow
             if expanded { order.append(node); continue }
             guard seen.insert(ObjectIdentifier(node)).inserted else { continue }
+            precondition(!node.released, "backward through a graph that was already back-propagated: pass retainGraph: true to the earlier backward")
             stack.append((node, true))
             for p in node.parents where p.requiresGrad && !seen.contains(ObjectIdentifier(p)) { stack.append((p, false)) }
         }
         accumulate(seed ?? Tensor.ones(value.shape))
-        for node in order.reversed() {
-            guard let pullback = node.pullback, let g = node.grad else { continue }
-            pullback(g)
-            node.grad = nil
+        // Popping drops `order`'s reference too, so a released node whose consumers are done is freed at once.
+        while let node = order.popLast() {
+            guard let pullback = node.pullback else { continue }
+            if let g = node.grad {
+                pullback(g)
+                node.grad = nil
+            }
+            if !retainGraph {
+                node.pullback = nil
+                node.parents = []
+                node.released = true
+            }
         }
     }
 }

@@ -89,13 +89,7 @@ public final class LlamaAttention: Module {
     /// The projected, normed and rotated q: (…, T, H·D), k and v: (…, T, KV·D) for x: (…, T, C). cos/sin are
     /// (T, D/2), or one row per token of x (packed rows, whose positions differ from row to row).
     func projections(_ x: Variable, cos: Tensor, sin: Tensor) throws -> (q: Variable, k: Variable, v: Variable) {
-        var q = try qProj(x), k = try kProj(x)
-        let v = try vProj(x)
-        if let qNorm, let kNorm {
-            let lead = Array(x.shape.dropLast())
-            q = try qNorm(q.reshaped(lead + [heads.query, heads.size])).reshaped(lead + [heads.query * heads.size])
-            k = try kNorm(k.reshaped(lead + [heads.keyValue, heads.size])).reshaped(lead + [heads.keyValue * heads.size])
-        }
+        let (q, k, v) = try unrotatedProjections(x)
         guard x.shape.count >= 2, cos.shape[0] != x.shape[x.shape.count - 2] else {
             return (try q.rotaryEmbedding(cos: cos, sin: sin, headDim: heads.size),
                     try k.rotaryEmbedding(cos: cos, sin: sin, headDim: heads.size), v)
@@ -107,10 +101,35 @@ public final class LlamaAttention: Module {
         return (try rotated(q), try rotated(k), v)
     }
 
+    /// q: (…, T, H·D), k and v: (…, T, KV·D) for x: (…, T, C), before RoPE (normed per head for Qwen3).
+    private func unrotatedProjections(_ x: Variable) throws -> (q: Variable, k: Variable, v: Variable) {
+        var q = try qProj(x), k = try kProj(x)
+        let v = try vProj(x)
+        if let qNorm, let kNorm {
+            let lead = Array(x.shape.dropLast())
+            q = try qNorm(q.reshaped(lead + [heads.query, heads.size])).reshaped(lead + [heads.query * heads.size])
+            k = try kNorm(k.reshaped(lead + [heads.keyValue, heads.size])).reshaped(lead + [heads.keyValue * heads.size])
+        }
+        return (q, k, v)
+    }
+
     /// x: (B, T, C) with cos/sin (T, D/2) or (B·T, D/2) -> (B, T, C); `segments` (B·T) for packed rows.
     public func callAsFunction(_ x: Variable, cos: Tensor, sin: Tensor, segments: [Int32]? = nil) throws -> Variable {
         let (q, k, v) = try projections(x, cos: cos, sin: sin)
         return try oProj(Variable.groupedQueryAttention(q: q, k: k, v: v, heads: heads, segments: segments))
+    }
+
+    /// residual + attention(x), the block's first half. With `TapeMemory.recomputesInBlocks` the rotations, the
+    /// probabilities and (with a plain o_proj) the attention output are recomputed in the backward and the residual
+    /// add is folded into o_proj (see `rotaryAttentionProjection`); the same numbers either way.
+    func callAsFunction(_ x: Variable, residual: Variable, cos: Tensor, sin: Tensor, segments: [Int32]?) throws -> Variable {
+        guard TapeMemory.recomputesInBlocks else { return try residual + self(x, cos: cos, sin: sin, segments: segments) }
+        let (q, k, v) = try unrotatedProjections(x)
+        guard oProj.isPlain else {
+            return try residual + oProj(Variable.rotaryGroupedQueryAttention(q: q, k: k, v: v, cos: cos, sin: sin, heads: heads, segments: segments))
+        }
+        return try Variable.rotaryAttentionProjection(q: q, k: k, v: v, cos: cos, sin: sin, heads: heads, segments: segments,
+                                                      weight: oProj.weight, bias: oProj.bias, residual: residual)
     }
 
     /// Hugging Face names relative to `self_attn`.
@@ -145,6 +164,15 @@ public final class LlamaMLP: Module {
         try downProj(Variable.gated(gate: gateProj(x), up: upProj(x), activation: activation))
     }
 
+    /// residual + mlp(x), the block's second half. With `TapeMemory.recomputesInBlocks` (and a plain down_proj)
+    /// one node recomputes act(gate) ⊙ up in the backward and folds in the residual add (see `gatedDense`);
+    /// the same numbers either way.
+    func callAsFunction(_ x: Variable, residual: Variable) throws -> Variable {
+        guard TapeMemory.recomputesInBlocks, downProj.isPlain else { return try residual + self(x) }
+        return try Variable.gatedDense(gate: gateProj(x), up: upProj(x), activation: activation, weight: downProj.weight,
+                                       bias: downProj.bias, residual: residual)
+    }
+
     /// Hugging Face names relative to `mlp`.
     public var namedParameters: [(String, Variable)] {
         gateProj.scoped("gate_proj") + upProj.scoped("up_proj") + downProj.scoped("down_proj")
@@ -173,8 +201,8 @@ public final class LlamaDecoderLayer: Module {
 
     /// x: (B, T, C) -> (B, T, C); `segments` (B·T) for packed rows (see `SegmentMask`).
     public func callAsFunction(_ x: Variable, cos: Tensor, sin: Tensor, segments: [Int32]? = nil) throws -> Variable {
-        let h = try x + selfAttn(inputLayernorm(x), cos: cos, sin: sin, segments: segments)
-        return try h + mlp(postAttentionLayernorm(h))
+        let h = try selfAttn(inputLayernorm(x), residual: x, cos: cos, sin: sin, segments: segments)
+        return try mlp(postAttentionLayernorm(h), residual: h)
     }
 
     /// Hugging Face names relative to `model.layers.{i}`.

@@ -27,6 +27,7 @@ struct BenchDPO: ParsableCommand {
     var loraR: Int?
     @Option(name: .customLong("base-dtype"), help: "With --lora-r: hold the frozen base in f32, bf16 or f16.") var baseDType = "f32"
     @OptionGroup var prefixSharing: PrefixSharingOptions
+    @OptionGroup var tapeMemory: TapeMemoryOptions
 
     func validate() throws {
         guard prompt > 0, response > 0, pairs > 0, iterations > 0, warmup >= 0 else {
@@ -51,6 +52,7 @@ struct BenchDPO: ParsableCommand {
 
     func run() throws {
         prefixSharing.apply()
+        tapeMemory.apply()
         let policy = try BenchModels.make(config)
         // With LoRA one model serves as policy and (adapters off) reference, as in `align --lora-r`.
         let reference = loraR == nil ? try BenchModels.make(config) : policy
@@ -70,8 +72,11 @@ struct BenchDPO: ParsableCommand {
         let loop = try OptimizerStep(parameters: adapters?.parameters ?? policy.parameters, settings: TrainingSettings(steps: 1_000_000, lr: 1e-5, minLR: 1e-5,
                                                                               warmupSteps: 0, gradClip: 0))
         policy.checkpointActivations = checkpointActivations
+        var phases = StepMemoryPhases()
         func referenceLogProbs() throws -> [Float] {
-            try withAdaptersDisabled { try withNoGrad { try sequenceLogProbs(reference, chosen, rejected) } }.value.scalars
+            try phases.measure(\.reference) {
+                try withAdaptersDisabled { try withNoGrad { try sequenceLogProbs(reference, chosen, rejected) } }.value.scalars
+            }
         }
         let cached = try referenceLogProbs()
         var step = 0
@@ -81,15 +86,18 @@ struct BenchDPO: ParsableCommand {
                 try sequenceLogProbs(policy, idx.map { chosen[$0] }, idx.map { rejected[$0] })
             }
             var rng = SeededGenerator(seed: 0)
+            phases.begin(\.forward)
             _ = try loop.step(step) {
-                try GradientAccumulation.objective(task: task, batch: Array(0..<pairs), count: gradAccum, rng: &rng)
+                let (value, backward) = try GradientAccumulation.objective(task: task, batch: Array(0..<pairs), count: gradAccum, rng: &rng)
+                return (value, { phases.begin(\.backward); try backward(); phases.begin(\.optimizer) })
             }
+            phases.end()
             step += 1
         }
         for runReference in [false, true] where referenceMode == "both" || (referenceMode == "run") == runReference {
-            TensorMemory.resetPeak()
+            phases = StepMemoryPhases()
             var row = Timing.summary(try Timing.measure(warmup: warmup, iterations: iterations) { try dpoStep(runReference: runReference) })
-            row["peak_tensor_mb"] = Double(TensorMemory.peakBytes) / 1_048_576
+            row.merge(phases.fields) { old, _ in old }
             row["logits"] = logits
             row["grad_accum"] = gradAccum
             row["checkpoint_activations"] = checkpointActivations
@@ -142,4 +150,42 @@ final class BenchDPOTask: MicroBatchedTask {
 
     func trainMetrics(objective: Float) -> [String: Double] { ["loss": Double(objective)] }
     func evaluate() throws -> [String: Double] { [:] }
+}
+
+/// Peak tensor bytes of each phase of a bench step (reference pass, policy forward, backward, clipping and
+/// optimizer), the bytes live when the backward starts, and the step's peak (the largest of the phases): where
+/// in the step the peak falls, for the memory tables of docs/benchmarks.md.
+struct StepMemoryPhases {
+    var reference = 0, forward = 0, backward = 0, optimizer = 0, liveAtBackward = 0
+    private var current: WritableKeyPath<StepMemoryPhases, Int>?
+
+    /// Ends the running phase (if any) and starts `phase` from what is alive now.
+    mutating func begin(_ phase: WritableKeyPath<StepMemoryPhases, Int>) {
+        end()
+        if phase == \.backward { liveAtBackward = max(liveAtBackward, TensorMemory.liveBytes) }
+        TensorMemory.resetPeak()
+        current = phase
+    }
+
+    /// Ends the running phase, keeping the largest peak it has had.
+    mutating func end() {
+        guard let current else { return }
+        self[keyPath: current] = max(self[keyPath: current], TensorMemory.peakBytes)
+        self.current = nil
+    }
+
+    /// `body` as phase `phase`.
+    mutating func measure<R>(_ phase: WritableKeyPath<StepMemoryPhases, Int>, _ body: () throws -> R) rethrows -> R {
+        begin(phase)
+        defer { end() }
+        return try body()
+    }
+
+    /// `peak_tensor_mb` and the per-phase `peak_<phase>_mb`, `live_at_backward_mb` keys.
+    var fields: [String: Any] {
+        let mb = { (bytes: Int) in Double(bytes) / 1_048_576 }
+        return ["peak_tensor_mb": mb(max(reference, forward, backward, optimizer)), "peak_reference_mb": mb(reference),
+                "peak_forward_mb": mb(forward), "peak_backward_mb": mb(backward), "peak_optimizer_mb": mb(optimizer),
+                "live_at_backward_mb": mb(liveAtBackward)]
+    }
 }

@@ -10,7 +10,7 @@ final class GraphTests: XCTestCase {
     func testBackwardTwiceDoublesLeafGradient() throws {
         let x = Variable(x0, requiresGrad: true)
         let loss = try (x * x).sum()
-        loss.backward()
+        loss.backward(retainGraph: true)                     // kept for the second backward
         let once = x0.scalars.map { 2 * $0 }                 // d/dx Σ x² = 2x
         assertClose(x.grad!.scalars, once, rtol: 1e-6, atol: 0)
         loss.backward()
