@@ -28,6 +28,20 @@ final class LoRAMergedPathTests: XCTestCase {
         }
     }
 
+    /// A grouped-query k/v projection's shape (output narrower than the input, r between them): merged (no mask,
+    /// 10 rows ≥ 6 inputs) and unmerged (a dropout mask), gradients of x, A and B by central differences.
+    func testGradcheckNarrowOutputMergedAndWithMask() throws {
+        let w = gradcheckInput([2, 6], seed: 61)
+        let mask = Tensor(shape: [10, 6], (0..<60).map { $0 % 3 == 1 ? 0 : 1.5 })
+        for m in [nil, mask] {
+            let inputs = [gradcheckInput([10, 6], seed: 62), gradcheckInput([3, 6], seed: 63), gradcheckInput([2, 3], seed: 64)]
+            try assertGradientsMatch(inputs) { v in
+                try Variable.frozenLinear(v[0], weight: { w }, layout: .outIn, bias: nil,
+                                          update: LowRankUpdate(a: v[1], b: v[2], scaling: 1.25, inputMask: m))
+            }
+        }
+    }
+
     /// Merged (no mask) and unmerged (a mask of ones) give the same y, dx, dA, dB and dbias to 1e-5, and the
     /// frozen weight's own value is left as it was (the merge works on a copy).
     func testMergedEqualsUnmergedAndLeavesTheBaseUntouched() throws {
