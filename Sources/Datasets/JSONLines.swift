@@ -37,7 +37,7 @@ enum JSONLines {
             guard let text = String(data: raw, encoding: .utf8) else {
                 throw DatasetError.badData(file: url.path, line: number, "the line is not valid UTF-8")
             }
-            let line = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let line = trimmed(text)
             if line.isEmpty { continue }
             let bytes = Data(line.utf8)
             if let fault = JSONStructureCheck.fault(in: bytes) {
@@ -53,6 +53,17 @@ enum JSONLines {
         }
         if out.isEmpty { throw DatasetError.badData(file: url.path, line: 0, "no examples in the file") }
         return out
+    }
+
+    /// `text` without the leading and trailing `CharacterSet.whitespacesAndNewlines`. A line that starts and ends
+    /// with a visible ASCII character, as JSON objects do (`{` … `}`), has nothing to trim and is returned without
+    /// the Foundation call (in the fuzz profile of short files that call was a seventh of the read).
+    static func trimmed(_ text: String) -> String {
+        let bytes = text.utf8
+        if let first = bytes.first, let last = bytes.last, (0x21...0x7E).contains(first), (0x21...0x7E).contains(last) {
+            return text
+        }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// A required, non-empty string field.

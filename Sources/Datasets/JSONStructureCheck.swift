@@ -8,7 +8,12 @@ enum JSONStructureCheck {
     static let maxDepth = 256
 
     /// The first fault found, as a message, or nil.
-    static func fault(in bytes: Data) -> String? {
+    static func fault(in data: Data) -> String? {
+        // Over the raw bytes: `Data`'s subscript costs a call per byte, a tenth of a JSONL line's read.
+        data.withUnsafeBytes { fault(in: $0) }
+    }
+
+    private static func fault(in bytes: UnsafeRawBufferPointer) -> String? {
         var stack: [(isObject: Bool, keys: Set<String>, expectingKey: Bool)] = []
         var i = bytes.startIndex
         while i < bytes.endIndex {
@@ -35,8 +40,8 @@ enum JSONStructureCheck {
                     if d == UInt8(ascii: "\"") { break }
                 }
                 if let top = stack.last, top.isObject, top.expectingKey {
-                    let raw = bytes[start..<i]
-                    let key = escaped ? ((try? JSONSerialization.jsonObject(with: raw, options: .fragmentsAllowed)) as? String)
+                    let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<i])
+                    let key = escaped ? ((try? JSONSerialization.jsonObject(with: Data(raw), options: .fragmentsAllowed)) as? String)
                         ?? String(decoding: raw, as: UTF8.self) : String(decoding: raw.dropFirst().dropLast(), as: UTF8.self)
                     if top.keys.contains(key) { return "duplicate key \"\(key)\"" }
                     stack[stack.count - 1].keys.insert(key)

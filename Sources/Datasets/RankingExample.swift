@@ -53,11 +53,15 @@ public struct RankingExample: Equatable, Sendable {
     }
 
     /// The pairs the ranking implies: every ranked response over every response placed after it or not ranked.
+    /// Time is linear in the pairs made (m ranked of n responses: about m·n): the unranked responses are found once,
+    /// not once per ranked response by searching the ranking for each response (m²·n).
     public var impliedPairs: [PreferenceExample] {
         var out: [PreferenceExample] = []
+        var isRanked = [Bool](repeating: false, count: responses.count)
+        for r in ranking where responses.indices.contains(r) { isRanked[r] = true }
+        let unranked = responses.indices.filter { !isRanked[$0] }
         for (j, better) in ranking.enumerated() {
-            let below = Array(ranking[(j + 1)...]) + responses.indices.filter { !ranking.contains($0) }
-            for worse in below {
+            for worse in ranking[(j + 1)...] + unranked {
                 out.append(PreferenceExample(prompt: prompt, chosen: responses[better], rejected: responses[worse],
                                              group: group, id: id, line: line, annotator: annotator))
             }

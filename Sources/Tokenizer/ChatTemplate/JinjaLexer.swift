@@ -38,11 +38,30 @@ struct JinjaLexer {
     private let lstripBlocks: Bool
 
     init(_ source: String, trimBlocks: Bool = true, lstripBlocks: Bool = true) {
-        var text = source.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-        if text.hasSuffix("\n") { text.removeLast() }
-        s = Array(text.unicodeScalars)
+        // One pass over the scalars (Foundation's `replacingOccurrences`, twice, was a third of a small template's
+        // compile time): `\r\n` and a lone `\r` become `\n`, then one trailing newline goes.
+        var scalars: [Unicode.Scalar] = []
+        scalars.reserveCapacity(source.utf8.count)
+        var afterCR = false
+        for c in source.unicodeScalars {
+            if c == "\n", afterCR { afterCR = false; continue }
+            afterCR = c == "\r"
+            scalars.append(afterCR ? "\n" : c)
+        }
+        if scalars.last == "\n" { scalars.removeLast() }
+        s = scalars
         self.trimBlocks = trimBlocks
         self.lstripBlocks = lstripBlocks
+    }
+
+    /// Unicode's White_Space, answered without the property tables for ASCII (tab to carriage return, space).
+    static func isWhitespace(_ c: Unicode.Scalar) -> Bool {
+        c.isASCII ? (c.value >= 0x09 && c.value <= 0x0D) || c.value == 0x20 : c.properties.isWhitespace
+    }
+
+    /// Unicode's Alphabetic, answered without the property tables for ASCII (the 52 letters).
+    static func isAlphabetic(_ c: Unicode.Scalar) -> Bool {
+        c.isASCII ? (c.value | 0x20) >= 0x61 && (c.value | 0x20) <= 0x7A : c.properties.isAlphabetic
     }
 
     /// All tokens, ending with `.end`.
@@ -57,11 +76,11 @@ struct JinjaLexer {
             let sign: Unicode.Scalar? = (j + 2 < s.count && (s[j + 2] == "-" || s[j + 2] == "+")) ? s[j + 2] : nil
             var textEnd = j
             if sign == "-" {
-                while textEnd > i, s[textEnd - 1].properties.isWhitespace { textEnd -= 1 }
+                while textEnd > i, Self.isWhitespace(s[textEnd - 1]) { textEnd -= 1 }
             } else if sign != "+", lstripBlocks, kind != "{" {
                 var lineStart = j
                 while lineStart > i, s[lineStart - 1] != "\n" { lineStart -= 1 }
-                if lineStart > i || lineStarting, lineStart < j, s[lineStart..<j].allSatisfy({ $0.properties.isWhitespace }) {
+                if lineStart > i || lineStarting, lineStart < j, s[lineStart..<j].allSatisfy({ Self.isWhitespace($0) }) {
                     textEnd = lineStart
                 }
             }
@@ -71,7 +90,7 @@ struct JinjaLexer {
             advance(to: j + 2 + (sign == nil ? 0 : 1))
             switch kind {
             case "#":
-                guard let close = find("#}", from: i) else {
+                guard let close = find("#", "}", from: i) else {
                     throw ChatTemplateError.syntax(line: tagLine, column: tagColumn, message: "missing end of comment tag")
                 }
                 advance(to: close + 2)
@@ -98,39 +117,39 @@ struct JinjaLexer {
     /// whitespace that follows (there is no trim_blocks newline removal there), and `{%- endraw` strips before.
     private mutating func lexRaw(openLine: Int, openColumn: Int) throws -> Bool {
         var j = i
-        while j < s.count, s[j].properties.isWhitespace { j += 1 }
+        while j < s.count, Self.isWhitespace(s[j]) { j += 1 }
         guard j + 3 <= s.count, String(String.UnicodeScalarView(s[j..<(j + 3)])) == "raw" else { return false }
         j += 3
-        while j < s.count, s[j].properties.isWhitespace { j += 1 }
+        while j < s.count, Self.isWhitespace(s[j]) { j += 1 }
         var stripAfter = false
         if j + 2 < s.count, s[j] == "-", s[j + 1] == "%", s[j + 2] == "}" { stripAfter = true; j += 3 }
         else if j + 1 < s.count, s[j] == "%", s[j + 1] == "}" { j += 2 }
         else { return false }
-        if stripAfter { while j < s.count, s[j].properties.isWhitespace { j += 1 } }
+        if stripAfter { while j < s.count, Self.isWhitespace(s[j]) { j += 1 } }
         let bodyStart = j
         // Find `{%[-+]? endraw [-+]?%}`.
         var k = j
         while true {
-            guard let open = find("{%", from: k) else {
+            guard let open = find("{", "%", from: k) else {
                 throw ChatTemplateError.syntax(line: openLine, column: openColumn, message: "missing end of raw directive")
             }
             var m = open + 2
             let sign: Unicode.Scalar? = m < s.count && (s[m] == "-" || s[m] == "+") ? s[m] : nil
             if sign != nil { m += 1 }
-            while m < s.count, s[m].properties.isWhitespace { m += 1 }
+            while m < s.count, Self.isWhitespace(s[m]) { m += 1 }
             if m + 6 <= s.count, String(String.UnicodeScalarView(s[m..<(m + 6)])) == "endraw" {
                 m += 6
-                while m < s.count, s[m].properties.isWhitespace { m += 1 }
+                while m < s.count, Self.isWhitespace(s[m]) { m += 1 }
                 let closeSign: Unicode.Scalar? = m < s.count && (s[m] == "-" || s[m] == "+") ? s[m] : nil
                 let closeAt = m + (closeSign == nil ? 0 : 1)
                 if closeAt + 1 < s.count, s[closeAt] == "%", s[closeAt + 1] == "}" {
                     var bodyEnd = open
                     if sign == "-" {
-                        while bodyEnd > bodyStart, s[bodyEnd - 1].properties.isWhitespace { bodyEnd -= 1 }
+                        while bodyEnd > bodyStart, Self.isWhitespace(s[bodyEnd - 1]) { bodyEnd -= 1 }
                     } else if sign != "+", lstripBlocks {
                         var lineStart = open
                         while lineStart > bodyStart, s[lineStart - 1] != "\n" { lineStart -= 1 }
-                        if lineStart > bodyStart, s[lineStart..<open].allSatisfy({ $0.properties.isWhitespace }) { bodyEnd = lineStart }
+                        if lineStart > bodyStart, s[lineStart..<open].allSatisfy({ Self.isWhitespace($0) }) { bodyEnd = lineStart }
                     }
                     advance(to: bodyStart)
                     emitText(from: bodyStart, to: bodyEnd)
@@ -152,11 +171,11 @@ struct JinjaLexer {
         return nil
     }
 
-    private func find(_ needle: String, from start: Int) -> Int? {
-        let n = Array(needle.unicodeScalars)
+    /// Where the two-scalar delimiter `first second` (`#}`, `{%`) next starts, compared in place.
+    private func find(_ first: Unicode.Scalar, _ second: Unicode.Scalar, from start: Int) -> Int? {
         var j = start
-        while j + n.count <= s.count {
-            if Array(s[j..<(j + n.count)]) == n { return j }
+        while j + 1 < s.count {
+            if s[j] == first, s[j + 1] == second { return j }
             j += 1
         }
         return nil
@@ -164,11 +183,21 @@ struct JinjaLexer {
 
     private mutating func emitText(from a: Int, to b: Int) {
         if b > a {
-            var text = String.UnicodeScalarView()
-            text.append(contentsOf: s[a..<b])
-            tokens.append(JinjaToken(kind: .text(String(text)), line: line, column: column))
+            tokens.append(JinjaToken(kind: .text(string(a, b)), line: line, column: column))
         }
         advance(to: max(b, i))
+    }
+
+    /// The scalars `a..<b` as a String, encoded into one buffer (appending them one by one to a
+    /// `String.UnicodeScalarView` was a tenth of a template's compile time).
+    private func string(_ a: Int, _ b: Int) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(b - a)
+        for k in a..<b {
+            let c = s[k]
+            if c.isASCII { bytes.append(UInt8(truncatingIfNeeded: c.value)) } else { UTF8.encode(c) { bytes.append($0) } }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Moves to `target`, counting lines and columns.
@@ -184,7 +213,7 @@ struct JinjaLexer {
     private mutating func trimAfterTag(signBefore: Unicode.Scalar?) -> Bool {
         if signBefore == "-" {
             var j = i
-            while j < s.count, s[j].properties.isWhitespace { j += 1 }
+            while j < s.count, Self.isWhitespace(s[j]) { j += 1 }
             advance(to: j)
         } else if signBefore != "+", trimBlocks, i < s.count, s[i] == "\n" {
             advance(to: i + 1)
@@ -196,7 +225,7 @@ struct JinjaLexer {
     private mutating func lexExpression(closing: Unicode.Scalar, openLine: Int, openColumn: Int) throws {
         var depth = 0
         while true {
-            while i < s.count, s[i].properties.isWhitespace { advance(to: i + 1) }
+            while i < s.count, Self.isWhitespace(s[i]) { advance(to: i + 1) }
             guard i < s.count else {
                 throw ChatTemplateError.syntax(line: openLine, column: openColumn,
                                                message: "tag is never closed (expected '\(closing)}')")
@@ -224,18 +253,16 @@ struct JinjaLexer {
                 tokens.append(JinjaToken(kind: .string(text), line: tokLine, column: tokColumn))
             } else if ("0"..."9").contains(c) {
                 tokens.append(JinjaToken(kind: lexNumber(), line: tokLine, column: tokColumn))
-            } else if c == "_" || c.properties.isAlphabetic {
+            } else if c == "_" || Self.isAlphabetic(c) {
                 var j = i
-                while j < s.count, s[j] == "_" || s[j].properties.isAlphabetic || ("0"..."9").contains(s[j]) { j += 1 }
-                var name = String.UnicodeScalarView()
-                name.append(contentsOf: s[i..<j])
+                while j < s.count, s[j] == "_" || Self.isAlphabetic(s[j]) || ("0"..."9").contains(s[j]) { j += 1 }
+                let name = string(i, j)
                 advance(to: j)
-                tokens.append(JinjaToken(kind: .name(String(name)), line: tokLine, column: tokColumn))
+                tokens.append(JinjaToken(kind: .name(name), line: tokLine, column: tokColumn))
             } else {
-                let two = next.map { String(c) + String($0) } ?? ""
                 let op: String
-                if ["//", "**", "==", "!=", "<=", ">="].contains(two) { op = two }
-                else if "+-*/%~()[]{},.:|=<>".unicodeScalars.contains(c) { op = String(c) }
+                if let n = next, Self.isTwoScalarOperator(c, n) { op = String(c) + String(n) }
+                else if Self.isOneScalarOperator(c) { op = String(c) }
                 else {
                     throw ChatTemplateError.syntax(line: tokLine, column: tokColumn, message: "unexpected character '\(c)'")
                 }
@@ -244,6 +271,22 @@ struct JinjaLexer {
                 advance(to: i + op.unicodeScalars.count)
                 tokens.append(JinjaToken(kind: .op(op), line: tokLine, column: tokColumn))
             }
+        }
+    }
+
+    /// `//`, `**`, `==`, `!=`, `<=`, `>=`.
+    private static func isTwoScalarOperator(_ c: Unicode.Scalar, _ n: Unicode.Scalar) -> Bool {
+        switch (c, n) {
+        case ("/", "/"), ("*", "*"), ("=", "="), ("!", "="), ("<", "="), (">", "="): return true
+        default: return false
+        }
+    }
+
+    /// One of `+-*/%~()[]{},.:|=<>`.
+    private static func isOneScalarOperator(_ c: Unicode.Scalar) -> Bool {
+        switch c {
+        case "+", "-", "*", "/", "%", "~", "(", ")", "[", "]", "{", "}", ",", ".", ":", "|", "=", "<", ">": return true
+        default: return false
         }
     }
 
@@ -303,9 +346,7 @@ struct JinjaLexer {
             if k < s.count, s[k] == "+" || s[k] == "-" { k += 1 }
             if k < s.count, ("0"..."9").contains(s[k]) { isFloat = true; j = k; digits() }
         }
-        var text = String.UnicodeScalarView()
-        text.append(contentsOf: s[i..<j])
-        let clean = String(text).replacingOccurrences(of: "_", with: "")
+        let clean = string(i, j).replacingOccurrences(of: "_", with: "")
         advance(to: j)
         if isFloat { return .float(Double(clean) ?? 0) }
         if let v = Int(clean) { return .integer(v) }
