@@ -11,13 +11,13 @@ void ck_rope_row_avx2(const float *x, float *y, const float *cos, const float *s
     const __m256 vsign = _mm256_set1_ps(sign);
     for (long i = 0; i < half; i += 8) {
         __m256i k = ck_tail8(half - i);
-        __m256 c = _mm256_maskload_ps(cos + i, k), s = _mm256_mul_ps(vsign, _mm256_maskload_ps(sin + i, k));
+        __m256 c = ck_load8(cos + i, k, half - i), s = _mm256_mul_ps(vsign, ck_load8(sin + i, k, half - i));
         for (long h = 0; h < heads; h++) {
             const float *a = x + h * headDim;
             float *b = y + h * headDim;
-            __m256 x1 = _mm256_maskload_ps(a + i, k), x2 = _mm256_maskload_ps(a + i + half, k);
-            _mm256_maskstore_ps(b + i, k, _mm256_fmsub_ps(x1, c, _mm256_mul_ps(x2, s)));
-            _mm256_maskstore_ps(b + i + half, k, _mm256_fmadd_ps(x2, c, _mm256_mul_ps(x1, s)));
+            __m256 x1 = ck_load8(a + i, k, half - i), x2 = ck_load8(a + i + half, k, half - i);
+            ck_store8(b + i, k, half - i, _mm256_fmsub_ps(x1, c, _mm256_mul_ps(x2, s)));
+            ck_store8(b + i + half, k, half - i, _mm256_fmadd_ps(x2, c, _mm256_mul_ps(x1, s)));
         }
     }
 }

@@ -16,7 +16,7 @@ __attribute__((target("avx512f"))) void ck_exp_avx512(const float *x, float *y, 
 __attribute__((target("avx2,fma"))) void ck_exp_avx2(const float *x, float *y, long n) {
     for (long j = 0; j < n; j += 8) {
         __m256i k = ck_tail8(n - j);
-        _mm256_maskstore_ps(y + j, k, ck_exp8(_mm256_maskload_ps(x + j, k)));
+        ck_store8(y + j, k, n - j, ck_exp8(ck_load8(x + j, k, n - j)));
     }
 }
 

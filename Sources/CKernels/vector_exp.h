@@ -83,5 +83,15 @@ __attribute__((target("avx2"), always_inline)) static inline float ck_hmax8(__m2
     return _mm_cvtss_f32(_mm_max_ss(s, _mm_movehdup_ps(s)));
 }
 
+/* Loads and stores of an 8-lane chunk with `left` lanes still to go: plain when the chunk is whole (AVX2's masked
+   moves cost extra even with every lane set), masked by k (ck_tail8(left)) on the row's tail. */
+__attribute__((target("avx2"), always_inline)) static inline __m256 ck_load8(const float *p, __m256i k, long left) {
+    return left >= 8 ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, k);
+}
+
+__attribute__((target("avx2"), always_inline)) static inline void ck_store8(float *p, __m256i k, long left, __m256 v) {
+    if (left >= 8) _mm256_storeu_ps(p, v); else _mm256_maskstore_ps(p, k, v);
+}
+
 #endif
 #endif
