@@ -1,6 +1,8 @@
 #ifndef CK_GEMM_INTERNAL_H
 #define CK_GEMM_INTERNAL_H
 
+#include <stddef.h>
+
 /* Shared between the per-ISA GEMM files and the threading front end (ck_sgemm in gemm_threads.c); not part of
    the public header. */
 
@@ -30,5 +32,15 @@ void ck_gemm_serial_avx2(int transA, int transB, long m, long n, long k, float a
    returns used (at most CK_GEMM_MAX_THREADS), or 0, running nothing, when the pool is busy or
    one part was asked for: the caller then does the whole job itself. */
 int ck_pool_run(int parts, void (*task)(const void *context, int part, int parts), const void *context);
+
+/* m rows of a row-major (m, n) matrix (its element type the kernel's) against x: y[i] = dot(a[i, :], x) + bias[i]
+   (bias NULL: none). One kernel of ck_gemv_group_run. */
+typedef void (*ck_gemv_rows_fn)(long m, long n, const void *a, const float *x, const float *bias, float *y);
+
+/* y[g] = A[g] x + bias[g] for g < count through `fn`, the matrices' rows stacked and cut into 16-row chunks over
+   up to `threads` threads of the pool (ck_sgemv's work rule, counted in bytes of A: element_bytes each); the
+   driver of ck_sgemv_group and ck_gemv_bf16_group. Returns 0, or -1 for a negative row count. */
+int ck_gemv_group_run(ck_gemv_rows_fn fn, size_t element_bytes, int threads, int count, const long *rows, long n,
+                      const void *const *a, const float *const *bias, const float *x, float *const *y);
 
 #endif

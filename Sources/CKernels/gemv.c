@@ -270,13 +270,15 @@ int ck_sgemv(int variant, int threads, int trans, long m, long n, float alpha, c
 
 /* The matrices' rows stacked into one virtual (total, n) matrix, cut into 16-row chunks over the threads, so the
    products cost one hand-off to the pool instead of one each. Each row's sum is the single-matrix kernel's
-   (the same accumulators in the same order), so the results equal separate ck_sgemv calls bit for bit. */
+   (the same accumulators in the same order), so the results equal separate products bit for bit. */
 typedef struct {
-    gemv_fn fn;
+    ck_gemv_rows_fn fn;
+    size_t element_bytes;
     int count;
     long n, total;
     const long *rows;
-    const float *const *a, *const *bias;
+    const void *const *a;
+    const float *const *bias;
     const float *x;
     float *const *y;
 } gemv_group_job;
@@ -290,27 +292,16 @@ static void gemv_group_part(const void *context, int part, int parts) {
         long end = base + j->rows[g];
         long s = lo > base ? lo : base, e = hi < end ? hi : end;
         if (s < e) {
-            float *y = j->y[g] + (s - base);
-            const float *a = j->a[g] + (s - base) * j->n;
-            const float *bias = j->bias ? j->bias[g] : NULL;
-            if (bias) {
-                memcpy(y, bias + (s - base), sizeof(float) * (size_t)(e - s));
-                j->fn(e - s, j->n, 1, a, j->n, j->x, 1, y);
-            } else {
-                j->fn(e - s, j->n, 1, a, j->n, j->x, 0, y);
-            }
+            const char *a = (const char *)j->a[g] + (size_t)((s - base) * j->n) * j->element_bytes;
+            const float *bias = j->bias && j->bias[g] ? j->bias[g] + (s - base) : NULL;
+            j->fn(e - s, j->n, a, j->x, bias, j->y[g] + (s - base));
         }
         base = end;
     }
 }
 
-int ck_sgemv_group(int variant, int threads, int count, const long *rows, long n, const float *const *a,
-                   const float *const *bias, const float *x, float *const *y) {
-    if (variant == CK_GEMM_AUTO) variant = ck_sgemm_best_variant();
-    gemv_group_job job;
-    if (variant == CK_GEMM_AVX512 && ck_has_avx512f()) job.fn = dot_avx512;
-    else if (variant == CK_GEMM_AVX2 && ck_has_avx2_fma()) job.fn = dot_avx2;
-    else return -1;
+int ck_gemv_group_run(ck_gemv_rows_fn fn, size_t element_bytes, int threads, int count, const long *rows, long n,
+                      const void *const *a, const float *const *bias, const float *x, float *const *y) {
     long total = 0;
     for (int g = 0; g < count; g++) {
         if (rows[g] < 0) return -1;
@@ -322,14 +313,35 @@ int ck_sgemv_group(int variant, int threads, int count, const long *rows, long n
             for (long i = 0; i < rows[g]; i++) y[g][i] = bias && bias[g] ? bias[g][i] : 0;
         return 0;
     }
-    job.count = count; job.n = n; job.total = total; job.rows = rows;
-    job.a = a; job.bias = bias; job.x = x; job.y = y;
-    long elements = total * n, least = gemv_min_elements_per_thread;
+    gemv_group_job job = {fn, element_bytes, count, n, total, rows, a, bias, x, y};
+    /* ck_sgemv's rule in bytes of A: an element narrower than F32 is less work per thread. */
+    long elements = (long)((size_t)(total * n) * element_bytes / sizeof(float)), least = gemv_min_elements_per_thread;
     long most = (total + 15) / 16;
     if (threads > most) threads = (int)most;
     if (least > 0 && elements < threads * least) threads = elements < 2 * least ? 1 : (int)(elements / least);
     if (threads <= 1 || ck_pool_run(threads, gemv_group_part, &job) == 0) gemv_group_part(&job, 0, 1);
     return 0;
+}
+
+/* The F32 rows of a group: bias copied into y and the product added (beta 1), as DenseKernel does. */
+static void f32_rows_avx512(long m, long n, const void *a, const float *x, const float *bias, float *y) {
+    if (bias) memcpy(y, bias, sizeof(float) * (size_t)m);
+    dot_avx512(m, n, 1, (const float *)a, n, x, bias ? 1 : 0, y);
+}
+
+static void f32_rows_avx2(long m, long n, const void *a, const float *x, const float *bias, float *y) {
+    if (bias) memcpy(y, bias, sizeof(float) * (size_t)m);
+    dot_avx2(m, n, 1, (const float *)a, n, x, bias ? 1 : 0, y);
+}
+
+int ck_sgemv_group(int variant, int threads, int count, const long *rows, long n, const float *const *a,
+                   const float *const *bias, const float *x, float *const *y) {
+    if (variant == CK_GEMM_AUTO) variant = ck_sgemm_best_variant();
+    ck_gemv_rows_fn fn;
+    if (variant == CK_GEMM_AVX512 && ck_has_avx512f()) fn = f32_rows_avx512;
+    else if (variant == CK_GEMM_AVX2 && ck_has_avx2_fma()) fn = f32_rows_avx2;
+    else return -1;
+    return ck_gemv_group_run(fn, sizeof(float), threads, count, rows, n, (const void *const *)a, bias, x, y);
 }
 
 #else

@@ -53,7 +53,8 @@ static inline __attribute__((always_inline)) void bf16_rows(int R, const uint16_
     for (int r = 0; r < R; r++) sums[r] = _mm512_reduce_add_ps(_mm512_add_ps(acc0[r], acc1[r]));
 }
 
-static void bf16_dot(long m, long n, const uint16_t *a, const float *x, const float *bias, float *y) {
+static void bf16_dot(long m, long n, const void *weights, const float *x, const float *bias, float *y) {
+    const uint16_t *a = (const uint16_t *)weights;
     float sums[BF16_ROWS];
     long i = 0;
     for (; i + BF16_ROWS <= m; i += BF16_ROWS) {
@@ -68,54 +69,10 @@ static void bf16_dot(long m, long n, const uint16_t *a, const float *x, const fl
 
 #pragma clang attribute pop
 
-typedef struct {
-    int count;
-    long n, total;
-    const long *rows;
-    const uint16_t *const *a;
-    const float *const *bias;
-    const float *x;
-    float *const *y;
-} bf16_group_job;
-
-static void bf16_group_part(const void *context, int part, int parts) {
-    const bf16_group_job *j = (const bf16_group_job *)context;
-    long chunk = ((j->total + parts - 1) / parts + 15) / 16 * 16;
-    long lo = part * chunk, hi = lo + chunk < j->total ? lo + chunk : j->total;
-    long base = 0;
-    for (int g = 0; g < j->count && base < hi; g++) {
-        long end = base + j->rows[g];
-        long s = lo > base ? lo : base, e = hi < end ? hi : end;
-        if (s < e) {
-            const float *bias = j->bias && j->bias[g] ? j->bias[g] + (s - base) : NULL;
-            bf16_dot(e - s, j->n, j->a[g] + (s - base) * j->n, j->x, bias, j->y[g] + (s - base));
-        }
-        base = end;
-    }
-}
-
 int ck_gemv_bf16_group(int threads, int count, const long *rows, long n, const unsigned short *const *a,
                        const float *const *bias, const float *x, float *const *y) {
     if (!ck_has_avx512f()) return -1;
-    long total = 0;
-    for (int g = 0; g < count; g++) {
-        if (rows[g] < 0) return -1;
-        total += rows[g];
-    }
-    if (total == 0) return 0;
-    if (n <= 0) {
-        for (int g = 0; g < count; g++)
-            for (long i = 0; i < rows[g]; i++) y[g][i] = bias && bias[g] ? bias[g][i] : 0;
-        return 0;
-    }
-    bf16_group_job job = {count, n, total, rows, a, bias, x, y};
-    /* Same rule as ck_sgemv's, in bytes: a BF16 element is half an F32 one. */
-    long elements = total * n / 2, least = ck_sgemv_min_work_per_thread();
-    long most = (total + 15) / 16;
-    if (threads > most) threads = (int)most;
-    if (least > 0 && elements < threads * least) threads = elements < 2 * least ? 1 : (int)(elements / least);
-    if (threads <= 1 || ck_pool_run(threads, bf16_group_part, &job) == 0) bf16_group_part(&job, 0, 1);
-    return 0;
+    return ck_gemv_group_run(bf16_dot, sizeof(uint16_t), threads, count, rows, n, (const void *const *)a, bias, x, y);
 }
 
 #else

@@ -29,6 +29,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Seed of the sampling (query q uses seed + q) and of the mixture draws.") var seed: UInt64 = 0
     @Flag(help: "Send each prompt as a user message through the model's chat template and print only the reply.")
     var chat = false
+    @OptionGroup var decodingWeights: DecodingWeightsOption
 
     func validate() throws {
         guard (model == nil) != (mixture == nil) else {
@@ -42,6 +43,7 @@ struct GenerateCommand: ParsableCommand {
             let queries = prompt.isEmpty ? [""] : prompt
             if let model {
                 let loaded = try Self.load(model, adapter: adapterOption.url)
+                try decodingWeights.apply(to: loaded.model, path: model)
                 for (q, text) in queries.enumerated() { print(try continuation(text, with: loaded, seed: seed &+ UInt64(q))) }
                 return
             }
@@ -52,7 +54,10 @@ struct GenerateCommand: ParsableCommand {
             var loaded: [Int: ModelBundle] = [:]
             for (q, text) in queries.enumerated() {
                 let j = mix.draw(using: &rng)
-                if loaded[j] == nil { loaded[j] = try Self.load(mix.policies[j].path) }
+                if loaded[j] == nil {
+                    loaded[j] = try Self.load(mix.policies[j].path)
+                    try decodingWeights.apply(to: loaded[j]!.model, path: mix.policies[j].path)
+                }
                 print(String(format: "[policy %d of %d, w = %.4f: %@]", j, mix.policies.count, mix.weights[j], mix.policies[j].path))
                 print(try continuation(text, with: loaded[j]!, seed: seed &+ UInt64(q)))
             }
