@@ -96,7 +96,23 @@ struct BenchDPO: ParsableCommand {
         }
         for runReference in [false, true] where referenceMode == "both" || (referenceMode == "run") == runReference {
             phases = StepMemoryPhases()
-            var row = Timing.summary(try Timing.measure(warmup: warmup, iterations: iterations) { try dpoStep(runReference: runReference) })
+            var row: [String: Any]
+            if tapeMemory.alternates {
+                // Interleaved in one process (on, off, on, …), so the machine's drift falls on both alike.
+                var times: [[Double]] = [[], []]
+                for i in 0..<(warmup + 2 * iterations) {
+                    TapeMemoryOptions.set(i % 2 == 0)
+                    let t = try Timing.measure(warmup: 0, iterations: 1) { try dpoStep(runReference: runReference) }
+                    if i >= warmup { times[i % 2].append(t[0]) }
+                }
+                TapeMemoryOptions.set(true)
+                row = Timing.summary(times[0])
+                row["ms_median_memory_saving_off"] = Timing.summary(times[1])["ms_median"]
+                row["ms_min_memory_saving_off"] = Timing.summary(times[1])["ms_min"]
+            } else {
+                row = Timing.summary(try Timing.measure(warmup: warmup, iterations: iterations) { try dpoStep(runReference: runReference) })
+            }
+            row["memory_saving"] = tapeMemory.memorySaving
             row.merge(phases.fields) { old, _ in old }
             row["logits"] = logits
             row["grad_accum"] = gradAccum
