@@ -39,7 +39,7 @@ for t in $TARGETS; do
         FuzzChatTemplate) dict=Dictionaries/jinja.dict; max_len=6144 ;;
         FuzzHFTokenizer) dict=Dictionaries/json.dict; max_len=32768 ;;
         FuzzConfig|FuzzLlamaConfig) dict=Dictionaries/json.dict; max_len=2048 ;;
-        FuzzPEFTAdapter) dict=Dictionaries/peft.dict; max_len=4096 ;;
+        FuzzPEFTAdapter) dict=Dictionaries/peft.dict; max_len=6144 ;;
         FuzzChatJSONL) dict=Dictionaries/chat.dict; max_len=4096 ;;
         *) dict=Dictionaries/json.dict; max_len=4096 ;;
     esac

@@ -35,11 +35,13 @@ public func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> In
 /// value nesting) stay at their defaults, which is what is fuzzed; the work bounds are cut so that one input costs
 /// milliseconds instead of up to a second (the defaults' worst cases are covered by ChatTemplateLimitsTests): a
 /// fuzzer finds a runaway loop as fast at 2 000 passes as at 100 000, and spends its time on new inputs instead.
+/// The output is cut at 1 MiB too (2 000 passes of a 6 KiB input's text would write 12 MB per render).
 public let fuzzTemplateLimits: ChatTemplateLimits = {
     var limits = ChatTemplateLimits()
     limits.maxSteps = 20_000
     limits.maxLoopPasses = 2_000
     limits.maxBytesBuilt = 1 << 20
+    limits.maxOutputBytes = 1 << 20
     return limits
 }()
 

@@ -25,6 +25,10 @@ public struct ChatTemplateLimits: Sendable, Equatable {
     /// Nesting of a value stored with `{% set %}` or passed to a macro (a namespace that contains itself nests
     /// without end, so it is refused here); the walk that checks it visits at most 4 × `maxItems` parts.
     public var maxValueDepth = 64
+    /// UTF-8 bytes of one render's output (and of any `{% set %}` block's capture), at most `maxStringBytes`, which is
+    /// the default. Text repeated by a loop grows the output without building a string, so the output is bounded
+    /// apart from `maxBytesBuilt`; a caller that knows how long a prompt may be (the fuzz targets: 1 MiB) can cut it.
+    public var maxOutputBytes = ChatTemplateLimits.maxStringBytes
 
     /// UTF-8 bytes of the output, and of any one string a template builds (64 MiB). Fixed, since string methods
     /// and reprs that enforce it run outside any one render.

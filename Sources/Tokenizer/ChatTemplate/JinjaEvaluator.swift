@@ -45,9 +45,8 @@ final class JinjaEvaluator {
     private func leave() { depth -= 1 }
 
     private func checkOutput() throws {
-        guard output.utf8.count <= ChatTemplateLimits.maxStringBytes else {
-            throw overLimit("the output is longer than \(ChatTemplateLimits.maxStringBytes) bytes")
-        }
+        let bound = min(limits.maxOutputBytes, ChatTemplateLimits.maxStringBytes)
+        guard output.utf8.count <= bound else { throw overLimit("the output is longer than \(bound) bytes") }
     }
 
     /// A produced value within the size bounds, its size added to the bytes built.
