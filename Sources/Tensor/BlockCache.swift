@@ -7,27 +7,13 @@ import Foundation
 /// 135M-parameter DPO step, whose activations run to gigabytes, they were seconds of system time per step);
 /// reusing the block of the same size avoids that. Small blocks go straight to the system allocator.
 ///
-/// How much the cache may hold idle: whatever keeps live plus cached bytes within the most tensor memory this
-/// process has had live at once (`highWater`), or within `floorBytes` while that is larger. A repeating step
-/// therefore finds its whole working set here the next time, while the process never holds more tensor memory
-/// than its own peak of live tensors (or the floor): a miss that would cross that bound frees idle blocks of
-/// other sizes first. (The floor used to be allowed idle on top of the live bytes: at a step's peak that let up
-/// to 512 MiB of idle blocks sit beside the peak, ~150 MiB of a LoRA step's 1 GB peak RSS.)
+/// How much the cache may hold idle: at least `floorBytes`, and beyond that whatever keeps live plus cached
+/// bytes within the most tensor memory this process has had live at once (`highWater`). A repeating step
+/// therefore finds its whole working set here the next time, while the process never holds more than its own
+/// peak of live tensors (or live + `floorBytes`, whichever is larger): a miss that would cross that bound frees
+/// idle blocks of other sizes first.
 final class BlockCache: @unchecked Sendable {
-    static let shared: BlockCache = {
-        returnFreedBlocksToTheSystem()
-        return BlockCache()
-    }()
-
-    /// Makes glibc serve every block of 256 KiB or more by mmap and give it back on free. By default glibc raises
-    /// that threshold to the size of each mmapped block freed (up to 32 MiB), after which freed tensor blocks
-    /// stay in its heap: blocks this cache evicts to keep within its bound then still count in the resident set
-    /// (a LoRA step with checkpointing peaked at 1.35 GiB RSS for 0.85 GiB of tensors that way).
-    private static func returnFreedBlocksToTheSystem() {
-        #if os(Linux)
-        _ = glibcMallopt(glibcMmapThreshold, 256 << 10)
-        #endif
-    }
+    static let shared = BlockCache()
 
     /// Blocks below this many floats are not cached (malloc is fast for them).
     let minimumCount: Int
@@ -48,7 +34,7 @@ final class BlockCache: @unchecked Sendable {
     }
 
     /// The most bytes that may sit idle while `live` bytes are in use.
-    private func allowance(live: Int) -> Int { max(0, max(floorBytes, highWater) - live) }
+    private func allowance(live: Int) -> Int { max(floorBytes, highWater - live) }
 
     /// A 64-byte aligned block of at least `count` floats (one, for empty tensors).
     func take(count: Int) -> UnsafeMutablePointer<Float> {
@@ -100,11 +86,3 @@ final class BlockCache: @unchecked Sendable {
         UnsafeMutableRawPointer(block).deallocate()
     }
 }
-
-#if os(Linux)
-/// glibc's `mallopt` (malloc.h is not part of Swift's Glibc module).
-@_silgen_name("mallopt")
-private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
-/// `M_MMAP_THRESHOLD` from malloc.h.
-private let glibcMmapThreshold: Int32 = -3
-#endif
