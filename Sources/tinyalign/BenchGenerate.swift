@@ -19,13 +19,13 @@ struct BenchGenerate: ParsableCommand {
     @Option(help: "Timed runs (after 2 warm-up runs).") var iterations = 10
     @Option(help: "Llama one-token steps: tensor (grouped projections, the default) or graph (as before session 5).")
     var step = "tensor"
-    @Option(help: "Nanoseconds the GEMM pool spins between a step's products (default 50000; 0 sleeps at once).")
+    @Option(help: "Nanoseconds the GEMM pool spins between a step's products (default 0: sleeps at once).")
     var spin: Int?
     @Option(help: "Decode one token on one thread below this many parameters (default 32000000; 0: always two).")
     var singleThreadBelow: Int?
     @Option(help: "Decoding weights of a Llama-family config: f32, or bf16 (copies rounded to BF16; its own limit).")
     var weights = "f32"
-    @Flag(help: "Time graph steps, tensor steps with the pool sleeping, and tensor steps with it spinning, alternating run by run in this process (Llama family).")
+    @Flag(help: "Time graph steps, tensor steps, tensor steps with the pool spinning (--spin, default 50000 here) and BF16 tensor steps, alternating run by run in this process (Llama family).")
     var compare = false
 
     func run() throws {
@@ -96,24 +96,30 @@ struct BenchGenerate: ParsableCommand {
         Timing.emit(row)
     }
 
-    /// The three ways of running a one-token step, one generation each in turn, so the machine's drift hits them
+    /// The four ways of running a one-token step, one generation each in turn, so the machine's drift hits them
     /// alike: one row per way with its own minimum and median.
     private func compareSteps(_ llama: Llama) throws {
-        let spin = BLAS.decodingPoolSpinNanoseconds
-        let ways: [(name: String, tensor: Bool, spin: Int)] = [("graph", false, 0), ("tensor_sleeping_pool", true, 0), ("tensor", true, spin)]
+        let saved = BLAS.decodingPoolSpinNanoseconds
+        let spin = self.spin ?? 50_000
+        try llama.useBF16WeightsForDecoding()
+        let bf16 = llama.bf16DecodingWeights
+        let ways: [(name: String, tensor: Bool, spin: Int, bf16: Bool)] = [
+            ("graph", false, 0, false), ("tensor", true, 0, false), ("tensor_spinning_pool", true, spin, false), ("tensor_bf16", true, 0, true)]
         var times = Array(repeating: [Double](), count: ways.count)
         var generated = 0
         for round in 0..<(iterations + 1) {
             for (w, way) in ways.enumerated() {
                 llama.decodesWithTensorStep = way.tensor
                 BLAS.decodingPoolSpinNanoseconds = way.spin
+                llama.bf16DecodingWeights = way.bf16 ? bf16 : nil
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 generated = try llama.generate(prompt: [0], maxNewTokens: tokens, eos: nil).count - 1
                 let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
                 if round > 0 { times[w].append(ms) } // round 0 warms up
             }
         }
-        BLAS.decodingPoolSpinNanoseconds = spin
+        BLAS.decodingPoolSpinNanoseconds = saved
+        llama.bf16DecodingWeights = nil
         for (w, way) in ways.enumerated() {
             var row = Timing.summary(times[w])
             row["bench"] = "generate_compare"
