@@ -164,7 +164,8 @@ public final class Llama: CausalLanguageModel, CheckpointProvenance {
 
     /// Runs `ids` (batch 1) at positions cache.length… without a graph, appending to the cache; returns the
     /// logits (V) of the last position. One token of a plain model (no LoRA, no narrowed weight) runs
-    /// `decodeStep` on tensors, its grouped projections under a spinning pool, unless `tensorStep` is false
+    /// `decodeStep` on tensors (grouped projections; the pool spins `BLAS.decodingPoolSpinNanoseconds`, default 0),
+    /// unless `tensorStep` is false
     /// (tests compare the two: equal logits).
     public func forwardCached(_ ids: [Int32], cache: inout KVCache) throws -> Tensor {
         try forwardCached(ids, cache: &cache, tensorStep: decodesWithTensorStep)

@@ -8,11 +8,12 @@ extension BLAS {
         set { ck_pool_set_spin_ns(newValue) }
     }
 
-    /// The spin a decoding step runs under: its ~200 matrix–vector products follow each other within
-    /// microseconds, and waking a sleeping worker for each costs ~5–20 µs on these VMs, as much as a product.
-    /// 50 µs covers the gaps between products (norms, RoPE, attention) without idling a core for long after the
-    /// step. Settable so benchmarks can compare against a sleeping pool in one process.
-    nonisolated(unsafe) public static var decodingPoolSpinNanoseconds = 50_000
+    /// The spin a decoding step runs under, 0 (sleep at once) by default: its ~120 matrix–vector products follow
+    /// each other within microseconds and waking a sleeping worker costs ~5–20 µs on these VMs, but on a loaded
+    /// machine (session 5, load 4–6 on 2 cores) a 50 µs spin made `smollm2-135m` decoding ~15 % slower (the
+    /// spinning thread takes the core another process wants), so it is opt-in until measured on a quiet one
+    /// (`bench generate --compare`).
+    nonisolated(unsafe) public static var decodingPoolSpinNanoseconds = 0
 
     /// Runs `body` with the pool spinning `nanoseconds` before sleeping, then restores the previous setting.
     public static func withPoolSpin<R>(_ nanoseconds: Int, _ body: () throws -> R) rethrows -> R {

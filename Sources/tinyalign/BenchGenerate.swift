@@ -19,12 +19,14 @@ struct BenchGenerate: ParsableCommand {
     @Option(help: "Timed runs (after 2 warm-up runs).") var iterations = 10
     @Option(help: "Llama one-token steps: tensor (grouped projections, the default) or graph (as before session 5).")
     var step = "tensor"
-    @Option(help: "Nanoseconds the GEMM pool spins between a step's products (default 50000; 0 sleeps at once).")
+    @Option(help: "Nanoseconds the GEMM pool spins between a step's products (default 0: sleeps at once).")
     var spin: Int?
     @Option(help: "Decode one token on one thread below this many parameters (default 32000000; 0: always two).")
     var singleThreadBelow: Int?
     @Option(help: "Decoding weights of a Llama-family config: f32, or bf16 (copies rounded to BF16; its own limit).")
     var weights = "f32"
+    @Flag(help: "Time graph steps, tensor steps, tensor steps with the pool spinning (--spin, default 50000 here) and BF16 tensor steps, alternating run by run in this process (Llama family).")
+    var compare = false
 
     func run() throws {
         guard tokens > 0, iterations > 0 else { throw CLIError("--tokens and --iterations must be positive") }
@@ -36,6 +38,11 @@ struct BenchGenerate: ParsableCommand {
         if let singleThreadBelow { GPT.singleThreadDecodeLimit = max(0, singleThreadBelow) }
         let model = try BenchModels.make(config)
         (model as? Llama)?.decodesWithTensorStep = step == "tensor"
+        if compare {
+            guard let llama = model as? Llama else { throw CLIError("--compare needs a Llama-family config") }
+            try compareSteps(llama)
+            return
+        }
         guard weights == "f32" || weights == "bf16" else { throw CLIError("--weights must be f32 or bf16, not \(weights)") }
         var bf16Elements = 0
         var bf16Drift: (maxAbs: Float, sameTokens: Bool)?
@@ -87,5 +94,42 @@ struct BenchGenerate: ParsableCommand {
         row["bandwidth_limit_tokens_per_s"] = limit
         row["share_of_bandwidth_limit"] = (row["tokens_per_s"] as! Double) / limit
         Timing.emit(row)
+    }
+
+    /// The four ways of running a one-token step, one generation each in turn, so the machine's drift hits them
+    /// alike: one row per way with its own minimum and median.
+    private func compareSteps(_ llama: Llama) throws {
+        let saved = BLAS.decodingPoolSpinNanoseconds
+        let spin = self.spin ?? 50_000
+        try llama.useBF16WeightsForDecoding()
+        let bf16 = llama.bf16DecodingWeights
+        let ways: [(name: String, tensor: Bool, spin: Int, bf16: Bool)] = [
+            ("graph", false, 0, false), ("tensor", true, 0, false), ("tensor_spinning_pool", true, spin, false), ("tensor_bf16", true, 0, true)]
+        var times = Array(repeating: [Double](), count: ways.count)
+        var generated = 0
+        for round in 0..<(iterations + 1) {
+            for (w, way) in ways.enumerated() {
+                llama.decodesWithTensorStep = way.tensor
+                BLAS.decodingPoolSpinNanoseconds = way.spin
+                llama.bf16DecodingWeights = way.bf16 ? bf16 : nil
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                generated = try llama.generate(prompt: [0], maxNewTokens: tokens, eos: nil).count - 1
+                let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+                if round > 0 { times[w].append(ms) } // round 0 warms up
+            }
+        }
+        BLAS.decodingPoolSpinNanoseconds = saved
+        llama.bf16DecodingWeights = nil
+        for (w, way) in ways.enumerated() {
+            var row = Timing.summary(times[w])
+            row["bench"] = "generate_compare"
+            row["config"] = config
+            row["way"] = way.name
+            row["pool_spin_ns"] = way.spin
+            row["new_tokens"] = generated
+            row["tokens_per_s"] = Double(generated) / ((row["ms_median"] as! Double) / 1e3)
+            row["tokens_per_s_best"] = Double(generated) / ((row["ms_min"] as! Double) / 1e3)
+            Timing.emit(row)
+        }
     }
 }

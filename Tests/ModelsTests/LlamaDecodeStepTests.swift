@@ -54,7 +54,7 @@ final class LlamaDecodeStepTests: XCTestCase {
         for family in ["llama", "qwen2", "qwen3"] {
             let m = try model(family)
             // The fixtures are far below the single-thread limit: call the step directly to split it.
-            try BLAS.withThreads(2) { try BLAS.withPoolSpin(BLAS.decodingPoolSpinNanoseconds) {
+            try BLAS.withThreads(2) { try BLAS.withPoolSpin(50_000) {
                 var fused = m.makeKVCache(), graph = m.makeKVCache()
                 _ = try m.forwardCached([1, 2], cache: &fused)
                 _ = try m.forwardCached([1, 2], cache: &graph)

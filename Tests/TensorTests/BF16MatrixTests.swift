@@ -41,7 +41,7 @@ final class BF16MatrixTests: XCTestCase {
         let saved = BLAS.ownGemvMinWorkPerThread
         defer { BLAS.ownGemvMinWorkPerThread = saved }
         BLAS.ownGemvMinWorkPerThread = 0
-        try BLAS.withThreads(2) { try BLAS.withPoolSpin(BLAS.decodingPoolSpinNanoseconds) {
+        try BLAS.withThreads(2) { try BLAS.withPoolSpin(50_000) {
             try check(rows: [72, 24, 24], nIn: 96, seed: 100)
             try check(rows: [130, 130], nIn: 61, seed: 200)
         } }
