@@ -1,6 +1,6 @@
 /* y += alpha x and x *= alpha in zmm registers: gradient accumulation's two level-1 products, which went to
-   OpenBLAS's SSE3 (Prescott) kernels and, on large buffers, woke its own threads, whose idle spinning then took
-   the second core from our GEMM pool. */
+   OpenBLAS and, on large buffers, woke its own threads, whose idle spinning then took the second core from our
+   GEMM pool (whatever OpenBLAS's kernels: SSE3 Prescott or Haswell). */
 
 #include "ckernels.h"
 

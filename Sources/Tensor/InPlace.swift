@@ -3,7 +3,7 @@ import COpenBLAS
 
 extension Tensor {
     /// self += scale · other, elementwise; shapes must match. Gradient accumulation goes through here: our
-    /// AVX-512 loop beside an OpenBLAS on SSE kernels (`BLAS.ownLevel1`), else `cblas_saxpy`.
+    /// AVX-512 loop where AVX-512 runs (`BLAS.ownLevel1`), else `cblas_saxpy`.
     public mutating func add(_ other: Tensor, scale: Float = 1) {
         precondition(other.count == count, "add: \(other.shape) into \(shape)")
         let n = count
