@@ -68,6 +68,25 @@ final class JSONLinesStrictnessTests: XCTestCase {
             }
         }
     }
+
+    /// A row holds at most `RankingExample.maxResponses` responses: its implied pairs grow with their square, so a
+    /// 16 MiB line of short responses (about 4 million) would otherwise ask for ~10¹³ pairs.
+    func testResponsesPerRankingRowAreBounded() throws {
+        let url = dir.appendingPathComponent("r.jsonl")
+        func row(_ n: Int) -> String {
+            let responses = (0..<n).map { "\"r\($0)\"" }.joined(separator: ", ")
+            return "{\"prompt\": \"q\", \"responses\": [\(responses)], \"ranking\": [\(n - 1), 0]}"
+        }
+        XCTAssertEqual(RankingExample.maxResponses, 256)
+        try Data((row(2) + "\n" + row(256) + "\n").utf8).write(to: url)
+        let rows = try RankingExample.load(url)
+        XCTAssertEqual(rows.map(\.responses.count), [2, 256])
+        XCTAssertEqual(rows[1].impliedPairs.count, 255 + 254)
+        try Data((row(2) + "\n" + row(257) + "\n").utf8).write(to: url)
+        XCTAssertThrowsError(try RankingExample.load(url)) { e in
+            XCTAssertEqual("\(e)", "\(url.path):2: field \"responses\" holds 257 responses, more than the limit of 256")
+        }
+    }
 }
 
 /// Caches go to a writable folder, never beside the (possibly read-only) data.
