@@ -59,6 +59,17 @@ final class JSONLinesStrictnessTests: XCTestCase {
         XCTAssertThrowsError(try PreferenceExample.load(url)) { e in XCTAssertEqual("\(e)", "\(url.path):1: the line is not valid UTF-8") }
     }
 
+    /// A line holds at most 2¹⁸ items (arrays, objects and the commas between elements), checked on the bytes
+    /// before Foundation builds ~3 KB per small object: at the bound it reads, one past it is refused.
+    func testItemsPerLineAreBounded() throws {
+        // 2 containers + 3 commas between the object's members + (n − 1) commas in the array.
+        func line(_ n: Int) -> String { "{\(pair), \"x\": [" + Array(repeating: "0", count: n).joined(separator: ",") + "]}\n" }
+        let n = (1 << 18) - 4
+        XCTAssertEqual(try pairsError(line(n)).1, "loaded")
+        let (path, message) = try pairsError("{\(pair)}\n" + line(n + 1))
+        XCTAssertEqual(message, "\(path):2: more than 262144 arrays, objects and elements in one line")
+    }
+
     func testRankingIndicesAreNotCoerced() throws {
         let url = dir.appendingPathComponent("r.jsonl")
         for ranking in ["[true, 0]", "[1e300, 0]", "[0.5, 1]"] {
