@@ -53,7 +53,7 @@ final class GGUFMergeGenerationTests: XCTestCase {
     }
 
     /// One piece of 100 000 scalars (the cost a hostile GGUF file could ask for): every one of its cuts used to
-    /// build both halves, ~5·10⁹ scalar copies; now the work is a few visits per scalar of the vocabulary plus the
+    /// build both halves, ~10¹⁰ scalar copies; now the work is a few visits per scalar of the vocabulary plus the
     /// scalars of the two merges it makes.
     func testWorkIsLinearInTheVocabularysScalars() throws {
         let n = 100_000
