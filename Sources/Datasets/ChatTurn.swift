@@ -39,6 +39,9 @@ public struct ChatTurn: Equatable, Codable, Sendable {
         return obj
     }
 
+    /// The most messages one conversation field of a JSONL row may hold (1 024).
+    public static let maxMessages = 1024
+
     /// Whether a JSON field value looks like a conversation (a list whose first item is an object), which is how
     /// TRL tells conversational data from flat strings.
     static func isConversation(_ value: Any?) -> Bool {
@@ -52,7 +55,9 @@ public struct ChatTurn: Equatable, Codable, Sendable {
     /// Bounds: those of the JSONL line the messages come from (`JSONLines`: at most `JSONLines.maxLineBytes` bytes,
     /// refused before parsing, so no content is longer; nesting ≤ `JSONStructureCheck.maxDepth`, so a message's
     /// other fields re-serialised here nest no deeper than the chat template's JSON reader accepts); a role from
-    /// `knownRoles`; every content a string (`ChatJSONLBoundsTests`, the fuzz target FuzzChatJSONL).
+    /// `knownRoles`; every content a string; at most `maxMessages` messages (encoding renders a conversation once per
+    /// assistant turn and tokenises up to each, so its cost grows with the square of the messages)
+    /// (`ChatJSONLBoundsTests`, the fuzz target FuzzChatJSONL).
     static func parseList(_ obj: [String: Any], _ key: String, file: URL, line: Int) throws -> [ChatTurn] {
         func fail(_ message: String) -> DatasetError { .badData(file: file.path, line: line, message) }
         guard let value = obj[key] else { throw fail("missing field \"\(key)\"") }
@@ -60,6 +65,9 @@ public struct ChatTurn: Equatable, Codable, Sendable {
             throw fail("field \"\(key)\" must be a list of messages, got \(JSONLines.typeName(value))")
         }
         guard !list.isEmpty else { throw fail("field \"\(key)\" is an empty conversation") }
+        guard list.count <= maxMessages else {
+            throw fail("field \"\(key)\" holds \(list.count) messages, more than the limit of \(maxMessages)")
+        }
         return try list.enumerated().map { i, item in
             let at = "\(key)[\(i)]"
             guard let message = item as? [String: Any] else {

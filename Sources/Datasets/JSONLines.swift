@@ -5,7 +5,8 @@ import TensorCore
 ///
 /// Bounds: a line holds at most `maxLineBytes` (16 MiB) — longer lines are refused with `file:line` before
 /// they are parsed or tokenised — objects may not repeat a key (JSON parsers disagree on which copy wins), and nesting is bounded
-/// (`JSONStructureCheck.maxDepth`).
+/// (`JSONStructureCheck.maxDepth`), and so is the number of arrays, objects and elements on a line
+/// (`JSONStructureCheck.maxItems`, 2¹⁸), which bounds what the parser allocates.
 enum JSONLines {
     /// The longest line accepted, in bytes.
     static let maxLineBytes = 16 << 20

@@ -5,7 +5,13 @@ import Foundation
 /// ranked ones, order unknown". A pair is the ranking `[0]` (or `[0, 1]`) of `[chosen, rejected]`.
 ///
 /// JSONL: `{"prompt", "responses": [...], "ranking": [i, j, …], "group"?, "annotator"?, "id"?}`.
+///
+/// Bounds of a row read from a file: the JSONL bounds (`JSONLines`), at most `maxResponses` responses (a row's
+/// implied pairs and its Plackett–Luce terms grow with the square of its responses), ranking indices integral.
 public struct RankingExample: Equatable, Sendable {
+    /// The most responses a ranking read from a file may hold (256: at most 32 640 implied pairs per row).
+    public static let maxResponses = 256
+
     /// The question or instruction, without any group prefix.
     public var prompt: String
     /// The responses shown (n ≥ 2).
@@ -91,6 +97,10 @@ public struct RankingExample: Equatable, Sendable {
             let prompt = try JSONLines.string(obj, "prompt", file: url, line: line, allowEmpty: true)
             guard let responses = obj["responses"] as? [String] else {
                 throw DatasetError.badData(file: url.path, line: line, "field \"responses\" must be an array of strings")
+            }
+            guard responses.count <= maxResponses else {
+                throw DatasetError.badData(file: url.path, line: line,
+                                           "field \"responses\" holds \(responses.count) responses, more than the limit of \(maxResponses)")
             }
             guard let raw = obj["ranking"] else {
                 throw DatasetError.badData(file: url.path, line: line, "missing field \"ranking\"")

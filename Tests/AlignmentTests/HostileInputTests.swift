@@ -140,8 +140,8 @@ final class HostileInputTests: XCTestCase {
         }
     }
 
-    static func rankings(_ name: String, expect: Expect = .fails(nil), text: String) -> Case {
-        Case(name: "rankings JSONL (rank): " + name, fast: false, expect: expect) { c, s in
+    static func rankings(_ name: String, fast: Bool = false, expect: Expect = .fails(nil), text: String) -> Case {
+        Case(name: "rankings JSONL (rank): " + name, fast: fast, expect: expect) { c, s in
             ["rank", "--model", c.world.base.path, "--data", try c.write(Data(text.utf8), "rank.jsonl", in: s), "--steps", "1",
              "--batch-size", "1", "--out", s.appendingPathComponent("out").path]
         }
@@ -210,6 +210,28 @@ final class HostileInputTests: XCTestCase {
     static let realTokenizer = { (c: Campaign) in try Data(contentsOf: c.world.base.appendingPathComponent("tokenizer.json")) }
     static let realGGUF = { (c: Campaign) in try Data(contentsOf: c.gguf) }
     static let realCSV = { (c: Campaign) in try Data(contentsOf: c.csv) }
+    /// The real GGUF model with a SentencePiece vocabulary of its size whose last token is `longToken` scalars of
+    /// "a" (and no merges, which SentencePiece files never have): converting it rebuilds the merges from the
+    /// vocabulary, which used to build both halves of every cut of every token (~4·10¹⁰ scalar copies here).
+    static func longTokenGGUF(_ c: Campaign, longToken: Int) throws -> Data {
+        let file = try GGUFFile(contentsOf: c.gguf)
+        let count = file.metadata["tokenizer.ggml.tokens"]?.array?.count ?? 0
+        var tokens = ["<unk>", "<s>", "</s>", "a", "aa"] + (5..<max(count - 1, 5)).map { "t\($0)" }
+        tokens.append(String(repeating: "a", count: longToken))
+        var w = try GGUFWriter()
+        for key in file.metadataKeys where !key.hasPrefix("tokenizer.") && key != GGUFFile.alignmentKey {
+            try w.set(key, file.metadata[key]!)
+        }
+        try w.set("tokenizer.ggml.model", .string("llama"))
+        try w.set("tokenizer.ggml.tokens", .array(elementType: .string, tokens.map { .string($0) }))
+        try w.set("tokenizer.ggml.scores", .array(elementType: .float32, tokens.indices.map { .float32(-Float($0)) }))
+        try w.set("tokenizer.ggml.token_type", .array(elementType: .int32, tokens.indices.map { .int32($0 < 3 ? 3 : 1) }))
+        for info in file.tensors { try w.addRaw(info.name, dims: info.dims, type: info.type, bytes: Array(file.rawData(of: info))) }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ta-long-token-\(UUID().uuidString).gguf")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try w.write(to: url)
+        return try Data(contentsOf: url)
+    }
     static let giant = String(repeating: "x", count: 20 << 20)
     typealias G = HostileFiles.GGUF
 
@@ -262,6 +284,7 @@ final class HostileInputTests: XCTestCase {
         gguf("metadata only, no tensors") { _ in G(metadata: [("general.architecture", G.typeString, G.string("llama"))]).bytes },
         gguf("the real file truncated") { c in HostileFiles.truncated(try realGGUF(c)) },
         gguf("the real file", fast: true, expect: .ok) { c in try realGGUF(c) },
+        gguf("a 200 000-scalar SentencePiece token, no merges", fast: true, expect: .ok) { c in try longTokenGGUF(c, longToken: 200_000) },
 
         // tokenizer.json, read by tokenizer encode
         tokenizer("empty file", fast: true) { _ in Data() },
@@ -363,6 +386,8 @@ final class HostileInputTests: XCTestCase {
         pairs("chosen is a number") { _ in Data(#"{"prompt": "a", "chosen": 1, "rejected": "d"}"#.utf8) },
         rankings("ranking index out of range", text: #"{"prompt": "p", "responses": ["a", "b"], "ranking": [0, 5], "group": "g"}"#),
         rankings("fractional ranking", text: #"{"prompt": "p", "responses": ["a", "b"], "ranking": [0.5, 1], "group": "g"}"#),
+        rankings("257 responses in a row", fast: true, text: #"{"prompt": "p", "responses": [""# + (0..<257).map { "r\($0)" }.joined(separator: #"", ""#)
+                 + #""], "ranking": [256, 0], "group": "g"}"#),
         sft("no completion", text: #"{"prompt": "p", "group": "g"}"#),
 
         // GlobalOpinionQA CSV, read by data import-globalopinionqa
@@ -399,6 +424,12 @@ final class HostileInputTests: XCTestCase {
         // conversational JSONL (TRL's message lists), read by sft and eval through the chat template
         chatSFT("a well-formed conversation", fast: true, expect: .ok) { _ in Data(String(repeating: chatLine + "\n", count: 10).utf8) },
         chatSFT("messages nested 100 000 deep") { _ in Data(("{\"messages\": [{\"role\": \"user\", \"content\": \"x\", \"extra\": " + HostileFiles.nestedJSON(100_000) + "}]}\n").utf8) },
+        // As many messages as the 16 MiB line bound lets through (516 220): refused by the item bound before parsing.
+        chatSFT("16 MiB of messages in a conversation", fast: true) { _ in
+            let turn = #"{"role":"user","content":"x"},{"role":"assistant","content":"y"}"#
+            let count = ((16 << 20) - 20) / (turn.utf8.count + 1)
+            return Data((chatLine + "\n{\"messages\":[" + Array(repeating: turn, count: count).joined(separator: ",") + "]}\n").utf8)
+        },
         chatSFT("a 20 MB content") { _ in Data((chatLine + "\n{\"messages\": [{\"role\": \"user\", \"content\": \"" + giant + "\"}, {\"role\": \"assistant\", \"content\": \"a\"}]}\n").utf8) },
         chatSFT("a 4 MB assistant message", expect: .either) { _ in
             Data((chatLine + "\n{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, {\"role\": \"assistant\", \"content\": \"" + String(giant.prefix(4 << 20)) + "\"}]}\n").utf8)

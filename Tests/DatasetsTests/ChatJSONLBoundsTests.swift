@@ -55,6 +55,22 @@ final class ChatJSONLBoundsTests: XCTestCase {
                       "chosen[0].content must be a string, got a boolean")
     }
 
+    /// A conversation holds at most `ChatTurn.maxMessages` messages (encoding renders it once per assistant turn):
+    /// 1 024 read, 1 025 refused naming the line and the field, in SFT messages and in preference pairs alike.
+    func testMessagesPerConversationAreBounded() throws {
+        func turns(_ n: Int) -> String {
+            (0..<n).map { $0 % 2 == 0 ? Self.user : #"{"role": "assistant", "content": "ok"}"# }.joined(separator: ", ")
+        }
+        XCTAssertEqual(ChatTurn.maxMessages, 1024)
+        let e = try sft(#"{"messages": [\#(turns(1024))]}"#)
+        guard case let .messages(read)? = e[0].conversation else { return XCTFail("not a conversation") }
+        XCTAssertEqual(read.count, 1024)
+        assertRefused(try sft(#"{"messages": [\#(turns(2))]}"# + "\n" + #"{"messages": [\#(turns(1025))]}"#),
+                      #"/data/chat.jsonl:2: field "messages" holds 1025 messages, more than the limit of 1024"#)
+        assertRefused(try pairs(#"{"prompt": [\#(turns(1025))], "chosen": [\#(Self.user)], "rejected": [\#(Self.user)]}"#),
+                      #"/data/chat.jsonl:1: field "prompt" holds 1025 messages, more than the limit of 1024"#)
+    }
+
     func testListsMustHoldMessageObjects() throws {
         assertRefused(try sft(#"{"messages": []}"#), #"field "messages" is an empty conversation"#)
         assertRefused(try sft(#"{"messages": [\#(Self.user), "Hello"]}"#), "messages[1] must be a message object")

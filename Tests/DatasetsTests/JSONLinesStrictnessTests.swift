@@ -59,6 +59,17 @@ final class JSONLinesStrictnessTests: XCTestCase {
         XCTAssertThrowsError(try PreferenceExample.load(url)) { e in XCTAssertEqual("\(e)", "\(url.path):1: the line is not valid UTF-8") }
     }
 
+    /// A line holds at most 2¹⁸ items (arrays, objects and the commas between elements), checked on the bytes
+    /// before Foundation builds ~3 KB per small object: at the bound it reads, one past it is refused.
+    func testItemsPerLineAreBounded() throws {
+        // 2 containers + 3 commas between the object's members + (n − 1) commas in the array.
+        func line(_ n: Int) -> String { "{\(pair), \"x\": [" + Array(repeating: "0", count: n).joined(separator: ",") + "]}\n" }
+        let n = (1 << 18) - 4
+        XCTAssertEqual(try pairsError(line(n)).1, "loaded")
+        let (path, message) = try pairsError("{\(pair)}\n" + line(n + 1))
+        XCTAssertEqual(message, "\(path):2: more than 262144 arrays, objects and elements in one line")
+    }
+
     func testRankingIndicesAreNotCoerced() throws {
         let url = dir.appendingPathComponent("r.jsonl")
         for ranking in ["[true, 0]", "[1e300, 0]", "[0.5, 1]"] {
@@ -66,6 +77,25 @@ final class JSONLinesStrictnessTests: XCTestCase {
             XCTAssertThrowsError(try RankingExample.load(url)) { e in
                 XCTAssertEqual("\(e)", "\(url.path):1: field \"ranking\" must be an array of integer indices", ranking)
             }
+        }
+    }
+
+    /// A row holds at most `RankingExample.maxResponses` responses: its implied pairs grow with their square, so a
+    /// 16 MiB line of short responses (about 4 million) would otherwise ask for ~10¹³ pairs.
+    func testResponsesPerRankingRowAreBounded() throws {
+        let url = dir.appendingPathComponent("r.jsonl")
+        func row(_ n: Int) -> String {
+            let responses = (0..<n).map { "\"r\($0)\"" }.joined(separator: ", ")
+            return "{\"prompt\": \"q\", \"responses\": [\(responses)], \"ranking\": [\(n - 1), 0]}"
+        }
+        XCTAssertEqual(RankingExample.maxResponses, 256)
+        try Data((row(2) + "\n" + row(256) + "\n").utf8).write(to: url)
+        let rows = try RankingExample.load(url)
+        XCTAssertEqual(rows.map(\.responses.count), [2, 256])
+        XCTAssertEqual(rows[1].impliedPairs.count, 255 + 254)
+        try Data((row(2) + "\n" + row(257) + "\n").utf8).write(to: url)
+        XCTAssertThrowsError(try RankingExample.load(url)) { e in
+            XCTAssertEqual("\(e)", "\(url.path):2: field \"responses\" holds 257 responses, more than the limit of 256")
         }
     }
 }

@@ -35,7 +35,7 @@ public enum GGUFSentencePieceMapping {
 
         var vocab: [String: Int] = [:]
         for (id, t) in tokens.enumerated() where vocab[t] == nil { vocab[t] = id }
-        let merges = generateMerges(tokens: tokens, vocab: vocab)
+        let merges = try generateMerges(tokens: tokens, vocab: vocab, path: file.path)
 
         var added: [[String: Any]] = [], decoderTable: [String: Any] = [:]
         for (id, t) in tokens.enumerated() {
@@ -149,21 +149,72 @@ public enum GGUFSentencePieceMapping {
         return m
     }
 
-    /// BPE merges implied by a SentencePiece vocabulary (see the type's documentation for the order).
-    public static func generateMerges(tokens: [String], vocab: [String: Int]) -> [(String, String)] {
+    /// The most Unicode scalars the generated merges may hold, both halves of every merge together (2²⁶; a merge of
+    /// a piece holds the piece's scalars). Real vocabularies need a few million (Gemma's 256 000 pieces); a file whose
+    /// vocabulary implies more (every prefix of a long piece also a piece: output cubic in the pieces' length) is
+    /// refused before it is built.
+    public static let maxMergeScalars = 1 << 26
+
+    /// BPE merges implied by a SentencePiece vocabulary (see the type's documentation for the order). The halves of
+    /// a cut are matched against `tokens` scalar for scalar, as Python's dictionary in `generate_merges` does (not
+    /// by Swift's canonical equivalence); their ids are `vocab`'s.
+    ///
+    /// Bounds: time and memory linear in the pieces' scalars plus the merges returned: which prefixes and which
+    /// suffixes of a piece are pieces is found by one walk of a trie of the pieces (forwards) and one of their
+    /// reversals (backwards), so only the cuts that make a merge build strings; the merges returned hold at most
+    /// `limit` scalars (default `maxMergeScalars`), or this throws naming `path` and the limit.
+    public static func generateMerges(tokens: [String], vocab: [String: Int], path: String = "tokenizer.ggml.tokens",
+                                      limit: Int = maxMergeScalars) throws -> [(String, String)] {
+        var steps = 0
+        return try generateMerges(tokens: tokens, vocab: vocab, path: path, limit: limit, steps: &steps)
+    }
+
+    /// `generateMerges`, counting in `steps` the scalars it visits (trie edges walked or inserted, scalars copied into
+    /// merges): the work the complexity test bounds.
+    static func generateMerges(tokens: [String], vocab: [String: Int], path: String, limit: Int,
+                               steps: inout Int) throws -> [(String, String)] {
+        var forwards = ScalarTrie(), backwards = ScalarTrie()
+        for t in tokens {
+            let scalars = Array(t.unicodeScalars)
+            forwards.insert(scalars, steps: &steps)
+            backwards.insert(scalars.reversed(), steps: &steps)
+        }
         var merges: [(id: Int, leftLength: Int, rightLength: Int, left: String, right: String)] = []
+        var built = 0
         for (id, piece) in tokens.enumerated() where vocab[piece] == id {
             let scalars = Array(piece.unicodeScalars)
-            guard scalars.count > 1 else { continue }
+            let n = scalars.count
+            guard n > 1 else { continue }
+            // isLeft[k]: scalars[..<k] is a piece; isRight[k]: scalars[k...] is one (0 < k < n).
+            var isLeft = [Bool](repeating: false, count: n), isRight = [Bool](repeating: false, count: n)
+            var node = 0
+            for k in 0..<(n - 1) {
+                guard let next = forwards.child(node, scalars[k]) else { break }
+                steps += 1
+                node = next
+                isLeft[k + 1] = forwards.isEnd[next]
+            }
+            node = 0
+            for k in stride(from: n - 1, to: 0, by: -1) {
+                guard let next = backwards.child(node, scalars[k]) else { break }
+                steps += 1
+                node = next
+                isRight[k] = backwards.isEnd[next]
+            }
             var local: [(Int, Int, String, String, Int)] = []
-            for cut in 1..<scalars.count {
+            for cut in 1..<n where isLeft[cut] && isRight[cut] {
+                built += n
+                guard built <= limit else {
+                    throw GGUFError.unsupported(path: path, "the vocabulary implies BPE merges of more than \(limit) scalars (the limit)")
+                }
+                steps += n
                 var l = String.UnicodeScalarView(), r = String.UnicodeScalarView()
                 l.append(contentsOf: scalars[..<cut]); r.append(contentsOf: scalars[cut...])
                 let left = String(l), right = String(r)
                 if let li = vocab[left], let ri = vocab[right] { local.append((li, ri, left, right, cut)) }
             }
             local.sort { ($0.0, $0.1) < ($1.0, $1.1) }
-            for m in local { merges.append((id, m.4, scalars.count - m.4, m.2, m.3)) }
+            for m in local { merges.append((id, m.4, n - m.4, m.2, m.3)) }
         }
         // A stable sort by (piece id, left length, right length), as Python's sorted.
         let order = merges.indices.sorted {
@@ -171,5 +222,32 @@ public enum GGUFSentencePieceMapping {
             return (a.id, a.leftLength, a.rightLength, $0) < (b.id, b.leftLength, b.rightLength, $1)
         }
         return order.map { (merges[$0].left, merges[$0].right) }
+    }
+}
+
+/// A trie of scalar sequences in one hash table (node, scalar) → child, so that every prefix of a sequence that was
+/// inserted is found in one walk; node 0 is the root.
+struct ScalarTrie {
+    private var children: [UInt64: Int] = [:]
+    /// Whether an inserted sequence ends at the node.
+    private(set) var isEnd: [Bool] = [false]
+
+    /// The child of `node` along `scalar`, if any sequence inserted goes there.
+    func child(_ node: Int, _ scalar: Unicode.Scalar) -> Int? {
+        children[UInt64(node) << 21 | UInt64(scalar.value)]
+    }
+
+    /// Adds `scalars`, counting each edge in `steps`.
+    mutating func insert<S: Sequence<Unicode.Scalar>>(_ scalars: S, steps: inout Int) {
+        var node = 0
+        for s in scalars {
+            steps += 1
+            let key = UInt64(node) << 21 | UInt64(s.value)
+            if let next = children[key] { node = next; continue }
+            children[key] = isEnd.count
+            node = isEnd.count
+            isEnd.append(false)
+        }
+        isEnd[node] = true
     }
 }
