@@ -56,6 +56,7 @@ static inline __attribute__((always_inline)) void bf16_rows_avx512(int R, const 
     for (; j + 32 <= n; j += 32) {
         __m512 x0 = _mm512_loadu_ps(x + j), x1 = _mm512_loadu_ps(x + j + 16);
         for (int r = 0; r < R; r++) {
+            _mm_prefetch((const char *)(a + (r + 2 * R) * n + j), _MM_HINT_T0); /* as gemv.c's dot kernels */
             acc0[r] = _mm512_fmadd_ps(widen16(a + r * n + j), x0, acc0[r]);
             acc1[r] = _mm512_fmadd_ps(widen16(a + r * n + j + 16), x1, acc1[r]);
         }
@@ -119,6 +120,7 @@ static inline __attribute__((always_inline)) void bf16_rows_avx2(int R, const ui
     for (; j + 16 <= n; j += 16) {
         __m256 x0 = _mm256_loadu_ps(x + j), x1 = _mm256_loadu_ps(x + j + 8);
         for (int r = 0; r < R; r++) {
+            if ((j & 31) == 0) _mm_prefetch((const char *)(a + (r + 2 * R) * n + j), _MM_HINT_T0);
             acc0[r] = _mm256_fmadd_ps(widen8(a + r * n + j), x0, acc0[r]);
             acc1[r] = _mm256_fmadd_ps(widen8(a + r * n + j + 8), x1, acc1[r]);
         }
