@@ -40,6 +40,23 @@ static void bf16_dot_portable(long m, long n, const void *weights, const float *
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+/* y (m) = A x + bias for the rows of A, BF16_ROWS rows at a time through ROWS (a width's row kernel, inlined),
+   then one at a time; the driver of each vector width (expanded inside that width's target region). */
+#define BF16_DOT(NAME, ROWS)                                                                                     \
+    static void NAME(long m, long n, const void *weights, const float *x, const float *bias, float *y) {        \
+        const uint16_t *a = (const uint16_t *)weights;                                                           \
+        float sums[BF16_ROWS];                                                                                   \
+        long i = 0;                                                                                              \
+        for (; i + BF16_ROWS <= m; i += BF16_ROWS) {                                                             \
+            ROWS(BF16_ROWS, a + i * n, n, x, sums);                                                              \
+            for (int r = 0; r < BF16_ROWS; r++) y[i + r] = bias ? sums[r] + bias[i + r] : sums[r];               \
+        }                                                                                                        \
+        for (; i < m; i++) {                                                                                     \
+            ROWS(1, a + i * n, n, x, sums);                                                                      \
+            y[i] = bias ? sums[0] + bias[i] : sums[0];                                                           \
+        }                                                                                                        \
+    }
+
 /* ---- AVX-512F: VPMOVZXWD + VPSLLD on 16 weights ---- */
 #pragma clang attribute push(__attribute__((target("avx512f"))), apply_to = function)
 
@@ -80,19 +97,7 @@ static inline __attribute__((always_inline)) void bf16_rows_avx512(int R, const 
     for (int r = 0; r < R; r++) sums[r] = _mm512_reduce_add_ps(_mm512_add_ps(acc0[r], acc1[r]));
 }
 
-static void bf16_dot_avx512(long m, long n, const void *weights, const float *x, const float *bias, float *y) {
-    const uint16_t *a = (const uint16_t *)weights;
-    float sums[BF16_ROWS];
-    long i = 0;
-    for (; i + BF16_ROWS <= m; i += BF16_ROWS) {
-        bf16_rows_avx512(BF16_ROWS, a + i * n, n, x, sums);
-        for (int r = 0; r < BF16_ROWS; r++) y[i + r] = bias ? sums[r] + bias[i + r] : sums[r];
-    }
-    for (; i < m; i++) {
-        bf16_rows_avx512(1, a + i * n, n, x, sums);
-        y[i] = bias ? sums[0] + bias[i] : sums[0];
-    }
-}
+BF16_DOT(bf16_dot_avx512, bf16_rows_avx512)
 
 #pragma clang attribute pop
 
@@ -137,19 +142,7 @@ static inline __attribute__((always_inline)) void bf16_rows_avx2(int R, const ui
     }
 }
 
-static void bf16_dot_avx2(long m, long n, const void *weights, const float *x, const float *bias, float *y) {
-    const uint16_t *a = (const uint16_t *)weights;
-    float sums[BF16_ROWS];
-    long i = 0;
-    for (; i + BF16_ROWS <= m; i += BF16_ROWS) {
-        bf16_rows_avx2(BF16_ROWS, a + i * n, n, x, sums);
-        for (int r = 0; r < BF16_ROWS; r++) y[i + r] = bias ? sums[r] + bias[i + r] : sums[r];
-    }
-    for (; i < m; i++) {
-        bf16_rows_avx2(1, a + i * n, n, x, sums);
-        y[i] = bias ? sums[0] + bias[i] : sums[0];
-    }
-}
+BF16_DOT(bf16_dot_avx2, bf16_rows_avx2)
 
 #pragma clang attribute pop
 

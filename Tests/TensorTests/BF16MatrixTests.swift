@@ -20,6 +20,14 @@ final class BF16MatrixTests: XCTestCase {
         XCTAssertThrowsError(try BF16Matrix(Tensor.zeros([4])))
     }
 
+    /// A seeded input, BF16 weights of `rows` × `nIn` and a bias on every other matrix.
+    private func problem(rows: [Int], nIn: Int, seed: UInt64) throws -> (Tensor, [BF16Matrix], [Tensor?]) {
+        let x = random([1, nIn], seed: seed)
+        let weights = try rows.enumerated().map { try BF16Matrix(random([$0.element, nIn], seed: seed + 1 + UInt64($0.offset))) }
+        let biases: [Tensor?] = rows.enumerated().map { $0.offset % 2 == 0 ? random([$0.element], seed: seed + 9) : nil }
+        return (x, weights, biases)
+    }
+
     /// Every BF16 kernel this CPU runs: the plain C one always, AVX2 and AVX-512 where present (all three here).
     private var kernels: [BF16Matrix.Kernel] { [.portable, .avx2, .avx512].filter(\.runs) }
 
@@ -28,9 +36,7 @@ final class BF16MatrixTests: XCTestCase {
     /// a misread or shifted weight moves an output by a whole term).
     private func checkAgainstDouble(_ kernel: BF16Matrix.Kernel, rows: [Int], nIn: Int, seed: UInt64,
                                     file: StaticString = #filePath, line: UInt = #line) throws {
-        let x = random([1, nIn], seed: seed)
-        let weights = try rows.enumerated().map { try BF16Matrix(random([$0.element, nIn], seed: seed + 1 + UInt64($0.offset))) }
-        let biases: [Tensor?] = rows.enumerated().map { $0.offset % 2 == 0 ? random([$0.element], seed: seed + 9) : nil }
+        let (x, weights, biases) = try problem(rows: rows, nIn: nIn, seed: seed)
         let ours = try BF16Matrix.groupedProducts(x, weights, biases: biases, kernel: kernel)
         let xs = x.scalars
         for g in rows.indices {
@@ -72,9 +78,7 @@ final class BF16MatrixTests: XCTestCase {
     /// and split over two.
     private func checkAgainstF32(_ kernel: BF16Matrix.Kernel, variant: Int32, rows: [Int], nIn: Int, seed: UInt64,
                                  file: StaticString = #filePath, line: UInt = #line) throws {
-        let x = random([1, nIn], seed: seed)
-        let weights = try rows.enumerated().map { try BF16Matrix(random([$0.element, nIn], seed: seed + 1 + UInt64($0.offset))) }
-        let biases: [Tensor?] = rows.enumerated().map { $0.offset % 2 == 0 ? random([$0.element], seed: seed + 9) : nil }
+        let (x, weights, biases) = try problem(rows: rows, nIn: nIn, seed: seed)
         let ours = try BF16Matrix.groupedProducts(x, weights, biases: biases, kernel: kernel)
         let savedGemv = BLAS.ownGemvVariant
         defer { BLAS.ownGemvVariant = savedGemv }
