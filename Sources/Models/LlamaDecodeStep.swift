@@ -3,7 +3,8 @@ import TensorCore
 
 /// One decoding step of the Llama family (batch 1, one new token) on plain tensors: no Variables, no name
 /// lookups, and the projections that share an input as one matrix–vector job each (q/k/v, gate/up, see
-/// `GroupedDenseKernel`), so a SmolLM2 step hands the pool 4 jobs per layer instead of 7. Every kernel is the one
+/// `GroupedDenseKernel`), so a SmolLM2 step hands the matrix–vector helper threads 4 jobs per layer instead of 7.
+/// `DecodeStepProfile` times its parts when enabled (`bench generate --breakdown`). Every kernel is the one
 /// the graph path (`forwardCached` with several tokens) runs, so the logits are equal to it bit for bit.
 extension Llama {
     /// Whether `decodeStep` may run: no linear layer carries a LoRA adapter or a narrowed (BF16/F16) weight,

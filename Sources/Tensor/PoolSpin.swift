@@ -12,7 +12,8 @@ extension BLAS {
     /// each other within microseconds and waking a sleeping worker costs ~5–20 µs on these VMs, but on a loaded
     /// machine (session 5, load 4–6 on 2 cores) a 50 µs spin made `smollm2-135m` decoding ~15 % slower (the
     /// spinning thread takes the core another process wants), so it is opt-in until measured on a quiet one
-    /// (`bench generate --compare`).
+    /// (`bench generate --compare`). Session 6 (products split by claimed chunks, gemv_share.c, whose helpers
+    /// spin by the same setting): a 10 µs spin still lost ~20 % at load 5.
     nonisolated(unsafe) public static var decodingPoolSpinNanoseconds = 0
 
     /// Runs `body` with the pool spinning `nanoseconds` before sleeping, then restores the previous setting.
