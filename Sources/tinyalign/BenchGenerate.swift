@@ -26,7 +26,7 @@ struct BenchGenerate: ParsableCommand {
     var singleThreadBelow: Int?
     @Option(help: "Decoding weights of a Llama-family config: f32, or bf16 (copies rounded to BF16; its own limit).")
     var weights = "f32"
-    @Flag(help: "Time graph steps, tensor steps, tensor steps with the pool spinning (--spin, default 50000 here) and BF16 tensor steps, alternating run by run in this process (Llama family).")
+    @Flag(help: "Time graph steps, F32 tensor steps on OpenBLAS's GEMV and on ours (helpers spinning while the cores are free, always sleeping, always spinning --spin (default 50000 here), one thread) and BF16 tensor steps (two threads, one), alternating run by run in this process (Llama family).")
     var compare = false
     @Flag(help: "Also print where a token's time goes: ms per token for each part of the tensor step, the argmax, and the pool hand-offs per token (Llama family).")
     var breakdown = false
@@ -146,8 +146,8 @@ struct BenchGenerate: ParsableCommand {
 
     /// The ways of running a one-token step, one generation each in turn, so the machine's drift hits them alike:
     /// one row per way with its own minimum and median. F32 steps on OpenBLAS's `cblas_sgemv` (the rule before
-    /// session 6), on ours over two threads (pool sleeping, and spinning `--spin`, default 50 µs), on ours on one
-    /// thread, and BF16 steps on two threads and on one.
+    /// session 6), on ours over two threads (helpers spinning while the cores are free, the default; always
+    /// sleeping; always spinning `--spin`, default 50 µs), on ours on one thread, and BF16 on two threads and one.
     private func compareSteps(_ llama: Llama) throws {
         let savedSpin = BLAS.decodingPoolSpinNanoseconds, savedLimit = GPT.singleThreadDecodeLimit, savedGemv = BLAS.ownGemvVariant
         defer {
@@ -159,12 +159,13 @@ struct BenchGenerate: ParsableCommand {
         let spin = self.spin ?? 50_000
         try llama.useBF16WeightsForDecoding()
         let bf16 = llama.bf16DecodingWeights
-        let ways: [(name: String, tensor: Bool, spin: Int, bf16: Bool, threads: Int, own: Bool)] = [
-            ("graph", false, 0, false, 2, true), ("tensor_openblas_gemv", true, 0, false, 2, false),
-            ("tensor", true, 0, false, 2, true), ("tensor_spinning_pool", true, spin, false, 2, true),
-            ("tensor_one_thread", true, 0, false, 1, true),
-            ("tensor_bf16", true, 0, true, 2, true), ("tensor_bf16_spinning_pool", true, spin, true, 2, true),
-            ("tensor_bf16_one_thread", true, 0, true, 1, true)]
+        let ways: [(name: String, tensor: Bool, spin: Int, bf16: Bool, threads: Int, own: Bool, autoSpin: Bool)] = [
+            ("graph", false, 0, false, 2, true, true), ("tensor_openblas_gemv", true, 0, false, 2, false, true),
+            ("tensor", true, 0, false, 2, true, true), ("tensor_helpers_sleeping", true, 0, false, 2, true, false),
+            ("tensor_spinning_pool", true, spin, false, 2, true, false), ("tensor_one_thread", true, 0, false, 1, true, true),
+            ("tensor_bf16", true, 0, true, 2, true, true), ("tensor_bf16_one_thread", true, 0, true, 1, true, true)]
+        let savedAuto = BLAS.gemvAutoSpin
+        defer { BLAS.gemvAutoSpin = savedAuto }
         var times = Array(repeating: [Double](), count: ways.count)
         var generated = 0
         for round in 0..<(iterations + 1) {
@@ -174,6 +175,7 @@ struct BenchGenerate: ParsableCommand {
                 llama.bf16DecodingWeights = way.bf16 ? bf16 : nil
                 GPT.singleThreadDecodeLimit = way.threads == 1 ? Int.max : 0
                 BLAS.ownGemvVariant = way.own ? savedGemv : nil
+                BLAS.gemvAutoSpin = way.autoSpin
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 generated = try llama.generate(prompt: [0], maxNewTokens: tokens, eos: nil).count - 1
                 let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6

@@ -5,7 +5,8 @@ import XCTest
 /// The claimed-chunk split of the matrix–vector products (CKernels `ck_share_run`, gemv_share.c): on two
 /// threads every product equals the one-thread product bit for bit (each row goes through the same kernel
 /// whoever claims it), over many back-to-back jobs (helpers waking late into a newer job), with the helpers
-/// spinning and sleeping, and when two callers use it at once (one of them runs inline).
+/// sleeping, spinning by their own contention probe and spinning always, and when two callers use it at once
+/// (one of them runs inline).
 final class GemvShareTests: XCTestCase {
     private func random(_ shape: [Int], seed: UInt64) -> Tensor {
         var rng = SeededGenerator(seed: seed)
@@ -29,12 +30,16 @@ final class GemvShareTests: XCTestCase {
         for (s, shape) in shapes.enumerated() {
             let (x, weights, biases) = try products(shape, seed: 10 * UInt64(s))
             let expected = try BLAS.withThreads(1) { try GroupedDenseKernel.forward(x, weights: weights, biases: biases) }
-            for spin in [0, 50_000] {
+            let savedAuto = BLAS.gemvAutoSpin
+            defer { BLAS.gemvAutoSpin = savedAuto }
+            // Helpers sleeping at once, spinning while the cores are free (the default), and spinning 50 µs always.
+            for (spin, auto) in [(0, false), (0, true), (50_000, false)] {
+                BLAS.gemvAutoSpin = auto
                 try BLAS.withThreads(2) { try BLAS.withPoolSpin(spin) {
                     for round in 0..<25 {
                         let got = try GroupedDenseKernel.forward(x, weights: weights, biases: biases)
                         for g in weights.indices {
-                            XCTAssertEqual(got[g].scalars, expected[g].scalars, "\(shape), spin \(spin), round \(round), matrix \(g)")
+                            XCTAssertEqual(got[g].scalars, expected[g].scalars, "\(shape), spin \(spin), auto \(auto), round \(round), matrix \(g)")
                         }
                         // The single-matrix path (ck_sgemv, dot form) through DenseKernel, as o_proj, down and the head run.
                         let dense = try DenseKernel.forward(x, weight: weights[0], bias: biases[0])

@@ -85,6 +85,13 @@ long ck_sgemv_min_work_per_thread(void);
 /// Matrix-vector products (ck_sgemv, ck_sgemv_group, ck_gemv_bf16_group) handed to helper threads since start.
 long ck_gemv_handoffs(void);
 
+/// Whether the matrix-vector helper threads spin (up to 50 us) between products while their cores are free,
+/// judged by their own involuntary context switches (default on; a fixed ck_pool_set_spin_ns overrides it).
+void ck_gemv_set_auto_spin(int on);
+
+/// The setting of ck_gemv_set_auto_spin.
+int ck_gemv_auto_spin(void);
+
 /// e^x for i < n by the vector exp every kernel below shares (vector_exp.h; FusedMath.exp's arithmetic): below
 /// 3 ulp of libm over [-87, 88], exact 0 under -87.5, +inf over 88.3. For the accuracy test and `bench ops`.
 void ck_exp_avx512(const float *x, float *y, long n);
