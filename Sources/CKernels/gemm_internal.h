@@ -37,9 +37,10 @@ int ck_pool_run(int parts, void (*task)(const void *context, int part, int parts
    (bias NULL: none). One kernel of ck_gemv_group_run. */
 typedef void (*ck_gemv_rows_fn)(long m, long n, const void *a, const float *x, const float *bias, float *y);
 
-/* y[g] = A[g] x + bias[g] for g < count through `fn`, the matrices' rows stacked and cut into 16-row chunks over
-   up to `threads` threads of the pool (ck_sgemv's work rule, counted in bytes of A: element_bytes each); the
-   driver of ck_sgemv_group and ck_gemv_bf16_group. Returns 0, or -1 for a negative row count. */
+/* y[g] = A[g] x + bias[g] for g < count through `fn`, the matrices' rows stacked and cut into ~64 KB chunks that
+   up to `threads` threads claim (ck_share_run, gemv_share.c; ck_sgemv's work rule, counted in bytes of A:
+   element_bytes each); the driver of ck_sgemv_group and ck_gemv_bf16_group_variant. Returns 0, or -1 for a
+   negative row count. */
 int ck_gemv_group_run(ck_gemv_rows_fn fn, size_t element_bytes, int threads, int count, const long *rows, long n,
                       const void *const *a, const float *const *bias, const float *x, float *const *y);
 

@@ -1,18 +1,17 @@
 /* ck_sgemv: y = alpha·op(A)·x + beta·y, the matrix-vector product of batch-1 decoding. Its time is the time to
    stream A from memory once, so the kernels read A exactly once, several rows at a time (more independent loads
-   in flight), in the widest vectors this CPU runs, and split the output over the GEMM's thread pool (a second
-   core adds bandwidth: one core alone does not saturate memory).
+   in flight), in the widest vectors this CPU runs, and split the output into chunks that the calling thread and
+   helper threads claim as they come (ck_share_run, gemv_share.c; a second core adds bandwidth: one core alone
+   does not saturate memory).
      dot form  (trans = 0): A is (m, n) with rows of the weight as outputs; y[i] = dot(A[i, :], x), i < m.
      axpy form (trans = 1): A is (m, n), y (n) = sum_i x[i]·A[i, :]; each thread owns a range of columns. */
 
 #include "ckernels.h"
 #include "gemm_internal.h"
+#include "gemv_share.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#if defined(__x86_64__)
-#include <immintrin.h>
 
 /* Elements of A per extra thread below which splitting costs more than it gains: 32K floats (128 KB, ~10 us of
    memory traffic) against ~5-20 us to wake a worker on these VMs. */
@@ -21,6 +20,19 @@ static _Atomic long gemv_min_elements_per_thread = 32L * 1024;
 void ck_sgemv_set_min_work_per_thread(long elements) { gemv_min_elements_per_thread = elements < 0 ? 0 : elements; }
 
 long ck_sgemv_min_work_per_thread(void) { return gemv_min_elements_per_thread; }
+
+long ck_gemv_handoffs(void) { return ck_share_jobs(); }
+
+/* Units (rows of A, or columns in the axpy form) per claimed chunk: ~64 KB of A, whole 16-unit blocks. With
+   `other` elements of `element_bytes` per unit. */
+static long gemv_grain(long other, size_t element_bytes) {
+    long bytes_per_unit = (long)((size_t)(other > 0 ? other : 1) * element_bytes);
+    long grain = (65536 / bytes_per_unit + 15) / 16 * 16;
+    return grain < 16 ? 16 : grain;
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
 
 /* Rows per step of the dot form and columns per block of the axpy form. */
 #define DOT_ROWS 4
@@ -42,6 +54,10 @@ static inline __attribute__((always_inline)) void dot_rows_avx512(int R, const f
     for (; j + 32 <= n; j += 32) {
         __m512 x0 = _mm512_loadu_ps(x + j), x1 = _mm512_loadu_ps(x + j + 16);
         for (int r = 0; r < R; r++) {
+            /* The rows two steps ahead (with 576-wide rows, ~18 KB), so more of the stream is in flight than the
+               hardware prefetcher keeps: measured 1.1-1.2x on the gate/up shape streamed from memory. */
+            _mm_prefetch((const char *)(a + (r + 2 * R) * lda + j), _MM_HINT_T0);
+            _mm_prefetch((const char *)(a + (r + 2 * R) * lda + j + 16), _MM_HINT_T0);
             acc0[r] = _mm512_fmadd_ps(_mm512_loadu_ps(a + r * lda + j), x0, acc0[r]);
             acc1[r] = _mm512_fmadd_ps(_mm512_loadu_ps(a + r * lda + j + 16), x1, acc1[r]);
         }
@@ -127,6 +143,7 @@ static inline __attribute__((always_inline)) void dot_rows_avx2(int R, const flo
     for (; j + 16 <= n; j += 16) {
         __m256 x0 = _mm256_loadu_ps(x + j), x1 = _mm256_loadu_ps(x + j + 8);
         for (int r = 0; r < R; r++) {
+            _mm_prefetch((const char *)(a + (r + 2 * R) * lda + j), _MM_HINT_T0); /* as in dot_rows_avx512 */
             acc0[r] = _mm256_fmadd_ps(_mm256_loadu_ps(a + r * lda + j), x0, acc0[r]);
             acc1[r] = _mm256_fmadd_ps(_mm256_loadu_ps(a + r * lda + j + 8), x1, acc1[r]);
         }
@@ -204,16 +221,11 @@ typedef struct {
     float *y;
 } gemv_job;
 
-/* One part's share of the outputs: rows of A (dot form) or columns (axpy form), in multiples of 16. */
-static void gemv_part(const void *context, int part, int parts) {
+/* Outputs [lo, hi): rows of A (dot form) or columns (axpy form). */
+static void gemv_range(const void *context, long lo, long hi) {
     const gemv_job *j = (const gemv_job *)context;
-    long outputs = j->trans ? j->n : j->m;
-    long chunk = ((outputs + parts - 1) / parts + 15) / 16 * 16;
-    long lo = part * chunk;
-    if (lo >= outputs) return;
-    long count = outputs - lo < chunk ? outputs - lo : chunk;
-    if (j->trans) j->fn(j->m, count, j->alpha, j->a + lo, j->lda, j->x, j->beta, j->y + lo);
-    else j->fn(count, j->n, j->alpha, j->a + lo * j->lda, j->lda, j->x, j->beta, j->y + lo);
+    if (j->trans) j->fn(j->m, hi - lo, j->alpha, j->a + lo, j->lda, j->x, j->beta, j->y + lo);
+    else j->fn(hi - lo, j->n, j->alpha, j->a + lo * j->lda, j->lda, j->x, j->beta, j->y + lo);
 }
 
 /* Per-thread room for a gathered x and y when their strides are not 1. */
@@ -260,16 +272,55 @@ int ck_sgemv(int variant, int threads, int trans, long m, long n, float alpha, c
     long most = (lenY + 15) / 16; /* parts are whole 16-output chunks */
     if (threads > most) threads = (int)most;
     if (least > 0 && elements < threads * least) threads = elements < 2 * least ? 1 : (int)(elements / least);
-    if (threads <= 1 || ck_pool_run(threads, gemv_part, &job) == 0) gemv_part(&job, 0, 1);
+    /* Dot form: chunks of rows; the axpy form's column chunks are wider (each row of a chunk is one segment). */
+    long grain = trans ? gemv_grain(m, sizeof(float)) : gemv_grain(n, sizeof(float));
+    if (trans && grain < 128) grain = 128;
+    if (threads <= 1) gemv_range(&job, 0, lenY);
+    else ck_share_run(threads, lenY, grain, gemv_range, &job);
 
     if (ys != y) for (long i = 0; i < lenY; i++) y[i * incy] = ys[i];
     return 0;
 }
 
-/* ---- several matrices against one x (a decoding step's q/k/v, or gate/up) ---- */
+/* The F32 rows of a group: bias copied into y and the product added (beta 1), as DenseKernel does. */
+static void f32_rows_avx512(long m, long n, const void *a, const float *x, const float *bias, float *y) {
+    if (bias) memcpy(y, bias, sizeof(float) * (size_t)m);
+    dot_avx512(m, n, 1, (const float *)a, n, x, bias ? 1 : 0, y);
+}
 
-/* The matrices' rows stacked into one virtual (total, n) matrix, cut into 16-row chunks over the threads, so the
-   products cost one hand-off to the pool instead of one each. Each row's sum is the single-matrix kernel's
+static void f32_rows_avx2(long m, long n, const void *a, const float *x, const float *bias, float *y) {
+    if (bias) memcpy(y, bias, sizeof(float) * (size_t)m);
+    dot_avx2(m, n, 1, (const float *)a, n, x, bias ? 1 : 0, y);
+}
+
+int ck_sgemv_group(int variant, int threads, int count, const long *rows, long n, const float *const *a,
+                   const float *const *bias, const float *x, float *const *y) {
+    if (variant == CK_GEMM_AUTO) variant = ck_sgemm_best_variant();
+    ck_gemv_rows_fn fn;
+    if (variant == CK_GEMM_AVX512 && ck_has_avx512f()) fn = f32_rows_avx512;
+    else if (variant == CK_GEMM_AVX2 && ck_has_avx2_fma()) fn = f32_rows_avx2;
+    else return -1;
+    return ck_gemv_group_run(fn, sizeof(float), threads, count, rows, n, (const void *const *)a, bias, x, y);
+}
+
+#else
+
+int ck_sgemv(int variant, int threads, int trans, long m, long n, float alpha, const float *a, long lda,
+             const float *x, long incx, float beta, float *y, long incy) {
+    return -1;
+}
+
+int ck_sgemv_group(int variant, int threads, int count, const long *rows, long n, const float *const *a,
+                   const float *const *bias, const float *x, float *const *y) {
+    return -1;
+}
+
+#endif
+
+/* ---- several matrices against one x (a decoding step's q/k/v, or gate/up); plain C, every CPU ---- */
+
+/* The matrices' rows stacked into one virtual (total, n) matrix, cut into chunks the threads claim
+   (ck_share_run), so the products cost one hand-off instead of one each. Each row's sum is the single-matrix kernel's
    (the same accumulators in the same order), so the results equal separate products bit for bit. */
 typedef struct {
     ck_gemv_rows_fn fn;
@@ -283,10 +334,9 @@ typedef struct {
     float *const *y;
 } gemv_group_job;
 
-static void gemv_group_part(const void *context, int part, int parts) {
+/* Stacked rows [lo, hi), each through the segment of the matrix it belongs to. */
+static void gemv_group_range(const void *context, long lo, long hi) {
     const gemv_group_job *j = (const gemv_group_job *)context;
-    long chunk = ((j->total + parts - 1) / parts + 15) / 16 * 16;
-    long lo = part * chunk, hi = lo + chunk < j->total ? lo + chunk : j->total;
     long base = 0;
     for (int g = 0; g < j->count && base < hi; g++) {
         long end = base + j->rows[g];
@@ -319,43 +369,8 @@ int ck_gemv_group_run(ck_gemv_rows_fn fn, size_t element_bytes, int threads, int
     long most = (total + 15) / 16;
     if (threads > most) threads = (int)most;
     if (least > 0 && elements < threads * least) threads = elements < 2 * least ? 1 : (int)(elements / least);
-    if (threads <= 1 || ck_pool_run(threads, gemv_group_part, &job) == 0) gemv_group_part(&job, 0, 1);
+    if (threads <= 1) gemv_group_range(&job, 0, total);
+    else ck_share_run(threads, total, gemv_grain(n, element_bytes), gemv_group_range, &job);
     return 0;
 }
 
-/* The F32 rows of a group: bias copied into y and the product added (beta 1), as DenseKernel does. */
-static void f32_rows_avx512(long m, long n, const void *a, const float *x, const float *bias, float *y) {
-    if (bias) memcpy(y, bias, sizeof(float) * (size_t)m);
-    dot_avx512(m, n, 1, (const float *)a, n, x, bias ? 1 : 0, y);
-}
-
-static void f32_rows_avx2(long m, long n, const void *a, const float *x, const float *bias, float *y) {
-    if (bias) memcpy(y, bias, sizeof(float) * (size_t)m);
-    dot_avx2(m, n, 1, (const float *)a, n, x, bias ? 1 : 0, y);
-}
-
-int ck_sgemv_group(int variant, int threads, int count, const long *rows, long n, const float *const *a,
-                   const float *const *bias, const float *x, float *const *y) {
-    if (variant == CK_GEMM_AUTO) variant = ck_sgemm_best_variant();
-    ck_gemv_rows_fn fn;
-    if (variant == CK_GEMM_AVX512 && ck_has_avx512f()) fn = f32_rows_avx512;
-    else if (variant == CK_GEMM_AVX2 && ck_has_avx2_fma()) fn = f32_rows_avx2;
-    else return -1;
-    return ck_gemv_group_run(fn, sizeof(float), threads, count, rows, n, (const void *const *)a, bias, x, y);
-}
-
-#else
-
-void ck_sgemv_set_min_work_per_thread(long elements) { (void)elements; }
-long ck_sgemv_min_work_per_thread(void) { return 0; }
-int ck_sgemv(int variant, int threads, int trans, long m, long n, float alpha, const float *a, long lda,
-             const float *x, long incx, float beta, float *y, long incy) {
-    return -1;
-}
-
-int ck_sgemv_group(int variant, int threads, int count, const long *rows, long n, const float *const *a,
-                   const float *const *bias, const float *x, float *const *y) {
-    return -1;
-}
-
-#endif

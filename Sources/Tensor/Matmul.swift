@@ -80,16 +80,15 @@ public enum BLAS {
     }
 
     /// The `ck_sgemv` variant `vectorGemm` runs under the automatic rule, or nil for `cblas_sgemv`.
-    static let ownGemvVariant: Int32? = usesOwnGemv(own: bestOwnVariant, openBLASHasWideKernels: openBLASHasWideKernels)
-        ? bestOwnVariant : nil
+    /// Settable so that `bench generate --gemv openblas` times the OpenBLAS side in the same binary.
+    nonisolated(unsafe) public static var ownGemvVariant: Int32? = usesOwnGemv(own: bestOwnVariant) ? bestOwnVariant : nil
 
-    /// The automatic rule for matrix–vector products. Beside an OpenBLAS on SSE kernels (Prescott), ours with
-    /// the widest vectors this CPU runs: OpenBLAS's `sgemv_t_PRESCOTT` was ~60 % of a smollm2-135m decoding
-    /// step (docs/benchmarks.md, Session 4). Beside an OpenBLAS with AVX2-or-wider kernels, OpenBLAS (its
-    /// Haswell/SkylakeX sgemv also streams the weight once; not measured against ours here).
-    static func usesOwnGemv(own: Int32, openBLASHasWideKernels: Bool) -> Bool {
-        own != 0 && !openBLASHasWideKernels
-    }
+    /// The automatic rule for matrix–vector products: ours with the widest vectors this CPU runs, whatever
+    /// OpenBLAS's kernels. Beside SSE kernels (Prescott) OpenBLAS's `sgemv_t_PRESCOTT` was ~60 % of a
+    /// smollm2-135m decoding step (docs/benchmarks.md, Session 4); beside its Haswell kernels `bench gemv`
+    /// measured ours 1.1–1.3× faster on every decoding shape streamed from memory, and ours groups the products
+    /// that share an input into one hand-off to our pool (docs/benchmarks.md, Session 6: decoding).
+    static func usesOwnGemv(own: Int32) -> Bool { own != 0 }
 
     /// `ck_sgemv` uses a second thread only when each thread gets at least this many elements of the matrix
     /// (default 32K); 0 splits every product with two 16-output chunks (tests use it on small shapes).

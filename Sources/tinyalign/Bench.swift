@@ -12,6 +12,7 @@ struct Bench: ParsableCommand {
         abstract: "Measure speed (release build). Prints one JSON object per measurement.",
         subcommands: [
             BenchGemm.self,
+            BenchGemv.self,
             BenchPeak.self,
             BenchOps.self,
             BenchTokenizer.self,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CKernels
 import Datasets
 import Foundation
 import Recipes
@@ -25,8 +26,12 @@ struct BenchGenerate: ParsableCommand {
     var singleThreadBelow: Int?
     @Option(help: "Decoding weights of a Llama-family config: f32, or bf16 (copies rounded to BF16; its own limit).")
     var weights = "f32"
-    @Flag(help: "Time graph steps, tensor steps, tensor steps with the pool spinning (--spin, default 50000 here) and BF16 tensor steps, alternating run by run in this process (Llama family).")
+    @Flag(help: "Time graph steps, F32 tensor steps on OpenBLAS's GEMV and on ours (helpers spinning while the cores are free, always sleeping, always spinning --spin (default 50000 here), one thread) and BF16 tensor steps (two threads, one), alternating run by run in this process (Llama family).")
     var compare = false
+    @Flag(help: "Also print where a token's time goes: ms per token for each part of the tensor step, the argmax, and the pool hand-offs per token (Llama family).")
+    var breakdown = false
+    @Option(help: "Matrix-vector products: own (ck_sgemv, the default where this CPU runs it) or openblas (cblas_sgemv, the rule before session 6).")
+    var gemv = "own"
 
     func run() throws {
         guard tokens > 0, iterations > 0 else { throw CLIError("--tokens and --iterations must be positive") }
@@ -35,6 +40,8 @@ struct BenchGenerate: ParsableCommand {
             guard spin >= 0 else { throw CLIError("--spin must be at least 0") }
             BLAS.decodingPoolSpinNanoseconds = spin
         }
+        guard gemv == "own" || gemv == "openblas" else { throw CLIError("--gemv must be own or openblas, not \(gemv)") }
+        if gemv == "openblas" { BLAS.ownGemvVariant = nil }
         if let singleThreadBelow { GPT.singleThreadDecodeLimit = max(0, singleThreadBelow) }
         let model = try BenchModels.make(config)
         (model as? Llama)?.decodesWithTensorStep = step == "tensor"
@@ -79,6 +86,7 @@ struct BenchGenerate: ParsableCommand {
         row["pool_spin_ns"] = BLAS.decodingPoolSpinNanoseconds
         row["single_thread_below"] = GPT.singleThreadDecodeLimit
         row["weights"] = weights
+        row["gemv"] = BLAS.ownGemvVariant == nil ? "openblas" : "own"
         if let bf16Drift {
             row["bf16_max_abs_logit_diff_vs_f32"] = Double(bf16Drift.maxAbs)
             row["bf16_same_greedy_tokens_as_f32"] = bf16Drift.sameTokens ? 1 : 0
@@ -94,17 +102,70 @@ struct BenchGenerate: ParsableCommand {
         row["bandwidth_limit_tokens_per_s"] = limit
         row["share_of_bandwidth_limit"] = (row["tokens_per_s"] as! Double) / limit
         Timing.emit(row)
+        if breakdown {
+            guard let llama = model as? Llama, step == "tensor" else { throw CLIError("--breakdown needs a Llama-family config and --step tensor") }
+            try emitBreakdown(llama)
+        }
     }
 
-    /// The four ways of running a one-token step, one generation each in turn, so the machine's drift hits them
-    /// alike: one row per way with its own minimum and median.
+    /// One greedy generation of `tokens` with `DecodeStepProfile` on: ms per token of each part, of the argmax,
+    /// and of the rest (Swift glue, the cache's growth), and the pool hand-offs per token.
+    private func emitBreakdown(_ llama: Llama) throws {
+        DecodeStepProfile.reset()
+        DecodeStepProfile.enabled = true
+        defer { DecodeStepProfile.enabled = false }
+        var cache = llama.makeKVCache()
+        var logits = try llama.forwardCached([0], cache: &cache)
+        DecodeStepProfile.reset()
+        var rng = SeededGenerator(seed: 0)
+        var argmaxNs: UInt64 = 0
+        let handoffs0 = ck_gemv_handoffs()
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<tokens where cache.length < llama.contextLength {
+            let a0 = DispatchTime.now().uptimeNanoseconds
+            let next = Sampler.pick(logits, options: SamplingOptions(), rng: &rng)
+            argmaxNs += DispatchTime.now().uptimeNanoseconds - a0
+            logits = try llama.forwardCached([next], cache: &cache)
+        }
+        let total = Double(DispatchTime.now().uptimeNanoseconds - t0)
+        let steps = Double(max(DecodeStepProfile.steps, 1))
+        var row: [String: Any] = ["bench": "generate_breakdown", "config": config, "weights": weights, "steps": DecodeStepProfile.steps,
+                                  "pool_spin_ns": BLAS.decodingPoolSpinNanoseconds]
+        var parts = 0.0
+        for part in DecodeStepProfile.Part.allCases {
+            let ns = Double(DecodeStepProfile.nanoseconds[part.rawValue])
+            parts += ns
+            row["ms_\(part)"] = ns / steps / 1e6
+        }
+        row["ms_argmax"] = Double(argmaxNs) / steps / 1e6
+        row["ms_other"] = (total - parts - Double(argmaxNs)) / steps / 1e6
+        row["ms_per_token"] = total / steps / 1e6
+        row["pool_handoffs_per_token"] = Double(ck_gemv_handoffs() - handoffs0) / steps
+        Timing.emit(row)
+    }
+
+    /// The ways of running a one-token step, one generation each in turn, so the machine's drift hits them alike:
+    /// one row per way with its own minimum and median. F32 steps on OpenBLAS's `cblas_sgemv` (the rule before
+    /// session 6), on ours over two threads (helpers spinning while the cores are free, the default; always
+    /// sleeping; always spinning `--spin`, default 50 µs), on ours on one thread, and BF16 on two threads and one.
     private func compareSteps(_ llama: Llama) throws {
-        let saved = BLAS.decodingPoolSpinNanoseconds
+        let savedSpin = BLAS.decodingPoolSpinNanoseconds, savedLimit = GPT.singleThreadDecodeLimit, savedGemv = BLAS.ownGemvVariant
+        defer {
+            BLAS.decodingPoolSpinNanoseconds = savedSpin
+            GPT.singleThreadDecodeLimit = savedLimit
+            BLAS.ownGemvVariant = savedGemv
+            llama.bf16DecodingWeights = nil
+        }
         let spin = self.spin ?? 50_000
         try llama.useBF16WeightsForDecoding()
         let bf16 = llama.bf16DecodingWeights
-        let ways: [(name: String, tensor: Bool, spin: Int, bf16: Bool)] = [
-            ("graph", false, 0, false), ("tensor", true, 0, false), ("tensor_spinning_pool", true, spin, false), ("tensor_bf16", true, 0, true)]
+        let ways: [(name: String, tensor: Bool, spin: Int, bf16: Bool, threads: Int, own: Bool, autoSpin: Bool)] = [
+            ("graph", false, 0, false, 2, true, true), ("tensor_openblas_gemv", true, 0, false, 2, false, true),
+            ("tensor", true, 0, false, 2, true, true), ("tensor_helpers_sleeping", true, 0, false, 2, true, false),
+            ("tensor_spinning_pool", true, spin, false, 2, true, false), ("tensor_one_thread", true, 0, false, 1, true, true),
+            ("tensor_bf16", true, 0, true, 2, true, true), ("tensor_bf16_one_thread", true, 0, true, 1, true, true)]
+        let savedAuto = BLAS.gemvAutoSpin
+        defer { BLAS.gemvAutoSpin = savedAuto }
         var times = Array(repeating: [Double](), count: ways.count)
         var generated = 0
         for round in 0..<(iterations + 1) {
@@ -112,20 +173,22 @@ struct BenchGenerate: ParsableCommand {
                 llama.decodesWithTensorStep = way.tensor
                 BLAS.decodingPoolSpinNanoseconds = way.spin
                 llama.bf16DecodingWeights = way.bf16 ? bf16 : nil
+                GPT.singleThreadDecodeLimit = way.threads == 1 ? Int.max : 0
+                BLAS.ownGemvVariant = way.own ? savedGemv : nil
+                BLAS.gemvAutoSpin = way.autoSpin
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 generated = try llama.generate(prompt: [0], maxNewTokens: tokens, eos: nil).count - 1
                 let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
                 if round > 0 { times[w].append(ms) } // round 0 warms up
             }
         }
-        BLAS.decodingPoolSpinNanoseconds = saved
-        llama.bf16DecodingWeights = nil
         for (w, way) in ways.enumerated() {
             var row = Timing.summary(times[w])
             row["bench"] = "generate_compare"
             row["config"] = config
             row["way"] = way.name
             row["pool_spin_ns"] = way.spin
+            row["threads"] = way.threads
             row["new_tokens"] = generated
             row["tokens_per_s"] = Double(generated) / ((row["ms_median"] as! Double) / 1e3)
             row["tokens_per_s_best"] = Double(generated) / ((row["ms_min"] as! Double) / 1e3)

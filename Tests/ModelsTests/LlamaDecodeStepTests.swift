@@ -89,18 +89,30 @@ final class LlamaDecodeStepTests: XCTestCase {
 
     /// BF16 decoding weights on fixtures whose weights are BF16 values already (checked): both paths multiply
     /// the same numbers, so the logits equal the F32 step's to 1e-5.
+    /// The BF16 kernels this CPU runs (plain C on every CPU; AVX2 and AVX-512 where present), each tested by
+    /// making it the default for the body.
+    private func forEachBF16Kernel(_ body: (BF16Matrix.Kernel) throws -> Void) rethrows {
+        let saved = BF16Matrix.defaultKernel
+        defer { BF16Matrix.defaultKernel = saved }
+        for kernel in [BF16Matrix.Kernel.portable, .avx2, .avx512] where kernel.runs {
+            BF16Matrix.defaultKernel = kernel
+            try body(kernel)
+        }
+    }
+
     func testBF16WeightsDecodeLikeF32OnBF16Values() throws {
-        guard BLAS.runs(.ownAVX512) else { throw XCTSkip("BF16 decoding needs AVX-512F") }
         let seq: [Int32] = [1, 5, 9, 33, 70, 101]
-        for family in ["llama", "qwen3", "gemma"] {
-            let m = try model(family)
-            let q = m.layers[0].selfAttn.qProj.weight.value
-            XCTAssertEqual(try BF16Matrix(q).widened().scalars, q.scalars, "\(family): fixture weights are BF16 values")
-            let f32 = try stepLogits(m, seq)
-            try m.useBF16WeightsForDecoding()
-            let bf16 = try stepLogits(m, seq)
-            for (a, b) in zip(bf16, f32) {
-                XCTAssertLessThanOrEqual(zip(a, b).map { abs($0 - $1) }.max()!, 1e-5, "\(family): BF16 step vs F32 step")
+        try forEachBF16Kernel { kernel in
+            for family in ["llama", "qwen3", "gemma"] {
+                let m = try model(family)
+                let q = m.layers[0].selfAttn.qProj.weight.value
+                XCTAssertEqual(try BF16Matrix(q).widened().scalars, q.scalars, "\(family): fixture weights are BF16 values")
+                let f32 = try stepLogits(m, seq)
+                try m.useBF16WeightsForDecoding()
+                let bf16 = try stepLogits(m, seq)
+                for (a, b) in zip(bf16, f32) {
+                    XCTAssertLessThanOrEqual(zip(a, b).map { abs($0 - $1) }.max()!, 1e-5, "\(family), \(kernel): BF16 step vs F32 step")
+                }
             }
         }
     }
@@ -109,7 +121,10 @@ final class LlamaDecodeStepTests: XCTestCase {
     /// their rounding only (BF16 keeps 8 bits: ~0.3 % of the largest logit measured, bound 1 %; a misread weight
     /// would be off by the logits' own size), and the prompt still runs in F32.
     func testBF16WeightsDriftOnRandomWeights() throws {
-        guard BLAS.runs(.ownAVX512) else { throw XCTSkip("BF16 decoding needs AVX-512F") }
+        try forEachBF16Kernel { kernel in try checkBF16Drift(kernel) }
+    }
+
+    private func checkBF16Drift(_ kernel: BF16Matrix.Kernel) throws {
         let config = LlamaConfig(modelType: "qwen2", vocabSize: 97, hiddenSize: 48, intermediateSize: 80, numLayers: 2,
                                  numHeads: 4, numKeyValueHeads: 2, attentionBias: true, tieWordEmbeddings: false)
         let m = try Llama(config, seed: 5)
@@ -118,10 +133,10 @@ final class LlamaDecodeStepTests: XCTestCase {
         let f32 = try stepLogits(m, seq)
         try m.useBF16WeightsForDecoding()
         let bf16 = try stepLogits(m, seq)
-        XCTAssertEqual(bf16[0], f32[0], "the prompt runs in F32")
+        XCTAssertEqual(bf16[0], f32[0], "\(kernel): the prompt runs in F32")
         let drift = zip(bf16.dropFirst().joined(), f32.dropFirst().joined()).map { abs($0 - $1) }.max()!
         let scale = f32.dropFirst().joined().map(abs).max()!
-        XCTAssertGreaterThan(drift, 0, "BF16 weights change the logits")
-        XCTAssertLessThan(drift, 0.01 * scale, "BF16 rounding only (logits up to \(scale))")
+        XCTAssertGreaterThan(drift, 0, "\(kernel): BF16 weights change the logits")
+        XCTAssertLessThan(drift, 0.01 * scale, "\(kernel): BF16 rounding only (logits up to \(scale))")
     }
 }

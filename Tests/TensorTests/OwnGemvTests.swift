@@ -136,11 +136,11 @@ final class OwnGemvTests: XCTestCase {
         }
     }
 
-    /// The automatic rule: ours beside an SSE-only OpenBLAS, OpenBLAS beside wide kernels or without our kernels.
+    /// The automatic rule: ours whenever this CPU runs one of our kernels (beside any OpenBLAS), else OpenBLAS.
     func testAutomaticRule() {
-        XCTAssertTrue(BLAS.usesOwnGemv(own: BLAS.avx512Variant, openBLASHasWideKernels: false))
-        XCTAssertTrue(BLAS.usesOwnGemv(own: BLAS.avx2Variant, openBLASHasWideKernels: false))
-        XCTAssertFalse(BLAS.usesOwnGemv(own: BLAS.avx512Variant, openBLASHasWideKernels: true))
-        XCTAssertFalse(BLAS.usesOwnGemv(own: 0, openBLASHasWideKernels: false))
+        XCTAssertTrue(BLAS.usesOwnGemv(own: BLAS.avx512Variant))
+        XCTAssertTrue(BLAS.usesOwnGemv(own: BLAS.avx2Variant))
+        XCTAssertFalse(BLAS.usesOwnGemv(own: 0))
+        XCTAssertEqual(BLAS.ownGemvVariant, BLAS.bestOwnVariant == 0 ? nil : BLAS.bestOwnVariant)
     }
 }

@@ -70,7 +70,7 @@ void ck_adamw_step_avx512(float *w, const float *g, float *m, float *v, long n, 
 /// y (m) = A x, one dot product per row of A (a decoding step against an (out, in) weight); `trans` 1 the
 /// axpy form, y (n) = A^T x (a weight stored (in, out)). x and y have strides incx, incy (in elements). With
 /// beta = 0, y is written without being read. Reads A once, several rows at a time, and splits the outputs over
-/// up to `threads` threads of ck_sgemm's pool. Returns 0, or -1 (computing nothing) when `variant`
+/// up to `threads` threads claiming chunks of the output (gemv_share.c). Returns 0, or -1 (computing nothing) when `variant`
 /// (`CK_GEMM_AVX512`, `CK_GEMM_AVX2`, `CK_GEMM_AUTO`) is not one this CPU runs.
 int ck_sgemv(int variant, int threads, int trans, long m, long n, float alpha, const float *a, long lda,
              const float *x, long incx, float beta, float *y, long incy);
@@ -81,6 +81,16 @@ void ck_sgemv_set_min_work_per_thread(long elements);
 
 /// The current minimum set by ck_sgemv_set_min_work_per_thread.
 long ck_sgemv_min_work_per_thread(void);
+
+/// Matrix-vector products (ck_sgemv, ck_sgemv_group, ck_gemv_bf16_group) handed to helper threads since start.
+long ck_gemv_handoffs(void);
+
+/// Whether the matrix-vector helper threads spin (up to 50 us) between products while their cores are free,
+/// judged by their own involuntary context switches (default on; a fixed ck_pool_set_spin_ns overrides it).
+void ck_gemv_set_auto_spin(int on);
+
+/// The setting of ck_gemv_set_auto_spin.
+int ck_gemv_auto_spin(void);
 
 /// e^x for i < n by the vector exp every kernel below shares (vector_exp.h; FusedMath.exp's arithmetic): below
 /// 3 ulp of libm over [-87, 88], exact 0 under -87.5, +inf over 88.3. For the accuracy test and `bench ops`.
@@ -145,23 +155,34 @@ void ck_rmsnorm_backward_row_avx2(const float *dy, const float *x, const float *
 void ck_rope_row_avx2(const float *x, float *y, const float *cos, const float *sin, long heads, long headDim, float sign);
 /// y[g] (rows[g]) = A[g] x + bias[g] for g < count, each A[g] a row-major (rows[g], n) matrix (row stride n)
 /// and bias[g] (or the whole `bias`) NULL for none: the matrix-vector products of one decoding step that share
-/// their input (q/k/v, gate/up) in one hand-off to the pool and one split of their stacked rows. Each y[g][i]
+/// their input (q/k/v, gate/up) in one hand-off to the helper threads and one split of their stacked rows. Each y[g][i]
 /// equals ck_sgemv's (dot form, alpha 1, beta 0 or 1 onto the bias) bit for bit. Returns 0, or -1 when `variant`
 /// is not one this CPU runs (or a row count is negative).
 int ck_sgemv_group(int variant, int threads, int count, const long *rows, long n, const float *const *a,
                    const float *const *bias, const float *x, float *const *y);
 
-/// Nanoseconds the pool's threads spin (a caller waiting for its parts, a worker for the next job) before
+/// Nanoseconds the pool's threads spin (a caller waiting for its parts, a worker for the next job; the matrix-vector
+/// helpers of gemv_share.c for their next job) before
 /// sleeping on a condvar; 0, the default, never spins. Decoding turns it on for its many small products.
 void ck_pool_set_spin_ns(long nanoseconds);
 
 /// The current spin set by ck_pool_set_spin_ns.
 long ck_pool_spin_ns(void);
 
+/// The plain C matrix-vector kernel (no vector extension), a variant beside CK_GEMM_AVX2 / CK_GEMM_AVX512 for
+/// the kernels that have one (ck_gemv_bf16_group_variant).
+enum { CK_GEMV_PORTABLE = 3 };
+
 /// ck_sgemv_group's products with the weights in BF16 bits (a[g] row-major (rows[g], n), uint16 each): every
-/// weight widened exactly to F32 and multiplied with x in F32, so y[g][i] equals ck_sgemv_group's on the
-/// widened weights (AVX-512 variant) bit for bit. Returns 0, or -1 when the CPU lacks AVX-512F (or a row count
-/// is negative).
+/// weight widened exactly to F32 and multiplied with x in F32. `variant` CK_GEMM_AVX512 / CK_GEMM_AVX2 give
+/// y[g][i] equal to ck_sgemv_group's of the same variant on the widened weights bit for bit; CK_GEMV_PORTABLE
+/// runs on every CPU (its own summation order); CK_GEMM_AUTO takes the widest this CPU runs. Returns 0, or -1
+/// when `variant` is not one this CPU runs (or a row count is negative).
+int ck_gemv_bf16_group_variant(int variant, int threads, int count, const long *rows, long n,
+                               const unsigned short *const *a, const float *const *bias, const float *x,
+                               float *const *y);
+
+/// ck_gemv_bf16_group_variant with CK_GEMM_AUTO: never fails on a valid shape.
 int ck_gemv_bf16_group(int threads, int count, const long *rows, long n, const unsigned short *const *a,
                        const float *const *bias, const float *x, float *const *y);
 
