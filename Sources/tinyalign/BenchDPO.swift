@@ -1,4 +1,5 @@
 import Alignment
+import Foundation
 import ArgumentParser
 import Autograd
 import Models
@@ -114,6 +115,7 @@ struct BenchDPO: ParsableCommand {
             }
             row["memory_saving"] = tapeMemory.memorySaving
             row.merge(phases.fields) { old, _ in old }
+            row.merge(phases.timeFields(last: tapeMemory.alternates ? 2 * iterations : iterations)) { old, _ in old }
             row["logits"] = logits
             row["grad_accum"] = gradAccum
             row["checkpoint_activations"] = checkpointActivations
@@ -171,9 +173,14 @@ final class BenchDPOTask: MicroBatchedTask {
 /// Peak tensor bytes of each phase of a bench step (reference pass, policy forward, backward, clipping and
 /// optimizer), the bytes live when the backward starts, and the step's peak (the largest of the phases): where
 /// in the step the peak falls, for the memory tables of docs/benchmarks.md.
+///
+/// Each phase's wall time and minor page faults are kept per run of the phase too, so a row also says where a
+/// step's time goes (`ms_<phase>`, `faults_<phase>`: medians over the last `iterations` runs of the phase).
 struct StepMemoryPhases {
     var reference = 0, forward = 0, backward = 0, optimizer = 0, liveAtBackward = 0
     private var current: WritableKeyPath<StepMemoryPhases, Int>?
+    private var started: (ns: UInt64, faults: Int) = (0, 0)
+    private var runs: [String: [(ms: Double, faults: Int)]] = [:]
 
     /// Ends the running phase (if any) and starts `phase` from what is alive now.
     mutating func begin(_ phase: WritableKeyPath<StepMemoryPhases, Int>) {
@@ -181,13 +188,37 @@ struct StepMemoryPhases {
         if phase == \.backward { liveAtBackward = max(liveAtBackward, TensorMemory.liveBytes) }
         TensorMemory.resetPeak()
         current = phase
+        started = (DispatchTime.now().uptimeNanoseconds, PeakMemory.minorFaults())
     }
 
-    /// Ends the running phase, keeping the largest peak it has had.
+    /// Ends the running phase, keeping the largest peak it has had and its time.
     mutating func end() {
         guard let current else { return }
         self[keyPath: current] = max(self[keyPath: current], TensorMemory.peakBytes)
+        runs[Self.name(current), default: []].append((Double(DispatchTime.now().uptimeNanoseconds - started.ns) / 1e6,
+                                                      PeakMemory.minorFaults() - started.faults))
         self.current = nil
+    }
+
+    /// The JSON name of a phase.
+    static func name(_ phase: WritableKeyPath<StepMemoryPhases, Int>) -> String {
+        switch phase {
+        case \.reference: return "reference"
+        case \.forward: return "forward"
+        case \.backward: return "backward"
+        default: return "optimizer"
+        }
+    }
+
+    /// `ms_<phase>` and `faults_<phase>`: medians over the last `last` runs of each phase.
+    func timeFields(last: Int) -> [String: Any] {
+        var out: [String: Any] = [:]
+        for (phase, list) in runs {
+            let tail = list.suffix(last)
+            out["ms_\(phase)"] = Timing.summary(tail.map(\.ms))["ms_median"]
+            out["faults_\(phase)"] = Timing.summary(tail.map { Double($0.faults) })["ms_median"]
+        }
+        return out
     }
 
     /// `body` as phase `phase`.
