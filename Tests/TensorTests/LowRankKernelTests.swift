@@ -116,4 +116,30 @@ final class LowRankKernelTests: XCTestCase {
         XCTAssertLessThan(zip(g, g1).map { Double(abs($0 - $1)) }.max()! / scale, 1e-5)
         XCTAssertFalse(h.contains { $0.isNaN } || g.contains { $0.isNaN })
     }
+
+    /// 300 random shapes (rows 1–70, k 1–90, r 1–40, row stride ≥ k): each kernel against the SGEMM fallback.
+    func testRandomShapesAgreeWithSGEMM() {
+        var rng = SeededGenerator(seed: 77)
+        for trial in 0..<300 {
+            let rows = 1 + rng.nextInt(below: 70), k = 1 + rng.nextInt(below: 90), r = 1 + rng.nextInt(below: 40)
+            let ld = k + rng.nextInt(below: 3)
+            let input = values(rows * ld, seed: UInt64(trial)), m = values(k * r, seed: UInt64(trial + 1000))
+            let v = values(rows * r, seed: UInt64(trial + 2000)), q = values(r * k, seed: UInt64(trial + 3000))
+            func run(_ variant: VectorKernels.RowKernels?) -> [[Float]] {
+                VectorKernels.wantedRowKernels = variant
+                var h = [Float](repeating: .nan, count: rows * r), g = [Float](repeating: .nan, count: k * r)
+                var e = [Float](repeating: .nan, count: rows * k)
+                LowRankKernel.project(input, ldIn: ld, rows: rows, k: k, m, r: r, alpha: 1.5, into: &h)
+                LowRankKernel.reduce(input, ldIn: ld, rows: rows, k: k, v, r: r, alpha: 0.5, into: &g)
+                LowRankKernel.expand(base: nil, v, q, r: r, alpha: 2, into: &e, rows: rows, n: k)
+                return [h, g, e]
+            }
+            let want = run(nil)
+            for variant in variants.compactMap({ $0 }) {
+                for (name, (got, ref)) in zip(["project", "reduce", "expand"], zip(run(variant), want)) {
+                    XCTAssertLessThan(worst(got, ref.map(Double.init)), 1e-4, "\(variant) \(name) rows \(rows) k \(k) r \(r) ld \(ld)")
+                }
+            }
+        }
+    }
 }
