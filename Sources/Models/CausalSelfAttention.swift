@@ -49,7 +49,7 @@ public final class MLP: Module {
 }
 
 /// A pre-LN transformer block: x + attn(ln_1(x)), then + mlp(ln_2(x)).
-public final class Block: Module {
+public final class Block: AdaptableBlock {
     /// Norm before attention.
     public let ln1: LayerNorm
     /// Causal self-attention.
@@ -71,6 +71,11 @@ public final class Block: Module {
     public func callAsFunction(_ x: Variable, segments: [Int32]? = nil) throws -> Variable {
         let h = try x + attn(ln1(x), segments: segments)
         return try h + mlp(ln2(h))
+    }
+
+    /// c_attn, c_proj of attention and c_fc, c_proj of the MLP, relative to `transformer.h.{i}`.
+    public var linearLayers: [(String, AdaptableLinear)] {
+        [("attn.c_attn", attn.cAttn), ("attn.c_proj", attn.cProj), ("mlp.c_fc", mlp.cFc), ("mlp.c_proj", mlp.cProj)]
     }
 
     /// Parameters under their Hugging Face names, relative to this module.

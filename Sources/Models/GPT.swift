@@ -55,7 +55,7 @@ public final class GPT: CausalLanguageModel {
         let dropout = checkpointActivations ? LoRADropoutCheckpointing.sources(linearModules.map(\.1)) : []
         for block in blocks {
             x = checkpointActivations
-                ? try LoRADropoutCheckpointing.checkpointed(x, parameters: block.parameters, sources: dropout) { try block($0, segments: segments) }
+                ? try LoRADropoutCheckpointing.checkpointed(x, parameters: block.parametersWithAdapters, sources: dropout) { try block($0, segments: segments) }
                 : try block(x, segments: segments)
         }
         return try lnF(x)
@@ -80,11 +80,7 @@ public final class GPT: CausalLanguageModel {
 
     /// c_attn, attn.c_proj, c_fc and mlp.c_proj of every block, under `transformers`' module names.
     public var linearModules: [(String, AdaptableLinear)] {
-        blocks.enumerated().flatMap { i, b -> [(String, AdaptableLinear)] in
-            let p = "transformer.h.\(i)"
-            return [("\(p).attn.c_attn", b.attn.cAttn), ("\(p).attn.c_proj", b.attn.cProj),
-                    ("\(p).mlp.c_fc", b.mlp.cFc), ("\(p).mlp.c_proj", b.mlp.cProj)]
-        }
+        blocks.enumerated().flatMap { i, b in b.linearLayers.map { ("transformer.h.\(i).\($0.0)", $0.1) } }
     }
 
     /// PEFT's default target for GPT-2.

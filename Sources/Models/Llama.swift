@@ -78,7 +78,7 @@ public final class Llama: CausalLanguageModel, CheckpointProvenance {
         let dropout = checkpointActivations ? LoRADropoutCheckpointing.sources(linearModules.map(\.1)) : []
         for layer in layers {
             x = checkpointActivations
-                ? try LoRADropoutCheckpointing.checkpointed(x, parameters: layer.parameters, sources: dropout) { try layer($0, cos: cos, sin: sin, segments: segments) }
+                ? try LoRADropoutCheckpointing.checkpointed(x, parameters: layer.parametersWithAdapters, sources: dropout) { try layer($0, cos: cos, sin: sin, segments: segments) }
                 : try layer(x, cos: cos, sin: sin, segments: segments)
         }
         return try norm(x)
@@ -105,13 +105,7 @@ public final class Llama: CausalLanguageModel, CheckpointProvenance {
 
     /// q/k/v/o_proj and gate/up/down_proj of every layer, under `transformers`' module names.
     public var linearModules: [(String, AdaptableLinear)] {
-        layers.enumerated().flatMap { i, l -> [(String, AdaptableLinear)] in
-            let p = "model.layers.\(i)"
-            return [("\(p).self_attn.q_proj", l.selfAttn.qProj), ("\(p).self_attn.k_proj", l.selfAttn.kProj),
-                    ("\(p).self_attn.v_proj", l.selfAttn.vProj), ("\(p).self_attn.o_proj", l.selfAttn.oProj),
-                    ("\(p).mlp.gate_proj", l.mlp.gateProj), ("\(p).mlp.up_proj", l.mlp.upProj),
-                    ("\(p).mlp.down_proj", l.mlp.downProj)]
-        }
+        layers.enumerated().flatMap { i, l in l.linearLayers.map { ("model.layers.\(i).\($0.0)", $0.1) } }
     }
 
     /// PEFT's default targets for the Llama family.

@@ -180,7 +180,7 @@ public final class LlamaMLP: Module {
 }
 
 /// A pre-norm decoder layer: x + attn(norm(x)), then + mlp(norm(x)).
-public final class LlamaDecoderLayer: Module {
+public final class LlamaDecoderLayer: AdaptableBlock {
     /// Norm before attention.
     public let inputLayernorm: RMSNorm
     /// Self-attention.
@@ -203,6 +203,12 @@ public final class LlamaDecoderLayer: Module {
     public func callAsFunction(_ x: Variable, cos: Tensor, sin: Tensor, segments: [Int32]? = nil) throws -> Variable {
         let h = try selfAttn(inputLayernorm(x), residual: x, cos: cos, sin: sin, segments: segments)
         return try mlp(postAttentionLayernorm(h), residual: h)
+    }
+
+    /// q/k/v/o_proj and gate/up/down_proj, relative to `model.layers.{i}`.
+    public var linearLayers: [(String, AdaptableLinear)] {
+        [("self_attn.q_proj", selfAttn.qProj), ("self_attn.k_proj", selfAttn.kProj), ("self_attn.v_proj", selfAttn.vProj),
+         ("self_attn.o_proj", selfAttn.oProj), ("mlp.gate_proj", mlp.gateProj), ("mlp.up_proj", mlp.upProj), ("mlp.down_proj", mlp.downProj)]
     }
 
     /// Hugging Face names relative to `model.layers.{i}`.

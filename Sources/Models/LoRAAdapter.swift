@@ -36,6 +36,22 @@ extension AdaptableLinear {
     }
 }
 
+/// A block of a model (a Llama decoder layer, a GPT-2 block) whose linear layers may carry LoRA adapters.
+public protocol AdaptableBlock: Module {
+    /// Its linear layers under `transformers`' module names relative to the block (`self_attn.q_proj`, `attn.c_attn`).
+    var linearLayers: [(String, AdaptableLinear)] { get }
+}
+
+extension AdaptableBlock {
+    /// Its own parameters and the A and B of the adapters on its linear layers, which `namedParameters` (the
+    /// model's weights as checkpoints name them) does not list: what a checkpointed block trains. Without the
+    /// adapters, the first block of a LoRA model (frozen embedding in, frozen weights) looked as if nothing in it
+    /// needed a gradient, so it ran unchecked and kept all its activations (54 MiB of a smollm2-135m DPO step).
+    public var parametersWithAdapters: [Variable] {
+        parameters + linearLayers.compactMap { $0.1.adapter }.flatMap { [$0.a, $0.b] }
+    }
+}
+
 /// One layer's adapter: A (r, in) Kaiming-uniform as `nn.Linear`'s default (bound 1/√in), B (out, r) zero, so a
 /// fresh adapter leaves the model unchanged; the scale; and dropout on its input while gradients are recorded.
 public final class LoRAAdapter {

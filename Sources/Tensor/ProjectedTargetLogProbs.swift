@@ -89,10 +89,11 @@ public enum ProjectedTargetLogProbs {
             let rows = scored[start..<min(start + max(chunkRows, 1), scored.count)]
             let m = rows.count
             let hc = gatherRows(hidden, rows, width: c)
-            let z = chunkLogits(hc, weight, vocab: vocab, width: c)
-            let dz = Tensor.logProbsOfTargetsBackward(logits: z, targets: rows.map { targets[$0] },
-                                                      logSumExp: Tensor(shape: [m], rows.map { lse[$0] }),
-                                                      gradLogProbs: Tensor(shape: [m], rows.map { g[$0] }), ignoreIndex: ignoreIndex)
+            // The chunk's logits are overwritten by their gradient: one (m × V) chunk alive, not two.
+            var dz = chunkLogits(hc, weight, vocab: vocab, width: c)
+            Tensor.logProbsOfTargetsBackward(overwriting: &dz, targets: rows.map { targets[$0] },
+                                             logSumExp: Tensor(shape: [m], rows.map { lse[$0] }),
+                                             gradLogProbs: Tensor(shape: [m], rows.map { g[$0] }), ignoreIndex: ignoreIndex)
             dz.withUnsafeBufferPointer { dzb in weight.withUnsafeBufferPointer { wb in
                 if dHidden != nil {
                     var dhc = Tensor(uninitializedShape: [m, c])

@@ -55,32 +55,56 @@ extension Tensor {
         }
     }
 
+    /// The same gradient written over `logits` (a chunk of logits the caller recomputed and needs no more): the
+    /// fused head's backward then holds one (rows × V) chunk instead of two.
+    public static func logProbsOfTargetsBackward(overwriting logits: inout Tensor, targets: [Int32], logSumExp: Tensor,
+                                                 gradLogProbs: Tensor, ignoreIndex: Int32 = -100) {
+        precondition(gradLogProbs.count == logSumExp.count,
+                     "logProbsOfTargetsBackward: gradient shape \(gradLogProbs.shape) differs from \(logSumExp.shape)")
+        let (rows, vocab) = FusedLoops.rowsAndCols(logits.shape)
+        gradLogProbs.withUnsafeBufferPointer { gb in
+            let gp = gb.baseAddress!
+            logits.withUnsafeMutableBufferPointer { zb in
+                softmaxMinusOneHot(UnsafePointer(zb.baseAddress!), into: zb.baseAddress!, rows: rows, vocab: vocab, targets: targets,
+                                   logSumExp: logSumExp, ignoreIndex: ignoreIndex) { -gp[$0] }
+            }
+        }
+    }
+
     /// dlogits[r, j] = scale(r) · (softmax(z_r)[j] − [j == t_r]) from saved log-sum-exps; rows with the ignore index
     /// get 0. Shared by the cross-entropy and target log-prob backwards, which differ only in `scale`.
     static func softmaxMinusOneHot(logits: Tensor, targets: [Int32], logSumExp: Tensor, ignoreIndex: Int32,
                                    scale: (Int) -> Float) -> Tensor {
         let (rows, vocab) = FusedLoops.rowsAndCols(logits.shape)
-        precondition(targets.count == rows && logSumExp.count == rows,
-                     "softmaxMinusOneHot: logits \(logits.shape), \(targets.count) targets, logSumExp \(logSumExp.shape)")
         var dz = Tensor(uninitializedShape: logits.shape)
-        logits.withUnsafeBufferPointer { zb in targets.withUnsafeBufferPointer { tb in logSumExp.withUnsafeBufferPointer { sb in
-            dz.withUnsafeMutableBufferPointer { db in
-                let zp = zb.baseAddress!, tp = tb.baseAddress!, sp = sb.baseAddress!, dp = db.baseAddress!
-                let wide = VectorKernels.avx512Enabled
-                Parallel.forRows(rows, costPerRow: vocab * 8) { range in
-                    for r in range {
-                        let z = zp + r * vocab, d = dp + r * vocab, t = tp[r]
-                        if t == ignoreIndex { d.update(repeating: 0, count: vocab); continue }
-                        let lse = sp[r], s = scale(r)
-                        if wide { ck_scaled_exp_avx512(z, lse, s, d, vocab) } else {
-                            for j in 0..<vocab { d[j] = s * FusedMath.exp(z[j] - lse) }
-                        }
-                        d[Int(t)] -= s
+        logits.withUnsafeBufferPointer { zb in dz.withUnsafeMutableBufferPointer { db in
+            softmaxMinusOneHot(zb.baseAddress!, into: db.baseAddress!, rows: rows, vocab: vocab, targets: targets, logSumExp: logSumExp,
+                               ignoreIndex: ignoreIndex, scale: scale)
+        } }
+        return dz
+    }
+
+    /// The rows of that gradient from z (rows, V) into d (rows, V); d may be z (each element is read before it
+    /// is written).
+    static func softmaxMinusOneHot(_ zp: UnsafePointer<Float>, into dp: UnsafeMutablePointer<Float>, rows: Int, vocab: Int,
+                                   targets: [Int32], logSumExp: Tensor, ignoreIndex: Int32, scale: (Int) -> Float) {
+        precondition(targets.count == rows && logSumExp.count == rows,
+                     "softmaxMinusOneHot: logits (\(rows), \(vocab)), \(targets.count) targets, logSumExp \(logSumExp.shape)")
+        targets.withUnsafeBufferPointer { tb in logSumExp.withUnsafeBufferPointer { sb in
+            let tp = tb.baseAddress!, sp = sb.baseAddress!
+            let wide = VectorKernels.avx512Enabled
+            Parallel.forRows(rows, costPerRow: vocab * 8) { range in
+                for r in range {
+                    let z = zp + r * vocab, d = dp + r * vocab, t = tp[r]
+                    if t == ignoreIndex { d.update(repeating: 0, count: vocab); continue }
+                    let lse = sp[r], s = scale(r)
+                    if wide { ck_scaled_exp_avx512(z, lse, s, d, vocab) } else {
+                        for j in 0..<vocab { d[j] = s * FusedMath.exp(z[j] - lse) }
                     }
+                    d[Int(t)] -= s
                 }
             }
-        } } }
-        return dz
+        } }
     }
 
     /// Checks logits (…, V) against one target per row, each in [0, V) or equal to `ignoreIndex`; returns (rows, V).

@@ -9,6 +9,7 @@ public enum TensorMemory {
     nonisolated(unsafe) private static var live = 0
     nonisolated(unsafe) private static var peak = 0
     private static let lock = NSLock()
+    nonisolated(unsafe) private static var idleAtPeak = 0
 
     /// Bytes of tensor storage alive now.
     public static var liveBytes: Int { lock.lock(); defer { lock.unlock() }; return live }
@@ -16,8 +17,11 @@ public enum TensorMemory {
     /// The most bytes of tensor storage alive at once since the last reset.
     public static var peakBytes: Int { lock.lock(); defer { lock.unlock() }; return peak }
 
+    /// Bytes the block cache held idle when the peak was reached (the cache's share of RSS beyond the tensors).
+    public static var idleBytesAtPeak: Int { lock.lock(); defer { lock.unlock() }; return idleAtPeak }
+
     /// Starts a new peak from what is alive now.
-    public static func resetPeak() { lock.lock(); peak = live; lock.unlock() }
+    public static func resetPeak() { lock.lock(); peak = live; idleAtPeak = BlockCache.shared.idleBytes; lock.unlock() }
 
     /// The peak number of bytes alive while `body` runs, above what was alive when it started.
     public static func peakBytes<R>(during body: () throws -> R) rethrows -> (result: R, bytes: Int) {
@@ -32,7 +36,7 @@ public enum TensorMemory {
     static func didTake(bytes: Int) {
         lock.lock()
         live += bytes
-        if live > peak { peak = live }
+        if live > peak { peak = live; idleAtPeak = BlockCache.shared.idleBytes }
         lock.unlock()
     }
 

@@ -20,6 +20,18 @@ public enum PeakMemory {
         #endif
     }
 
+    /// Minor page faults of this process so far: pages the kernel had to zero or map on first touch, which is what
+    /// memory taken fresh from the system (rather than reused) costs.
+    public static func minorFaults() -> Int {
+        var usage = rusage()
+        #if os(macOS)
+        guard getrusage(RUSAGE_SELF, &usage) == 0 else { return 0 }
+        #else
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+        #endif
+        return Int(usage.ru_minflt)
+    }
+
     /// "peak RSS: 1234 MB", the line training commands end with.
     public static var summaryLine: String { String(format: "peak RSS: %.0f MB", residentMegabytes()) }
 }

@@ -1,4 +1,5 @@
 import Alignment
+import Foundation
 import ArgumentParser
 import Autograd
 import Models
@@ -26,6 +27,8 @@ struct BenchDPO: ParsableCommand {
     @Option(help: "LoRA rank on all linear layers (default: full fine-tuning); the reference is then the same model with adapters off.")
     var loraR: Int?
     @Option(name: .customLong("base-dtype"), help: "With --lora-r: hold the frozen base in f32, bf16 or f16.") var baseDType = "f32"
+    @Flag(help: "With --lora-r: also build a full fine-tune of the same shape and alternate its steps with the LoRA steps in this process (speedup_vs_full_median: the median of the pairs' time ratios).")
+    var versusFull = false
     @OptionGroup var prefixSharing: PrefixSharingOptions
     @OptionGroup var tapeMemory: TapeMemoryOptions
 
@@ -38,6 +41,9 @@ struct BenchDPO: ParsableCommand {
             throw ValidationError("--reference must be cached, run or both, got \(referenceMode)")
         }
         guard gradAccum >= 1, pairs % gradAccum == 0 else { throw ValidationError("--grad-accum \(gradAccum) must divide --pairs \(pairs)") }
+        guard !versusFull || (loraR != nil && !tapeMemory.alternates) else {
+            throw ValidationError("--versus-full needs --lora-r and cannot be combined with --memory-saving ab")
+        }
     }
 
     /// Summed response log-probs of the pairs, chosen then rejected: the library's (each prompt run once unless
@@ -50,70 +56,111 @@ struct BenchDPO: ParsableCommand {
         return try perToken.reshaped([sequences.count, t]).sum(axis: 1)
     }
 
-    func run() throws {
-        prefixSharing.apply()
-        tapeMemory.apply()
-        let policy = try BenchModels.make(config)
-        // With LoRA one model serves as policy and (adapters off) reference, as in `align --lora-r`.
-        let reference = loraR == nil ? try BenchModels.make(config) : policy
-        let adapters = try loraR.map {
-            try LoRAAdapters.attach(to: policy, config: LoRAConfig(r: $0, alpha: Double(2 * $0), targets: [LoRAConfig.allLinear],
-                                                                   baseDType: baseDType), seed: 0)
-        }
-        let beta: Float = 0.1
-        var rng = SeededGenerator(seed: 0)
-        func tokens(_ n: Int) -> [Int32] { (0..<n).map { _ in Int32(rng.nextInt(below: policy.vocabularySize)) } }
+    /// One configuration's models, optimizer and data (the same pairs for every configuration), and its step.
+    final class Runner {
+        let bench: BenchDPO
+        let policy: any CausalLanguageModel
+        let reference: any CausalLanguageModel
+        let adapters: LoRAAdapters?
+        let loop: OptimizerStep
         var chosen: [EncodedSequence] = [], rejected: [EncodedSequence] = []
-        for _ in 0..<pairs {
-            let p = tokens(prompt)
-            chosen.append(EncodedSequence(ids: p + tokens(response), responseStart: prompt))
-            rejected.append(EncodedSequence(ids: p + tokens(response), responseStart: prompt))
-        }
-        let loop = try OptimizerStep(parameters: adapters?.parameters ?? policy.parameters, settings: TrainingSettings(steps: 1_000_000, lr: 1e-5, minLR: 1e-5,
-                                                                              warmupSteps: 0, gradClip: 0))
-        policy.checkpointActivations = checkpointActivations
         var phases = StepMemoryPhases()
+        var cached: [Float] = []
+        var index = 0
+
+        init(_ bench: BenchDPO, loraR: Int?) throws {
+            self.bench = bench
+            let policy = try BenchModels.make(bench.config)
+            self.policy = policy
+            // With LoRA one model serves as policy and (adapters off) reference, as in `align --lora-r`.
+            reference = loraR == nil ? try BenchModels.make(bench.config) : policy
+            adapters = try loraR.map {
+                try LoRAAdapters.attach(to: policy, config: LoRAConfig(r: $0, alpha: Double(2 * $0), targets: [LoRAConfig.allLinear],
+                                                                       baseDType: bench.baseDType), seed: 0)
+            }
+            var rng = SeededGenerator(seed: 0)
+            let vocabulary = policy.vocabularySize
+            func tokens(_ n: Int) -> [Int32] { (0..<n).map { _ in Int32(rng.nextInt(below: vocabulary)) } }
+            for _ in 0..<bench.pairs {
+                let p = tokens(bench.prompt)
+                chosen.append(EncodedSequence(ids: p + tokens(bench.response), responseStart: bench.prompt))
+                rejected.append(EncodedSequence(ids: p + tokens(bench.response), responseStart: bench.prompt))
+            }
+            loop = try OptimizerStep(parameters: adapters.map { $0.parameters } ?? policy.parameters,
+                                     settings: TrainingSettings(steps: 1_000_000, lr: 1e-5, minLR: 1e-5, warmupSteps: 0, gradClip: 0))
+            policy.checkpointActivations = bench.checkpointActivations
+            cached = try referenceLogProbs()
+        }
+
         func referenceLogProbs() throws -> [Float] {
             try phases.measure(\.reference) {
-                try withAdaptersDisabled { try withNoGrad { try sequenceLogProbs(reference, chosen, rejected) } }.value.scalars
+                try withAdaptersDisabled { try withNoGrad { try bench.sequenceLogProbs(reference, chosen, rejected) } }.value.scalars
             }
         }
-        let cached = try referenceLogProbs()
-        var step = 0
-        func dpoStep(runReference: Bool) throws {
+
+        /// One DPO step: the reference pass when `runReference`, then forward, backward and AdamW.
+        func step(_ runReference: Bool) throws {
             let ref = runReference ? try referenceLogProbs() : cached
-            let task = BenchDPOTask(pairs: pairs, beta: beta, reference: ref) { idx in
-                try sequenceLogProbs(policy, idx.map { chosen[$0] }, idx.map { rejected[$0] })
+            let (policy, chosen, rejected, bench) = (policy, chosen, rejected, bench)
+            let task = BenchDPOTask(pairs: bench.pairs, beta: 0.1, reference: ref) { idx in
+                try bench.sequenceLogProbs(policy, idx.map { chosen[$0] }, idx.map { rejected[$0] })
             }
             var rng = SeededGenerator(seed: 0)
             phases.begin(\.forward)
-            _ = try loop.step(step) {
-                let (value, backward) = try GradientAccumulation.objective(task: task, batch: Array(0..<pairs), count: gradAccum, rng: &rng)
-                return (value, { phases.begin(\.backward); try backward(); phases.begin(\.optimizer) })
+            _ = try loop.step(index) {
+                let (value, backward) = try GradientAccumulation.objective(task: task, batch: Array(0..<bench.pairs), count: bench.gradAccum,
+                                                                           rng: &rng)
+                return (value, { self.phases.begin(\.backward); try backward(); self.phases.begin(\.optimizer) })
             }
             phases.end()
-            step += 1
+            index += 1
         }
+    }
+
+    func run() throws {
+        prefixSharing.apply()
+        tapeMemory.apply()
+        let runner = try Runner(self, loraR: loraR)
+        // --versus-full: a full fine-tune of the same shape in the same process, its steps alternating with these.
+        let full = versusFull ? try Runner(self, loraR: nil) : nil
         for runReference in [false, true] where referenceMode == "both" || (referenceMode == "run") == runReference {
-            phases = StepMemoryPhases()
+            runner.phases = StepMemoryPhases()
+            full?.phases = StepMemoryPhases()
             var row: [String: Any]
             if tapeMemory.alternates {
                 // Interleaved in one process (on, off, on, …), so the machine's drift falls on both alike.
                 var times: [[Double]] = [[], []]
                 for i in 0..<(warmup + 2 * iterations) {
                     TapeMemoryOptions.set(i % 2 == 0)
-                    let t = try Timing.measure(warmup: 0, iterations: 1) { try dpoStep(runReference: runReference) }
+                    let t = try Timing.measure(warmup: 0, iterations: 1) { try runner.step(runReference) }
                     if i >= warmup { times[i % 2].append(t[0]) }
                 }
                 TapeMemoryOptions.set(true)
                 row = Timing.summary(times[0])
                 row["ms_median_memory_saving_off"] = Timing.summary(times[1])["ms_median"]
                 row["ms_min_memory_saving_off"] = Timing.summary(times[1])["ms_min"]
+            } else if let full {
+                // LoRA step, full step, LoRA step, …: each pair ran back to back, so its ratio is little touched by
+                // the machine's drift; the median of the pairs' ratios is the figure to quote.
+                var times: [[Double]] = [[], []]
+                for i in 0..<(warmup + iterations) {
+                    for (k, r) in [runner, full].enumerated() {
+                        let t = try Timing.measure(warmup: 0, iterations: 1) { try r.step(runReference) }
+                        if i >= warmup { times[k].append(t[0]) }
+                    }
+                }
+                row = Timing.summary(times[0])
+                row["ms_median_full"] = Timing.summary(times[1])["ms_median"]
+                row["ms_min_full"] = Timing.summary(times[1])["ms_min"]
+                row["speedup_vs_full_median"] = Timing.summary(zip(times[1], times[0]).map { $0 / $1 })["ms_median"]
+                row["speedup_vs_full_min"] = (row["ms_min_full"] as! Double) / (row["ms_min"] as! Double)
+                row.merge(full.phases.timeFields(last: iterations).mapKeys { $0 + "_full" }) { old, _ in old }
             } else {
-                row = Timing.summary(try Timing.measure(warmup: warmup, iterations: iterations) { try dpoStep(runReference: runReference) })
+                row = Timing.summary(try Timing.measure(warmup: warmup, iterations: iterations) { try runner.step(runReference) })
             }
             row["memory_saving"] = tapeMemory.memorySaving
-            row.merge(phases.fields) { old, _ in old }
+            row.merge(runner.phases.fields) { old, _ in old }
+            row.merge(runner.phases.timeFields(last: tapeMemory.alternates ? 2 * iterations : iterations)) { old, _ in old }
             row["logits"] = logits
             row["grad_accum"] = gradAccum
             row["checkpoint_activations"] = checkpointActivations
@@ -121,7 +168,8 @@ struct BenchDPO: ParsableCommand {
             row["config"] = config
             row["reference"] = runReference ? "run every step" : "cached"
             row["lora_r"] = loraR ?? 0
-            row["trainable_parameters"] = adapters?.parameterCount ?? policy.parameterCount
+            row["base_dtype"] = loraR == nil ? "f32" : baseDType
+            row["trainable_parameters"] = runner.adapters?.parameterCount ?? runner.policy.parameterCount
             row["pairs"] = pairs
             row["prompt"] = prompt
             row["response"] = response
@@ -131,6 +179,11 @@ struct BenchDPO: ParsableCommand {
             Timing.emit(row)
         }
     }
+}
+
+extension Dictionary {
+    /// The same values under keys `transform` makes.
+    func mapKeys<K: Hashable>(_ transform: (Key) -> K) -> [K: Value] { Dictionary<K, Value>(uniqueKeysWithValues: map { (transform($0.key), $0.value) }) }
 }
 
 /// The bench's DPO objective as a micro-batched task, so `--grad-accum` runs the trainers' own accumulation.
@@ -171,9 +224,14 @@ final class BenchDPOTask: MicroBatchedTask {
 /// Peak tensor bytes of each phase of a bench step (reference pass, policy forward, backward, clipping and
 /// optimizer), the bytes live when the backward starts, and the step's peak (the largest of the phases): where
 /// in the step the peak falls, for the memory tables of docs/benchmarks.md.
+///
+/// Each phase's wall time and minor page faults are kept per run of the phase too, so a row also says where a
+/// step's time goes (`ms_<phase>`, `faults_<phase>`: medians over the last `iterations` runs of the phase).
 struct StepMemoryPhases {
-    var reference = 0, forward = 0, backward = 0, optimizer = 0, liveAtBackward = 0
+    var reference = 0, forward = 0, backward = 0, optimizer = 0, liveAtBackward = 0, idleAtPeak = 0
     private var current: WritableKeyPath<StepMemoryPhases, Int>?
+    private var started: (ns: UInt64, faults: Int) = (0, 0)
+    private var runs: [String: [(ms: Double, faults: Int)]] = [:]
 
     /// Ends the running phase (if any) and starts `phase` from what is alive now.
     mutating func begin(_ phase: WritableKeyPath<StepMemoryPhases, Int>) {
@@ -181,13 +239,39 @@ struct StepMemoryPhases {
         if phase == \.backward { liveAtBackward = max(liveAtBackward, TensorMemory.liveBytes) }
         TensorMemory.resetPeak()
         current = phase
+        started = (DispatchTime.now().uptimeNanoseconds, PeakMemory.minorFaults())
     }
 
-    /// Ends the running phase, keeping the largest peak it has had.
+    /// Ends the running phase, keeping the largest peak it has had and its time.
     mutating func end() {
         guard let current else { return }
-        self[keyPath: current] = max(self[keyPath: current], TensorMemory.peakBytes)
+        let peak = TensorMemory.peakBytes
+        if peak > max(reference, forward, backward, optimizer) { idleAtPeak = TensorMemory.idleBytesAtPeak }
+        self[keyPath: current] = max(self[keyPath: current], peak)
+        runs[Self.name(current), default: []].append((Double(DispatchTime.now().uptimeNanoseconds - started.ns) / 1e6,
+                                                      PeakMemory.minorFaults() - started.faults))
         self.current = nil
+    }
+
+    /// The JSON name of a phase.
+    static func name(_ phase: WritableKeyPath<StepMemoryPhases, Int>) -> String {
+        switch phase {
+        case \.reference: return "reference"
+        case \.forward: return "forward"
+        case \.backward: return "backward"
+        default: return "optimizer"
+        }
+    }
+
+    /// `ms_<phase>` and `faults_<phase>`: medians over the last `last` runs of each phase.
+    func timeFields(last: Int) -> [String: Any] {
+        var out: [String: Any] = [:]
+        for (phase, list) in runs {
+            let tail = list.suffix(last)
+            out["ms_\(phase)"] = Timing.summary(tail.map(\.ms))["ms_median"]
+            out["faults_\(phase)"] = Timing.summary(tail.map { Double($0.faults) })["ms_median"]
+        }
+        return out
     }
 
     /// `body` as phase `phase`.
@@ -197,11 +281,12 @@ struct StepMemoryPhases {
         return try body()
     }
 
-    /// `peak_tensor_mb` and the per-phase `peak_<phase>_mb`, `live_at_backward_mb` keys.
+    /// `peak_tensor_mb` and the per-phase `peak_<phase>_mb`, `live_at_backward_mb` keys, and
+    /// `idle_cache_at_peak_mb`: what the block cache held idle at the step's tensor peak (part of RSS − tensors).
     var fields: [String: Any] {
         let mb = { (bytes: Int) in Double(bytes) / 1_048_576 }
         return ["peak_tensor_mb": mb(max(reference, forward, backward, optimizer)), "peak_reference_mb": mb(reference),
                 "peak_forward_mb": mb(forward), "peak_backward_mb": mb(backward), "peak_optimizer_mb": mb(optimizer),
-                "live_at_backward_mb": mb(liveAtBackward)]
+                "live_at_backward_mb": mb(liveAtBackward), "idle_cache_at_peak_mb": mb(idleAtPeak)]
     }
 }

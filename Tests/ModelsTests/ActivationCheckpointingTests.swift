@@ -66,4 +66,26 @@ final class ActivationCheckpointingTests: XCTestCase {
             XCTAssertTrue(model.parameters.allSatisfy { $0.grad == nil }, "\(name): the frozen base gets no gradient")
         }
     }
+
+    /// With LoRA the embedding and every base weight are frozen, so nothing feeds the first block a gradient but
+    /// its adapters: it must be checkpointed like the others (its adapters count as what it trains). The forward
+    /// then keeps one (B, T, C) tensor per block input, the last block's output and the final norm's output, plus
+    /// per-row statistics: at most L + 3 such tensors. The first block run unchecked kept its q, k, v, attention
+    /// output, MLP intermediates and more besides (over 10 of them for these shapes).
+    func testLoRAFirstBlockIsCheckpointedToo() throws {
+        for (name, model) in try Self.models() {
+            _ = try LoRAAdapters.attach(to: model, config: LoRAConfig(r: 4, alpha: 8, targets: [LoRAConfig.allLinear]), seed: 3)
+            model.checkpointActivations = true
+            let b = 4, t = 48, c = 32, layers = 4
+            let ids = (0..<(b * t)).map { Int32(($0 * 37 + 11) % 64) }
+            let before = TensorMemory.liveBytes
+            let hidden = try model.lastHiddenStates(ids, batch: b)
+            let kept = TensorMemory.liveBytes - before
+            let activation = b * t * c * 4
+            XCTAssertTrue(hidden.requiresGrad, "\(name): the adapters make the output trainable")
+            XCTAssertGreaterThanOrEqual(kept, (layers + 1) * activation, "\(name): each block's input is kept")
+            XCTAssertLessThanOrEqual(kept, (layers + 3) * activation, "\(name): kept \(kept) B = \(Double(kept) / Double(activation)) activations")
+            withExtendedLifetime(hidden) {}
+        }
+    }
 }

@@ -19,27 +19,29 @@ final class BlockCacheTests: XCTestCase {
         for (block, size) in zip(second, sizes) { cache.give(block, count: size) }
     }
 
-    /// A miss of a new size evicts idle blocks of other sizes so live + cached stays within the high-water mark.
-    func testMissEvictsToStayWithinHighWater() {
+    /// A miss of a new size evicts the least recently freed idle blocks so live + cached stays within the
+    /// high-water mark.
+    func testMissEvictsTheOldestToStayWithinHighWater() {
         let cache = BlockCache(minimumCount: 16, floorBytes: 0)
         let a = cache.take(count: 1000), b = cache.take(count: 3000)
-        cache.give(a, count: 1000)
         cache.give(b, count: 3000)
+        cache.give(a, count: 1000)
         XCTAssertEqual(cache.cachedBytes, 16000)
-        let c = cache.take(count: 2000) // live 8000 B: at most 8000 B may stay idle, so the 12000 B block goes
+        let c = cache.take(count: 2000) // live 8000 B: at most 8000 B may stay idle, so b (freed first) goes
         XCTAssertEqual(cache.liveBytes, 8000)
         XCTAssertEqual(cache.cachedBytes, 4000)
         XCTAssertLessThanOrEqual(cache.liveBytes + cache.cachedBytes, cache.highWater)
         let again = cache.take(count: 1000)
-        XCTAssertEqual(again, a, "the smaller block survived the eviction")
+        XCTAssertEqual(again, a, "the block freed last survived the eviction")
         cache.give(again, count: 1000)
         cache.give(c, count: 2000)
         XCTAssertEqual(cache.cachedBytes, 12000)
     }
 
-    /// Below the minimum size nothing is cached; above the bound a freed block goes back to the system.
+    /// Below the minimum size nothing is cached; past the bound a give keeps the block just freed and the least
+    /// recently freed one goes back to the system.
     func testSmallBlocksAndFloor() {
-        let cache = BlockCache(minimumCount: 16, floorBytes: 400)
+        let cache = BlockCache(minimumCount: 16, floorBytes: 400, floorShift: 0)
         let small = cache.take(count: 8)
         cache.give(small, count: 8)
         XCTAssertEqual(cache.cachedBytes, 0)
@@ -51,6 +53,6 @@ final class BlockCacheTests: XCTestCase {
         let z = cache.take(count: 300) // live 1200 B > high water: only the 400 B floor may stay idle
         XCTAssertEqual(cache.cachedBytes, 400)
         cache.give(z, count: 300)
-        XCTAssertEqual(cache.cachedBytes, 400, "z goes back to the system: 400 + 1200 B idle would pass the 1200 B high water")
+        XCTAssertEqual(cache.cachedBytes, 1200, "z stays and y, freed before it, goes: 400 + 1200 B idle would pass the 1200 B high water")
     }
 }

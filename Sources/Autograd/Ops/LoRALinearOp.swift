@@ -38,7 +38,7 @@ extension Variable {
     /// x: (…, in), weight: (out, in) or (in, out), bias: (out) or nil, A: (r, in), B: (out, r), mask: (…, in)
     /// -> (…, out). `weight` is asked for the F32 base weight in the forward and again in the backward, so a
     /// weight held in BF16/F16 is widened only while a product needs it. The base weight gets no gradient and no
-    /// weight-sized product is formed for it; the forward keeps only h = (m ⊙ x)·Aᵀ (…, r) (as hᵀ) besides the
+    /// weight-sized product is formed for it; the forward keeps only h = (m ⊙ x)·Aᵀ (…, r) besides the
     /// inputs. Backward with g = dL/dy: dB = s·gᵀ·h, dh = s·g·B, dA = dhᵀ·(m ⊙ x), dx = g·W'ᵀ + m ⊙ (dh·A),
     /// dbias = Σ_rows g.
     ///
@@ -47,6 +47,10 @@ extension Variable {
     /// batch): y = x·W_effᵀ + b and dx = g·W_eff are then one product each, instead of a full-size product with
     /// inner dimension r (and an extra pass over y or dx) next to each — those rank-r products run far below the
     /// speed of the base product and made a LoRA step slower than a full one. The result differs only by rounding.
+    ///
+    /// Every rank-r product (h, t = s·g·B, dB, dA and the fold itself) runs in `LowRankKernel`, with r as the
+    /// vector lanes: as SGEMMs (M or N = r) they ran at a tenth of the base product's speed and took about as long
+    /// as the weight gradients that LoRA saves.
     public static func frozenLinear(_ x: Variable, weight: @escaping () -> Tensor, layout: WeightLayout, bias: Variable?,
                                     update: LowRankUpdate?) throws -> Variable {
         var w = weight()
@@ -68,59 +72,59 @@ extension Variable {
             parents += [update.a, update.b]
         }
         let merged = update.map { $0.inputMask == nil && rows >= nIn } ?? false
-        if merged { addUpdate(update!, into: &w, layout: layout) }
+        if merged { w = try foldedWeight(w, update!, layout: layout) }
         var y = layout == .outIn ? try DenseKernel.forward(x.value, weight: w, bias: bias?.value)
                                  : try LinearKernel.forward(x.value, weight: w, bias: bias?.value)
-        // The rank-r intermediates are kept transposed, hᵀ = A·(m ⊙ x)ᵀ (r, rows) and tᵀ = s·Bᵀ·gᵀ (r, rows), so
-        // every rank-r product has M = r: our GEMM splits and packs along the long side, and with r as N (the
-        // natural (rows, r) layout) those products ran at a tenth of the speed of the same work with r as M.
-        var saved: (xd: Tensor, hT: Tensor)?
+        // h = (m ⊙ x)·Aᵀ (rows, r), the one intermediate the backward needs besides the inputs.
+        var saved: (xd: Tensor, h: Tensor)?
         if let update {
             let r = update.a.shape[0]
             let xd = update.inputMask.map { product(x.value, $0) } ?? x.value
-            var hT = Tensor(uninitializedShape: [r, rows])
-            update.a.value.withUnsafeBufferPointer { pa in xd.withUnsafeBufferPointer { px in hT.withUnsafeMutableBufferPointer { ph in
-                BLAS.gemm(pa.baseAddress!, px.baseAddress!, ph.baseAddress!, m: r, n: rows, k: nIn, transB: true)
+            let aT = try update.a.value.transposed(0, 1)
+            var h = Tensor(uninitializedShape: [rows, r])
+            xd.withUnsafeBufferPointer { px in aT.withUnsafeBufferPointer { pa in h.withUnsafeMutableBufferPointer { ph in
+                LowRankKernel.project(px.baseAddress!, ldIn: nIn, rows: rows, k: nIn, pa.baseAddress!, r: r, into: ph.baseAddress!)
             } } }
             if !merged {
-                hT.withUnsafeBufferPointer { ph in update.b.value.withUnsafeBufferPointer { pb in y.withUnsafeMutableBufferPointer { py in
-                    BLAS.gemm(ph.baseAddress!, pb.baseAddress!, py.baseAddress!, m: rows, n: nOut, k: r, transA: true, transB: true,
-                              alpha: update.scaling, beta: 1)
+                // y += s·h·Bᵀ
+                let bT = try update.b.value.transposed(0, 1)
+                h.withUnsafeBufferPointer { ph in bT.withUnsafeBufferPointer { pb in y.withUnsafeMutableBufferPointer { py in
+                    LowRankKernel.expand(base: py.baseAddress!, ph.baseAddress!, pb.baseAddress!, r: r, alpha: update.scaling,
+                                         into: py.baseAddress!, rows: rows, n: nOut)
                 } } }
             }
-            saved = (xd, hT)
+            saved = (xd, h)
         }
         return Variable.result(y, parents: parents) { g in
-            var dhT: Tensor?
+            var dh: Tensor?
             if let update, let saved {
                 let r = update.a.shape[0], s = update.scaling
                 if update.b.requiresGrad {
-                    // dBᵀ = s·hᵀ·g (r, out), then transposed: r·out values.
-                    var dbT = Tensor(uninitializedShape: [r, nOut])
-                    saved.hT.withUnsafeBufferPointer { ph in g.withUnsafeBufferPointer { pg in dbT.withUnsafeMutableBufferPointer { pd in
-                        BLAS.gemm(ph.baseAddress!, pg.baseAddress!, pd.baseAddress!, m: r, n: nOut, k: rows, alpha: s)
-                    } } }
+                    // dB = s·gᵀ·h (out, r)
                     var db = Tensor(uninitializedShape: [nOut, r])
-                    dbT.withUnsafeBufferPointer { pt in db.withUnsafeMutableBufferPointer { pd in
-                        for o in 0..<nOut { for k in 0..<r { pd[o * r + k] = pt[k * nOut + o] } }
-                    } }
+                    g.withUnsafeBufferPointer { pg in saved.h.withUnsafeBufferPointer { ph in db.withUnsafeMutableBufferPointer { pd in
+                        LowRankKernel.reduce(pg.baseAddress!, ldIn: nOut, rows: rows, k: nOut, ph.baseAddress!, r: r, alpha: s,
+                                             into: pd.baseAddress!)
+                    } } }
                     update.b.accumulate(db)
                 }
                 if update.a.requiresGrad || (x.requiresGrad && !merged) {
-                    // tᵀ = s·Bᵀ·gᵀ (r, rows): dh, the gradient of h, transposed.
-                    var tT = Tensor(uninitializedShape: [r, rows])
-                    update.b.value.withUnsafeBufferPointer { pb in g.withUnsafeBufferPointer { pg in tT.withUnsafeMutableBufferPointer { pt in
-                        BLAS.gemm(pb.baseAddress!, pg.baseAddress!, pt.baseAddress!, m: r, n: rows, k: nOut, transA: true, transB: true,
-                                  alpha: s)
+                    // dh = s·g·B (rows, r)
+                    var t = Tensor(uninitializedShape: [rows, r])
+                    g.withUnsafeBufferPointer { pg in update.b.value.withUnsafeBufferPointer { pb in t.withUnsafeMutableBufferPointer { pt in
+                        LowRankKernel.project(pg.baseAddress!, ldIn: nOut, rows: rows, k: nOut, pb.baseAddress!, r: r, alpha: s,
+                                              into: pt.baseAddress!)
                     } } }
                     if update.a.requiresGrad {
-                        var da = Tensor(uninitializedShape: [r, nIn])
-                        tT.withUnsafeBufferPointer { pt in saved.xd.withUnsafeBufferPointer { px in da.withUnsafeMutableBufferPointer { pd in
-                            BLAS.gemm(pt.baseAddress!, px.baseAddress!, pd.baseAddress!, m: r, n: nIn, k: rows)
+                        // dAᵀ = (m ⊙ x)ᵀ·dh (in, r)
+                        var daT = Tensor(uninitializedShape: [nIn, r])
+                        saved.xd.withUnsafeBufferPointer { px in t.withUnsafeBufferPointer { pt in daT.withUnsafeMutableBufferPointer { pd in
+                            LowRankKernel.reduce(px.baseAddress!, ldIn: nIn, rows: rows, k: nIn, pt.baseAddress!, r: r,
+                                                 into: pd.baseAddress!)
                         } } }
-                        update.a.accumulate(da)
+                        update.a.accumulate(try! daT.transposed(0, 1))
                     }
-                    dhT = tT
+                    dh = t
                 }
             }
             if let bias, bias.requiresGrad {
@@ -134,35 +138,43 @@ extension Variable {
             // The merged weight is rebuilt rather than kept from the forward: holding it would keep an F32 copy of
             // every adapted weight alive until the backward.
             var w = weight()
-            if merged { addUpdate(update!, into: &w, layout: layout) }
+            if merged { w = try! foldedWeight(w, update!, layout: layout) }
             var dx = Tensor(uninitializedShape: x.shape)
             g.withUnsafeBufferPointer { pg in w.withUnsafeBufferPointer { pw in dx.withUnsafeMutableBufferPointer { pd in
                 BLAS.gemm(pg.baseAddress!, pw.baseAddress!, pd.baseAddress!, m: rows, n: nIn, k: nOut, transB: layout == .inOut)
             } } }
-            if !merged, let update, let dhT {
+            if !merged, let update, let dh {
+                // dx += m ⊙ (dh·A)
                 let r = update.a.shape[0]
-                var back = Tensor(uninitializedShape: x.shape)
-                dhT.withUnsafeBufferPointer { ph in update.a.value.withUnsafeBufferPointer { pa in back.withUnsafeMutableBufferPointer { pb in
-                    BLAS.gemm(ph.baseAddress!, pa.baseAddress!, pb.baseAddress!, m: rows, n: nIn, k: r, transA: true)
-                } } }
-                dx.add(update.inputMask.map { product(back, $0) } ?? back)
+                if let mask = update.inputMask {
+                    var back = Tensor(uninitializedShape: x.shape)
+                    dh.withUnsafeBufferPointer { ph in update.a.value.withUnsafeBufferPointer { pa in back.withUnsafeMutableBufferPointer { pb in
+                        LowRankKernel.expand(base: nil, ph.baseAddress!, pa.baseAddress!, r: r, into: pb.baseAddress!, rows: rows, n: nIn)
+                    } } }
+                    dx.add(product(back, mask))
+                } else {
+                    dh.withUnsafeBufferPointer { ph in update.a.value.withUnsafeBufferPointer { pa in dx.withUnsafeMutableBufferPointer { pd in
+                        LowRankKernel.expand(base: pd.baseAddress!, ph.baseAddress!, pa.baseAddress!, r: r, into: pd.baseAddress!,
+                                             rows: rows, n: nIn)
+                    } } }
+                }
             }
             x.accumulate(dx)
         }
     }
 
-    /// w += s·B·A in the layout of w: (out, in) adds s·B·A, (in, out) adds s·Aᵀ·Bᵀ. A weight that is still a
-    /// parameter's value is copied first (copy on write); one just widened from BF16/F16 is updated in place.
-    static func addUpdate(_ update: LowRankUpdate, into w: inout Tensor, layout: WeightLayout) {
+    /// W + s·B·A in the layout of w, written to a new tensor (w, possibly a parameter's value, is only read):
+    /// (out, in) adds s·B·A, (in, out) adds s·Aᵀ·Bᵀ.
+    static func foldedWeight(_ w: Tensor, _ update: LowRankUpdate, layout: WeightLayout) throws -> Tensor {
         let r = update.a.shape[0], nIn = update.a.shape[1], nOut = update.b.shape[0]
-        update.b.value.withUnsafeBufferPointer { pb in update.a.value.withUnsafeBufferPointer { pa in w.withUnsafeMutableBufferPointer { pw in
-            if layout == .outIn {
-                BLAS.gemm(pb.baseAddress!, pa.baseAddress!, pw.baseAddress!, m: nOut, n: nIn, k: r, alpha: update.scaling, beta: 1)
-            } else {
-                BLAS.gemm(pa.baseAddress!, pb.baseAddress!, pw.baseAddress!, m: nIn, n: nOut, k: r, transA: true, transB: true,
-                          alpha: update.scaling, beta: 1)
-            }
-        } } }
+        let (p, q) = layout == .outIn ? (update.b.value, update.a.value)
+                                      : (try update.a.value.transposed(0, 1), try update.b.value.transposed(0, 1))
+        var out = Tensor(uninitializedShape: w.shape)
+        w.withUnsafeBufferPointer { pw in p.withUnsafeBufferPointer { pp in q.withUnsafeBufferPointer { pq in out.withUnsafeMutableBufferPointer { po in
+            LowRankKernel.expand(base: pw.baseAddress!, pp.baseAddress!, pq.baseAddress!, r: r, alpha: update.scaling,
+                                 into: po.baseAddress!, rows: layout == .outIn ? nOut : nIn, n: layout == .outIn ? nIn : nOut)
+        } } } }
+        return out
     }
 
     /// a ⊙ b for tensors of one shape.

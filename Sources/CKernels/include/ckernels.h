@@ -1,6 +1,10 @@
 #ifndef CKERNELS_H
 #define CKERNELS_H
 
+/* LoRA's rank-r products have their own header; included here so that every build that imports CKernels sees
+   them (a header new to the umbrella directory is missed by a module cache built before it). */
+#include "lowrank_kernels.h"
+
 /// Hot elementwise kernels in wider vectors than Swift's baseline x86-64 build can use. Each `_avx2` function
 /// must only be called when `ck_has_avx2_fma()` is non-zero; the Swift kernels are the portable fallback.
 

@@ -1,0 +1,112 @@
+/* LoRA's rank-r products (see include/lowrank_kernels.h), written in lanes (vector_lanes.h) and compiled as
+   ck_lowrank_*_avx512 and _avx2 by lowrank_kernels.c. No include guard: included once per width.
+
+   Why not SGEMM: h = x·Aᵀ for x (rows, in) has N = r = 16. A packed GEMM copies x into panels before it
+   multiplies, and with only r products per element of x that copy costs as much as the arithmetic (our GEMM ran
+   these at 9–35 GFLOP/s in a smollm2-135m DPO step against ~150 for the layer's own product; OpenBLAS needs
+   N >= 32 for its wide kernels). Here the r lanes of one vector hold a row of the result: one pass over x, the
+   rank-r matrix (in·r floats, 37 KB at 576 × 16) read from L1/L2 for every block of rows.
+
+   Each block keeps its accumulators in registers: CK_LR_ROWS rows of the result (project, expand) or
+   CK_LR_COLS rows of it (reduce), one chunk of CK_W lanes of r at a time (a masked tail when r is not a
+   multiple). The helpers are always inlined with a constant count in the main loop, so the arrays of vectors
+   are registers; the tail call (fewer rows) runs the same code. */
+
+#if CK_W == 16
+#define CK_LR_ROWS 8
+#define CK_LR_COLS 16
+#else
+#define CK_LR_ROWS 8
+#define CK_LR_COLS 8
+#endif
+
+/* nr rows of out[.., c0 ..< c0 + lanes] = alpha · in · m */
+CK_INLINE void CK_LOCAL(ck_lowrank_project_rows)(const float *in, long ld_in, const float *m, long k, long r, VM mask,
+                                                 long left, float alpha, float *out, long nr) {
+    VF acc[CK_LR_ROWS];
+    for (long j = 0; j < nr; j++) acc[j] = V(zero)();
+    for (long p = 0; p < k; p++) {
+        VF mv = V(load)(m + p * r, mask, left);
+        for (long j = 0; j < nr; j++) acc[j] = V(fmadd)(V(splat)(in[j * ld_in + p]), mv, acc[j]);
+    }
+    const VF a = V(splat)(alpha);
+    for (long j = 0; j < nr; j++) V(store)(out + j * r, mask, left, V(mul)(a, acc[j]));
+}
+
+CK_TARGET void CK_KERNEL(ck_lowrank_project)(const float *in, long ld_in, const float *m, long k, long r, float alpha,
+                                             float *out, long rows) {
+    for (long c0 = 0; c0 < r; c0 += CK_W) {
+        VM mask = V(tail)(r - c0);
+        long i = 0;
+        for (; i + CK_LR_ROWS <= rows; i += CK_LR_ROWS)
+            CK_LOCAL(ck_lowrank_project_rows)(in + i * ld_in, ld_in, m + c0, k, r, mask, r - c0, alpha, out + i * r + c0,
+                                              CK_LR_ROWS);
+        if (i < rows)
+            CK_LOCAL(ck_lowrank_project_rows)(in + i * ld_in, ld_in, m + c0, k, r, mask, r - c0, alpha, out + i * r + c0,
+                                              rows - i);
+    }
+}
+
+/* nq rows of out[.., c0 ..< c0 + lanes] = alpha · Σ_rows in[row, q]·v[row, ..] + beta · out */
+CK_INLINE void CK_LOCAL(ck_lowrank_reduce_cols)(const float *in, long ld_in, const float *v, long rows, long r, VM mask,
+                                                long left, float alpha, float beta, float *out, long nq) {
+    VF acc[CK_LR_COLS];
+    for (long j = 0; j < nq; j++) acc[j] = V(zero)();
+    for (long row = 0; row < rows; row++) {
+        VF vv = V(load)(v + row * r, mask, left);
+        const float *x = in + row * ld_in;
+        for (long j = 0; j < nq; j++) acc[j] = V(fmadd)(V(splat)(x[j]), vv, acc[j]);
+    }
+    const VF a = V(splat)(alpha), b = V(splat)(beta);
+    for (long j = 0; j < nq; j++) {
+        VF y = V(mul)(a, acc[j]);
+        if (beta != 0) y = V(fmadd)(b, V(load)(out + j * r, mask, left), y);
+        V(store)(out + j * r, mask, left, y);
+    }
+}
+
+CK_TARGET void CK_KERNEL(ck_lowrank_reduce)(const float *in, long ld_in, const float *v, long rows, long r, float alpha,
+                                            float beta, float *out, long k) {
+    for (long c0 = 0; c0 < r; c0 += CK_W) {
+        VM mask = V(tail)(r - c0);
+        long q = 0;
+        for (; q + CK_LR_COLS <= k; q += CK_LR_COLS)
+            CK_LOCAL(ck_lowrank_reduce_cols)(in + q, ld_in, v + c0, rows, r, mask, r - c0, alpha, beta, out + q * r + c0,
+                                             CK_LR_COLS);
+        if (q < k)
+            CK_LOCAL(ck_lowrank_reduce_cols)(in + q, ld_in, v + c0, rows, r, mask, r - c0, alpha, beta, out + q * r + c0,
+                                             k - q);
+    }
+}
+
+/* nr rows of out[.., c ..< c + lanes] = base + alpha · p · q */
+CK_INLINE void CK_LOCAL(ck_lowrank_expand_rows)(const float *base, const float *p, const float *q, long r, float alpha,
+                                                float *out, long n, long c, long nr) {
+    VM mask = V(tail)(n - c);
+    long left = n - c;
+    VF acc[CK_LR_ROWS];
+    for (long j = 0; j < nr; j++) acc[j] = V(zero)();
+    for (long t = 0; t < r; t++) {
+        VF qv = V(load)(q + t * n + c, mask, left);
+        for (long j = 0; j < nr; j++) acc[j] = V(fmadd)(V(splat)(p[j * r + t]), qv, acc[j]);
+    }
+    const VF a = V(splat)(alpha);
+    for (long j = 0; j < nr; j++) {
+        VF y = base ? V(fmadd)(a, acc[j], V(load)(base + j * n + c, mask, left)) : V(mul)(a, acc[j]);
+        V(store)(out + j * n + c, mask, left, y);
+    }
+}
+
+CK_TARGET void CK_KERNEL(ck_lowrank_expand)(const float *base, const float *p, const float *q, long r, float alpha,
+                                            float *out, long rows, long n) {
+    long i = 0;
+    for (; i + CK_LR_ROWS <= rows; i += CK_LR_ROWS)
+        for (long c = 0; c < n; c += CK_W)
+            CK_LOCAL(ck_lowrank_expand_rows)(base ? base + i * n : 0, p + i * r, q, r, alpha, out + i * n, n, c, CK_LR_ROWS);
+    if (i < rows)
+        for (long c = 0; c < n; c += CK_W)
+            CK_LOCAL(ck_lowrank_expand_rows)(base ? base + i * n : 0, p + i * r, q, r, alpha, out + i * n, n, c, rows - i);
+}
+
+#undef CK_LR_ROWS
+#undef CK_LR_COLS
