@@ -156,9 +156,18 @@ public enum BLAS {
         return wide.contains(String(cString: name).lowercased())
     }()
 
+    /// Whether the OpenBLAS in use runs its AVX-512 SGEMM kernels (SkylakeX, Cooperlake, SapphireRapids), as it
+    /// does on a recent Xeon when `OPENBLAS_CORETYPE` is not set. Those run at ~0.6 of the FMA peak on large
+    /// square-ish products, where ours only ties or loses.
+    static let openBLASHasAVX512Kernels: Bool = {
+        guard let name = openblas_get_corename() else { return false }
+        return ["skylakex", "cooperlake", "sapphirerapids"].contains(String(cString: name).lowercased())
+    }()
+
     /// The automatic rule for this CPU and this OpenBLAS (see `usesOwnGemm(m:n:k:own:openBLASHasWideKernels:)`).
     public static func usesOwnGemm(m: Int, n: Int, k: Int) -> Bool {
-        usesOwnGemm(m: m, n: n, k: k, own: bestOwnVariant, openBLASHasWideKernels: openBLASHasWideKernels)
+        usesOwnGemm(m: m, n: n, k: k, own: bestOwnVariant, openBLASHasWideKernels: openBLASHasWideKernels,
+                    openBLASHasAVX512Kernels: openBLASHasAVX512Kernels)
     }
 
     /// The automatic rule. Beside an OpenBLAS with AVX2-or-wider kernels (one-thread timings on a Xeon with
@@ -173,11 +182,18 @@ public enum BLAS {
     /// Beside an OpenBLAS on SSE kernels (`openBLASHasWideKernels` false): ours, AVX-512 or AVX2, on every
     /// product of at least 16³ multiply-adds (LoRA's rank-8–64 products ran 1.3–21× faster than OpenBLAS's
     /// Prescott kernel; below 16³ both take a microsecond or two).
-    static func usesOwnGemm(m: Int, n: Int, k: Int, own: Int32, openBLASHasWideKernels: Bool) -> Bool {
+    /// Beside OpenBLAS's own AVX-512 kernels (`openBLASHasAVX512Kernels`; 2-thread sweep of M 8–2560 × N 32–1536
+    /// × K 32–1536 in all of NN/NT/TN on a Sapphire-Rapids-class Xeon, `bench gemm --shape`, docs/benchmarks.md
+    /// Session 7): ours only on tall products (m ≥ 512) with a narrow side (n ≤ 192 or k ≤ 128), where it ran
+    /// 1.1–1.9× OpenBLAS; on products with both n and k large it ran 0.5–1.0×, and below 512 rows mostly 0.3–1.0×.
+    static func usesOwnGemm(m: Int, n: Int, k: Int, own: Int32, openBLASHasWideKernels: Bool,
+                            openBLASHasAVX512Kernels: Bool = false) -> Bool {
         guard own != 0 else { return false }
         guard openBLASHasWideKernels else { return m * n * k >= 16 * 16 * 16 }
         guard own == Int32(CK_GEMM_AVX512) else { return false }
-        return n >= 32 && m >= 8 && m * n * k >= 64 * 64 * 64
+        guard n >= 32 && m >= 8 && m * n * k >= 64 * 64 * 64 else { return false }
+        guard openBLASHasAVX512Kernels else { return true }
+        return m >= 512 && (n <= 192 || k <= 128)
     }
 
     /// Runs `body` with OpenBLAS on `n` threads, then restores the previous count. Used around loops that

@@ -15,6 +15,9 @@ struct BenchGemm: ParsableCommand {
     @Option(help: "Thread counts to measure.") var threads: [Int] = [1, 2]
     @Flag(help: "Skip the SmolLM2 lm_head product (1280x49152x576, 72 GFLOP per call).") var skipLarge = false
     @Option(help: "Only the shapes whose description contains this text (e.g. LoRA, SmolLM2).") var only: String?
+    @Option(help: ArgumentHelp("Measure this shape instead of the table: MxNxK, optionally :NN, :NT, :TN or :TT for op(A), op(B) (repeatable).",
+                               valueName: "MxNxK[:ab]"))
+    var shape: [String] = []
 
     /// (M, N, K, transA, transB, what it is).
     static let shapes: [(Int, Int, Int, Bool, Bool, String)] = [
@@ -41,19 +44,39 @@ struct BenchGemm: ParsableCommand {
         (576, 16, 2560, true, false, "LoRA r16 up bwd dW"),
         (2560, 8, 576, false, true, "LoRA r8 down fwd"),
         (2560, 64, 576, false, true, "LoRA r64 down fwd"),
+        // The tiny GPT's step (batch 8 × 128 tokens = 1024 rows, C = 128) and one head of its attention.
+        (1024, 384, 128, false, false, "tiny qkv fwd"),
+        (1024, 512, 128, false, false, "tiny mlp up fwd"),
+        (1024, 128, 512, false, false, "tiny mlp down fwd"),
+        (1024, 128, 512, false, true, "tiny mlp up bwd dx"),
+        (128, 512, 1024, true, false, "tiny mlp up bwd dW"),
+        (128, 128, 32, false, true, "tiny attention scores"),
     ]
+
+    /// Parses `MxNxK[:ab]` (a, b each N or T) into a table row.
+    static func parseShape(_ text: String) throws -> (Int, Int, Int, Bool, Bool, String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        let dims = parts[0].split(separator: "x").compactMap { Int($0) }
+        let flags = parts.count > 1 ? Array(parts[1].uppercased()) : ["N", "N"]
+        guard parts.count <= 2, dims.count == 3, dims.allSatisfy({ $0 > 0 }), flags.count == 2,
+              flags.allSatisfy({ $0 == "N" || $0 == "T" }) else {
+            throw ValidationError("--shape \(text): expected MxNxK with positive sizes, optionally :NN, :NT, :TN or :TT")
+        }
+        return (dims[0], dims[1], dims[2], flags[0] == "T", flags[1] == "T", "shape \(text)")
+    }
 
     func run() throws {
         guard BLAS.runs(.own) else {
             throw ValidationError("this CPU runs neither AVX-512 nor AVX2: there is no own SGEMM to measure")
         }
+        let table = shape.isEmpty ? Self.shapes : try shape.map(Self.parseShape)
         let saved = BLAS.backend
         defer { BLAS.backend = saved }
         for count in threads {
             let peak = BenchPeak.fmaPeak(threads: count)
             Timing.emit(["bench": "fma_peak", "threads": count, "gflops_best": peak])
             try BLAS.withThreads(count) {
-                for (m, n, k, transA, transB, what) in Self.shapes where !(skipLarge && n > 8192) && (only.map { what.contains($0) } ?? true) {
+                for (m, n, k, transA, transB, what) in table where !(skipLarge && n > 8192) && (only.map { what.contains($0) } ?? true) {
                     try measure(m: m, n: n, k: k, transA: transA, transB: transB, what: what, threads: count, peak: peak)
                 }
             }

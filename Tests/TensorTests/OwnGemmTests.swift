@@ -210,5 +210,17 @@ final class OwnGemmTests: XCTestCase {
         XCTAssertFalse(rule(8, 8, 8, avx512, false), "tiny products stay with OpenBLAS")
         XCTAssertFalse(rule(2048, 2048, 2048, 0, false), "no kernel of ours on this CPU")
         if !BLAS.runs(.own) { XCTAssertFalse(BLAS.usesOwnGemm(m: 2048, n: 2048, k: 2048)) }
+        // Beside OpenBLAS's AVX-512 kernels: ours only on tall products with a narrow side.
+        func besideAVX512(_ m: Int, _ n: Int, _ k: Int) -> Bool {
+            BLAS.usesOwnGemm(m: m, n: n, k: k, own: avx512, openBLASHasWideKernels: true, openBLASHasAVX512Kernels: true)
+        }
+        XCTAssertTrue(besideAVX512(2560, 192, 576), "SmolLM2 k/v projection forward")
+        XCTAssertTrue(besideAVX512(1024, 384, 128), "tiny qkv forward (k = 128)")
+        XCTAssertFalse(besideAVX512(1280, 576, 1536), "n and k both large: OpenBLAS's AVX-512 kernel")
+        XCTAssertFalse(besideAVX512(2560, 576, 192), "k/v backward dx: k = 192 is not narrow enough")
+        XCTAssertFalse(besideAVX512(192, 576, 2560), "fewer than 512 rows")
+        XCTAssertFalse(besideAVX512(2560, 16, 576), "n = 16 is half a tile, whatever OpenBLAS runs")
+        XCTAssertEqual(BLAS.openBLASHasAVX512Kernels && !BLAS.openBLASHasWideKernels, false,
+                       "an AVX-512 OpenBLAS is a wide one")
     }
 }
