@@ -164,7 +164,8 @@ public enum BLAS {
         return ["skylakex", "cooperlake", "sapphirerapids"].contains(String(cString: name).lowercased())
     }()
 
-    /// The automatic rule for this CPU and this OpenBLAS (see `usesOwnGemm(m:n:k:own:openBLASHasWideKernels:)`).
+    /// The automatic rule for this CPU and this OpenBLAS (see
+    /// `usesOwnGemm(m:n:k:own:openBLASHasWideKernels:openBLASHasAVX512Kernels:)`).
     public static func usesOwnGemm(m: Int, n: Int, k: Int) -> Bool {
         usesOwnGemm(m: m, n: n, k: k, own: bestOwnVariant, openBLASHasWideKernels: openBLASHasWideKernels,
                     openBLASHasAVX512Kernels: openBLASHasAVX512Kernels)
