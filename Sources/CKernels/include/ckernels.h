@@ -133,6 +133,10 @@ void ck_rmsnorm_backward_row_avx512(const float *dy, const float *x, const float
 void ck_rope_row_avx512(const float *x, float *y, const float *cos, const float *sin, long heads, long headDim,
                         float sign);
 
+/// Column sums of a row-major (rows, ld) matrix: out[j] = sum_r m[r ld + j] for j < n, each column's rows added
+/// in order (a linear layer's bias gradient).
+void ck_column_sums_avx512(const float *m, long rows, long ld, long n, float *out);
+
 /// y[i] += alpha x[i] for i < n (cblas_saxpy with unit strides).
 void ck_saxpy_avx512(long n, float alpha, const float *x, float *y);
 
@@ -146,6 +150,8 @@ void ck_causal_softmax_row_avx2(const float *x, float *y, long keys, long width)
 void ck_segment_softmax_row_avx2(float *row, long keys, long width, const int *seen, int own);
 /// See ck_attention_softmax_backward_row_avx512.
 void ck_attention_softmax_backward_row_avx2(const float *p, const float *dp, float *ds, long keys, long width, float scale);
+/// See ck_column_sums_avx512.
+void ck_column_sums_avx2(const float *m, long rows, long ld, long n, float *out);
 /// See ck_swiglu_forward_avx512.
 void ck_swiglu_forward_avx2(const float *gate, const float *up, float *out, long n);
 /// See ck_swiglu_backward_avx512.
