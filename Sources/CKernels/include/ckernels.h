@@ -11,11 +11,18 @@
 /// Non-zero when this CPU runs AVX2 and FMA instructions.
 int ck_has_avx2_fma(void);
 
-/// GELU, tanh form, written as y = x * sigmoid(2u), u = sqrt(2/pi) * (x + 0.044715 x^3): y[i] for i < n.
+/// GELU, tanh form, written as y = x * sigmoid(2u), u = sqrt(2/pi) * (x + 0.044715 x^3): y[i] for i < n
+/// (8 lanes; ck_gelu_forward_avx512 is the same arithmetic 16 wide).
 void ck_gelu_forward_avx2(const float *x, float *y, long n);
 
 /// Backward of the same GELU from its input: dx[i] = dy[i] * gelu'(x[i]) for i < n.
 void ck_gelu_backward_avx2(const float *x, const float *dy, float *dx, long n);
+
+/// ck_gelu_forward_avx2 16 lanes wide; call only when ck_has_avx512f() is non-zero.
+void ck_gelu_forward_avx512(const float *x, float *y, long n);
+
+/// ck_gelu_backward_avx2 16 lanes wide; call only when ck_has_avx512f() is non-zero.
+void ck_gelu_backward_avx512(const float *x, const float *dy, float *dx, long n);
 
 /// Non-zero when this CPU runs AVX-512F instructions (the 12x32 SGEMM kernel needs nothing more).
 int ck_has_avx512f(void);
