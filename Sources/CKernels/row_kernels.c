@@ -1,7 +1,7 @@
 /* The row kernels written once in lanes (vector_lanes.h), compiled here twice: at 16 lanes for AVX-512F
    (ck_*_avx512) and at 8 for AVX2 + FMA (ck_*_avx2). The Swift side picks one at run time by CPU feature
    (VectorKernels, TINYALIGN_ROW_KERNELS). Each kernel's file says what it computes:
-   rmsnorm_lanes.h, swiglu_lanes.h, rope_lanes.h, attention_softmax_lanes.h, exp_buffer_lanes.h; the exp they share
+   rmsnorm_lanes.h, swiglu_lanes.h, rope_lanes.h, attention_softmax_lanes.h, exp_buffer_lanes.h, column_sums_lanes.h, gelu_lanes.h; the exp they share
    is vector_exp.h. */
 
 #include "ckernels.h"
@@ -15,6 +15,8 @@
 #include "swiglu_lanes.h"
 #include "rope_lanes.h"
 #include "attention_softmax_lanes.h"
+#include "column_sums_lanes.h"
+#include "gelu_lanes.h"
 #undef CK_W
 
 #define CK_W 8
@@ -23,6 +25,8 @@
 #include "swiglu_lanes.h"
 #include "rope_lanes.h"
 #include "attention_softmax_lanes.h"
+#include "column_sums_lanes.h"
+#include "gelu_lanes.h"
 #undef CK_W
 
 #else
@@ -57,6 +61,13 @@
     void ck_attention_softmax_backward_row_##isa(const float *p, const float *dp, float *ds, long keys,      \
                                                  long width, float scale) {                                   \
         (void)p; (void)dp; (void)ds; (void)keys; (void)width; (void)scale;                                    \
+    }                                                                                                         \
+    void ck_column_sums_##isa(const float *m, long rows, long ld, long n, float *out) {                      \
+        (void)m; (void)rows; (void)ld; (void)n; (void)out;                                                    \
+    }                                                                                                         \
+    void ck_gelu_forward_##isa(const float *x, float *y, long n) { (void)x; (void)y; (void)n; }              \
+    void ck_gelu_backward_##isa(const float *x, const float *dy, float *dx, long n) {                        \
+        (void)x; (void)dy; (void)dx; (void)n;                                                                 \
     }
 CK_ROW_KERNEL_STUBS(avx512)
 CK_ROW_KERNEL_STUBS(avx2)

@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 
 /// An affine map over the last axis, y = x·W + b, with W stored [in, out] (Hugging Face's Conv1D layout).
@@ -56,13 +57,21 @@ public enum LinearKernel {
 
     /// out[j] = Σ_r m[r, j] for a row-major (rows, columns) matrix. The columns are split over the cores (each
     /// core reads every row's slice of its columns, contiguous and vectorisable), so the sums need no merge and
-    /// are the same for any core count.
+    /// are the same for any core count. With the C row kernels on, each chunk's sums stay in vector registers
+    /// down all the rows (the Swift loop reads and writes `out` once per row, 4 lanes wide); both add every
+    /// column's rows in the same order, so the bits agree.
     static func columnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
         // Chunks of whole cache lines (16 floats), so two cores never write the same line of `out`.
         let lines = (columns + 15) / 16
+        let kernels = VectorKernels.rowKernels
         Parallel.forRows(lines, costPerRow: 16 * rows) { range in
             let lo = range.lowerBound * 16, hi = min(columns, range.upperBound * 16)
             let o = out + lo, n = hi - lo
+            switch kernels {
+            case .avx512?: ck_column_sums_avx512(m + lo, rows, columns, n, o); return
+            case .avx2?: ck_column_sums_avx2(m + lo, rows, columns, n, o); return
+            case nil: break
+            }
             o.update(repeating: 0, count: n)
             for r in 0..<rows {
                 let row = m + r * columns + lo

@@ -17,6 +17,8 @@ struct BenchTrain: ParsableCommand {
     @Option(help: "tiny or small (vocab 256, full context), or smollm2-135m or qwen2.5-0.5b (256 tokens).") var config = "tiny"
     @Option(help: "Sequences per step.") var batchSize = 8
     @Option(help: "Timed steps (after 3 warm-up steps).") var steps = 20
+    @Option(help: "Nanoseconds the GEMM pool's threads spin for the next product before sleeping (0: sleep at once).")
+    var poolSpin = 0
 
     func run() throws {
         guard batchSize > 0, steps > 0 else { throw CLIError("--batch-size and --steps must be positive") }
@@ -27,10 +29,12 @@ struct BenchTrain: ParsableCommand {
         var rng = SeededGenerator(seed: 0)
         let ids = (0..<(b * t)).map { _ in Int32(rng.nextInt(below: v)) }
         let targets = (0..<(b * t)).map { _ in Int32(rng.nextInt(below: v)) }
-        let times = try Timing.measure(warmup: 3, iterations: steps) {
-            optimizer.zeroGrad()
-            try model.loss(ids, targets: targets, batch: b).backward()
-            optimizer.step()
+        let times = try BLAS.withPoolSpin(poolSpin) {
+            try Timing.measure(warmup: 3, iterations: steps) {
+                optimizer.zeroGrad()
+                try model.loss(ids, targets: targets, batch: b).backward()
+                optimizer.step()
+            }
         }
         var row = Timing.summary(times)
         let seconds = (row["ms_median"] as! Double) / 1e3
@@ -43,6 +47,7 @@ struct BenchTrain: ParsableCommand {
         row["gflops"] = BenchModels.flopsPerStep(model, batch: b, context: t) / seconds / 1e9
         row["peak_rss_mb"] = Timing.peakRSSMegabytes()
         row["threads"] = Parallel.workers
+        row["pool_spin_ns"] = poolSpin
         Timing.emit(row)
     }
 

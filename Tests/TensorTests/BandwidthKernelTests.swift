@@ -210,4 +210,27 @@ final class BandwidthKernelTests: XCTestCase {
             assertClose(y.scalars, expected.map { Float(Double($0) * -3) }, rtol: 2e-7, atol: 1e-7, "scal n \(n)")
         }
     }
+
+    /// The linear layer's bias gradient (column sums of dy) on both widths equals the Swift loop bit for bit, on
+    /// widths with whole 4-vector blocks, a masked tail and fewer columns than one vector, and rows split over the
+    /// cores; and matches a Float64 sum.
+    func testColumnSumsMatchTheSwiftLoopBitForBit() throws {
+        for (rows, columns) in [(1, 1), (3, 7), (5, 16), (33, 65), (1024, 128), (1024, 512), (257, 200)] {
+            let m = random([rows, columns], seed: UInt64(rows * 1000 + columns))
+            let sums = allPaths { () -> [Float] in
+                var out = [Float](repeating: .nan, count: columns)
+                m.withUnsafeBufferPointer { pm in out.withUnsafeMutableBufferPointer { po in
+                    LinearKernel.columnSums(pm.baseAddress!, rows: rows, columns: columns, into: po.baseAddress!)
+                } }
+                return out
+            }
+            XCTAssertEqual(sums.avx512, sums.swift, "avx512 \(rows)x\(columns)")
+            XCTAssertEqual(sums.avx2, sums.swift, "avx2 \(rows)x\(columns)")
+            let values = m.scalars
+            for j in 0..<columns {
+                let exact = (0..<rows).reduce(0.0) { $0 + Double(values[$1 * columns + j]) }
+                XCTAssertEqual(Double(sums.avx512[j]), exact, accuracy: 1e-5 * Double(rows), "column \(j) of \(rows)x\(columns)")
+            }
+        }
+    }
 }

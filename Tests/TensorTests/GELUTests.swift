@@ -10,25 +10,27 @@ final class GELUKernelTests: XCTestCase {
     /// Spread values plus the far tails, where tanh saturates.
     var inputs: [Float] { FusedReference.values(40_000, std: 3) + [-30, -10, -5, 0, 5, 10, 30] }
 
-    /// Runs `body` on the portable Swift kernel and on the AVX2 C kernel (where the CPU has it).
-    func onBothPaths(_ body: (String) -> Void) {
-        let saved = VectorKernels.enabled
-        defer { VectorKernels.enabled = saved }
-        for vector in [false, true] {
+    /// Runs `body` on the portable Swift kernel, on the AVX2 C kernel and on the AVX-512 one (each where the CPU
+    /// has it).
+    func onAllPaths(_ body: (String) -> Void) {
+        let saved = (VectorKernels.enabled, VectorKernels.avx512Enabled)
+        defer { (VectorKernels.enabled, VectorKernels.avx512Enabled) = saved }
+        for (vector, wide) in [(false, false), (true, false), (true, true)] {
             VectorKernels.enabled = vector
-            body(VectorKernels.enabled ? "avx2" : "swift")
+            VectorKernels.avx512Enabled = wide
+            body(VectorKernels.avx512Enabled ? "avx512" : VectorKernels.enabled ? "avx2" : "swift")
         }
     }
 
     func testHandValues() {
-        onBothPaths { path in
+        onAllPaths { path in
             assertClose(Tensor(shape: [3], [1, -1, 3]).gelu().scalars, [0.8411920, -0.1588080, 2.9963626], rtol: 1e-6, path)
         }
     }
 
     func testForwardMatchesFloat64Reference() {
         let x = inputs
-        onBothPaths { path in
+        onAllPaths { path in
             assertClose(Tensor(shape: [x.count], x).gelu().scalars, x.map { Float(reference(Double($0))) },
                         rtol: 1e-5, atol: 1e-6, path)
         }
@@ -37,19 +39,33 @@ final class GELUKernelTests: XCTestCase {
     func testBackwardMatchesNumericDerivative() {
         let x = inputs, dy = FusedReference.values(x.count, seed: 4)
         let expected = zip(x, dy).map { Float(Double($1) * FusedReference.derivative(reference, at: Double($0))) }
-        onBothPaths { path in
+        onAllPaths { path in
             let dx = Tensor.geluBackward(input: Tensor(shape: [x.count], x), gradOutput: Tensor(shape: [x.count], dy))
             assertClose(dx.scalars, expected, rtol: 1e-4, atol: 1e-5, path)
         }
     }
 
-    /// Lengths 1…19 exercise the C kernel's zero-padded tail; both paths must agree to a few ulp.
+    /// Lengths 1…19 exercise the C kernels' masked tails; every path must agree with Swift's to a few ulp.
     func testPathsAgreeOnShortTails() {
         for n in 1...19 {
             let x = FusedReference.values(n, std: 3, seed: UInt64(n)), t = Tensor(shape: [n], x)
             var outputs: [[Float]] = []
-            onBothPaths { _ in outputs.append(t.gelu().scalars + Tensor.geluBackward(input: t, gradOutput: t).scalars) }
+            onAllPaths { _ in outputs.append(t.gelu().scalars + Tensor.geluBackward(input: t, gradOutput: t).scalars) }
             assertClose(outputs[1], outputs[0], rtol: 1e-6, atol: 1e-7, "n = \(n)")
+            assertClose(outputs[2], outputs[0], rtol: 1e-6, atol: 1e-7, "n = \(n)")
+        }
+    }
+
+    /// The two C widths run the same operations in the same order, so they give the same bits, on whole
+    /// vectors and on every tail length.
+    func testBothWidthsGiveTheSameBits() throws {
+        try XCTSkipUnless(VectorKernels.avx512Available, "this CPU has no AVX-512")
+        let x = FusedReference.values(4099, std: 3, seed: 9) + [-30, -10, 0, 10, 30]
+        for n in [1, 7, 8, 15, 16, 17, 33, x.count] {
+            let t = Tensor(shape: [n], Array(x[0..<n]))
+            var outputs: [String: [Float]] = [:]
+            onAllPaths { path in outputs[path] = t.gelu().scalars + Tensor.geluBackward(input: t, gradOutput: t).scalars }
+            XCTAssertEqual(outputs["avx512"], outputs["avx2"], "n = \(n)")
         }
     }
 }

@@ -11,11 +11,18 @@
 /// Non-zero when this CPU runs AVX2 and FMA instructions.
 int ck_has_avx2_fma(void);
 
-/// GELU, tanh form, written as y = x * sigmoid(2u), u = sqrt(2/pi) * (x + 0.044715 x^3): y[i] for i < n.
+/// GELU, tanh form, written as y = x * sigmoid(2u), u = sqrt(2/pi) * (x + 0.044715 x^3): y[i] for i < n
+/// (8 lanes; ck_gelu_forward_avx512 is the same arithmetic 16 wide).
 void ck_gelu_forward_avx2(const float *x, float *y, long n);
 
 /// Backward of the same GELU from its input: dx[i] = dy[i] * gelu'(x[i]) for i < n.
 void ck_gelu_backward_avx2(const float *x, const float *dy, float *dx, long n);
+
+/// ck_gelu_forward_avx2 16 lanes wide; call only when ck_has_avx512f() is non-zero.
+void ck_gelu_forward_avx512(const float *x, float *y, long n);
+
+/// ck_gelu_backward_avx2 16 lanes wide; call only when ck_has_avx512f() is non-zero.
+void ck_gelu_backward_avx512(const float *x, const float *dy, float *dx, long n);
 
 /// Non-zero when this CPU runs AVX-512F instructions (the 12x32 SGEMM kernel needs nothing more).
 int ck_has_avx512f(void);
@@ -133,6 +140,10 @@ void ck_rmsnorm_backward_row_avx512(const float *dy, const float *x, const float
 void ck_rope_row_avx512(const float *x, float *y, const float *cos, const float *sin, long heads, long headDim,
                         float sign);
 
+/// Column sums of a row-major (rows, ld) matrix: out[j] = sum_r m[r ld + j] for j < n, each column's rows added
+/// in order (a linear layer's bias gradient).
+void ck_column_sums_avx512(const float *m, long rows, long ld, long n, float *out);
+
 /// y[i] += alpha x[i] for i < n (cblas_saxpy with unit strides).
 void ck_saxpy_avx512(long n, float alpha, const float *x, float *y);
 
@@ -146,6 +157,8 @@ void ck_causal_softmax_row_avx2(const float *x, float *y, long keys, long width)
 void ck_segment_softmax_row_avx2(float *row, long keys, long width, const int *seen, int own);
 /// See ck_attention_softmax_backward_row_avx512.
 void ck_attention_softmax_backward_row_avx2(const float *p, const float *dp, float *ds, long keys, long width, float scale);
+/// See ck_column_sums_avx512.
+void ck_column_sums_avx2(const float *m, long rows, long ld, long n, float *out);
 /// See ck_swiglu_forward_avx512.
 void ck_swiglu_forward_avx2(const float *gate, const float *up, float *out, long n);
 /// See ck_swiglu_backward_avx512.
