@@ -47,15 +47,28 @@ CK_TARGET void CK_KERNEL(ck_lowrank_project)(const float *in, long ld_in, const 
     }
 }
 
-/* nq rows of out[.., c0 ..< c0 + lanes] = alpha · Σ_rows in[row, q]·v[row, ..] + beta · out */
-CK_INLINE void CK_LOCAL(ck_lowrank_reduce_cols)(const float *in, long ld_in, const float *v, long rows, long r, VM mask,
-                                                long left, float alpha, float beta, float *out, long nq) {
+/* The reduce keeps the partial sums of a span of columns (span · r floats, at most CK_LR_SCRATCH: 32 KB, in L1)
+   while bands of CK_LR_BAND rows stream past, each band read as CK_LR_BAND sequential streams. Walking each column
+   block down all the rows instead (one strip of 64 bytes per row, rows 2–6 KB apart) left the prefetchers nothing to
+   follow: it ran at 2–3 GB/s, slower than SGEMM. */
+#define CK_LR_BAND 16
+#define CK_LR_SCRATCH 8192
+
+/* nq rows of sums[.., c0 ..< c0 + lanes] (row stride r) += Σ over the nb rows of in[row, q]·v[row, ..], starting from
+   zero when `first`; when `last`, writes alpha · sums + beta · out to out instead (row stride r as well). */
+CK_INLINE void CK_LOCAL(ck_lowrank_reduce_band)(const float *in, long ld_in, const float *v, long nb, long r, VM mask,
+                                                long left, float *sums, int first, int last, float alpha, float beta,
+                                                float *out, long nq) {
     VF acc[CK_LR_COLS];
-    for (long j = 0; j < nq; j++) acc[j] = V(zero)();
-    for (long row = 0; row < rows; row++) {
+    for (long j = 0; j < nq; j++) acc[j] = first ? V(zero)() : V(load)(sums + j * r, mask, left);
+    for (long row = 0; row < nb; row++) {
         VF vv = V(load)(v + row * r, mask, left);
         const float *x = in + row * ld_in;
         for (long j = 0; j < nq; j++) acc[j] = V(fmadd)(V(splat)(x[j]), vv, acc[j]);
+    }
+    if (!last) {
+        for (long j = 0; j < nq; j++) V(store)(sums + j * r, mask, left, acc[j]);
+        return;
     }
     const VF a = V(splat)(alpha), b = V(splat)(beta);
     for (long j = 0; j < nq; j++) {
@@ -67,17 +80,34 @@ CK_INLINE void CK_LOCAL(ck_lowrank_reduce_cols)(const float *in, long ld_in, con
 
 CK_TARGET void CK_KERNEL(ck_lowrank_reduce)(const float *in, long ld_in, const float *v, long rows, long r, float alpha,
                                             float beta, float *out, long k) {
-    for (long c0 = 0; c0 < r; c0 += CK_W) {
-        VM mask = V(tail)(r - c0);
-        long q = 0;
-        for (; q + CK_LR_COLS <= k; q += CK_LR_COLS)
-            CK_LOCAL(ck_lowrank_reduce_cols)(in + q, ld_in, v + c0, rows, r, mask, r - c0, alpha, beta, out + q * r + c0,
-                                             CK_LR_COLS);
-        if (q < k)
-            CK_LOCAL(ck_lowrank_reduce_cols)(in + q, ld_in, v + c0, rows, r, mask, r - c0, alpha, beta, out + q * r + c0,
-                                             k - q);
+    float scratch[CK_LR_SCRATCH] __attribute__((aligned(64)));
+    long span = CK_LR_SCRATCH / r / CK_LR_COLS * CK_LR_COLS;
+    if (span < CK_LR_COLS) span = CK_LR_COLS;
+    /* A rank too large for the scratch (r > CK_LR_SCRATCH / CK_LR_COLS) sums one band over all rows: no scratch. */
+    const long band = span * r <= CK_LR_SCRATCH ? CK_LR_BAND : (rows > 0 ? rows : 1);
+    for (long q0 = 0; q0 < k; q0 += span) {
+        const long q1 = q0 + span < k ? q0 + span : k;
+        for (long i = 0; i < rows || (rows == 0 && i == 0); i += band) {
+            const long nb = rows - i < band ? rows - i : band;
+            const int first = i == 0, last = i + band >= rows;
+            for (long c0 = 0; c0 < r; c0 += CK_W) {
+                VM mask = V(tail)(r - c0);
+                long q = q0;
+                for (; q + CK_LR_COLS <= q1; q += CK_LR_COLS)
+                    CK_LOCAL(ck_lowrank_reduce_band)(in + i * ld_in + q, ld_in, v + i * r + c0, nb, r, mask, r - c0,
+                                                     scratch + (q - q0) * r + c0, first, last, alpha, beta,
+                                                     out + q * r + c0, CK_LR_COLS);
+                if (q < q1)
+                    CK_LOCAL(ck_lowrank_reduce_band)(in + i * ld_in + q, ld_in, v + i * r + c0, nb, r, mask, r - c0,
+                                                     scratch + (q - q0) * r + c0, first, last, alpha, beta,
+                                                     out + q * r + c0, q1 - q);
+            }
+        }
     }
 }
+
+#undef CK_LR_BAND
+#undef CK_LR_SCRATCH
 
 /* nr rows of out[.., c ..< c + lanes] = base + alpha · p · q */
 CK_INLINE void CK_LOCAL(ck_lowrank_expand_rows)(const float *base, const float *p, const float *q, long r, float alpha,

@@ -50,6 +50,7 @@ public enum BLAS {
     static func vectorGemm(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
                            _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int,
                            transA: Bool, transB: Bool, alpha: Float, beta: Float, variant: Int32?) {
+        if variant == nil { OpenBLASWorkers.configure() }
         if m == 1 {
             // C row (1, n) = x (1, k) · op(B); x's elements are a[p · lda] when A is stored (k, 1).
             let incX = transA ? lda : 1
@@ -102,6 +103,7 @@ public enum BLAS {
                                     _ c: UnsafeMutablePointer<Float>, ldc: Int,
                                     m: Int, n: Int, k: Int, transA: Bool = false, transB: Bool = false,
                                     alpha: Float = 1, beta: Float = 0) {
+        OpenBLASWorkers.configure()
         cblas_sgemm(CblasRowMajor,
                     transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
@@ -151,18 +153,21 @@ public enum BLAS {
     /// on every transformer and LoRA shape (`tinyalign bench gemm`); on such a build ours is the better SGEMM
     /// wherever it runs.
     static let openBLASHasWideKernels: Bool = {
-        guard let name = openblas_get_corename() else { return true }
-        let wide: Set<String> = ["haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"]
-        return wide.contains(String(cString: name).lowercased())
+        guard let name = openBLASCoreName else { return true }
+        return ["haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"].contains(name)
     }()
 
     /// Whether the OpenBLAS in use runs its AVX-512 SGEMM kernels (SkylakeX, Cooperlake, SapphireRapids), as it
     /// does on a recent Xeon when `OPENBLAS_CORETYPE` is not set. Those run at ~0.6 of the FMA peak on large
     /// square-ish products, where ours only ties or loses.
     static let openBLASHasAVX512Kernels: Bool = {
-        guard let name = openblas_get_corename() else { return false }
-        return ["skylakex", "cooperlake", "sapphirerapids"].contains(String(cString: name).lowercased())
+        guard let name = openBLASCoreName else { return false }
+        return ["skylakex", "cooperlake", "sapphirerapids"].contains(name)
     }()
+
+    /// The name of the kernel set OpenBLAS picked for this CPU, lower-cased ("haswell", "skylakex", …), read once;
+    /// nil when the library does not say.
+    static let openBLASCoreName: String? = openblas_get_corename().map { String(cString: $0).lowercased() }
 
     /// The automatic rule for this CPU and this OpenBLAS (see
     /// `usesOwnGemm(m:n:k:own:openBLASHasWideKernels:openBLASHasAVX512Kernels:)`).

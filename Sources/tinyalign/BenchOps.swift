@@ -13,10 +13,10 @@ import TensorCore
 /// machine's copy bandwidth measured in the same process just before each op.
 struct BenchOps: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "ops", abstract: "GB/s of the fused kernels (layer norm, softmax, GELU, cross-entropy, attention softmax, RMSNorm, RoPE, SwiGLU; forward and backward), AdamW and gradient accumulation.")
+        commandName: "ops", abstract: "GB/s of the fused kernels (layer norm, softmax, GELU, cross-entropy, attention softmax, RMSNorm, RoPE, SwiGLU; forward and backward), LoRA's rank-r products, AdamW and gradient accumulation.")
 
     @Option(help: "Timed repetitions per op.") var iterations = 20
-    @Option(help: "Run only these ops (layernorm, softmax, gelu, cross_entropy, attention_softmax, rmsnorm, rope, swiglu, adamw, axpy); all when not given.") var op: [String] = []
+    @Option(help: "Run only these ops (layernorm, softmax, gelu, cross_entropy, attention_softmax, rmsnorm, rope, swiglu, lowrank_project, lowrank_reduce, lowrank_expand, adamw, axpy); all when not given.") var op: [String] = []
 
     func run() throws {
         let bandwidth = Self.copyBandwidth()
@@ -123,6 +123,36 @@ struct BenchOps: ParsableCommand {
                 try report("swiglu", shape: gate.shape, impl: impl,
                            forward: (3 * gate.count, { _ = try GatedActivationKernel.forward(gate: gate, up: up, activation: .silu) }),
                            backward: (5 * gate.count, { _ = GatedActivationKernel.backward(dOut, gate: gate, up: up, activation: .silu) }))
+            }
+        }
+        // LoRA's rank-16 products (`LowRankKernel`) on a smollm2-135m step's widest layer input (2560 rows of the
+        // MLP's 1536): project reads x and A once and writes h; reduce (an adapter's gradient) reads x and dh and
+        // writes the (1536, 16) sum; expand (the fold W + s·B·A of down_proj) reads W and writes W_eff.
+        do {
+            let rows = 2560, k = 1536, r = 16, out = 576
+            let x = Tensor.normal([rows, k], using: &rng), a = Tensor.normal([k, r], using: &rng)
+            let v = Tensor.normal([rows, r], using: &rng), w = Tensor.normal([out, k], using: &rng)
+            let p = Tensor.normal([out, r], using: &rng), q = Tensor.normal([r, k], using: &rng)
+            var h = Tensor.zeros([rows, r]), sum = Tensor.zeros([k, r]), folded = Tensor.zeros([out, k])
+            try eachRowKernelSetting { impl in
+                try report("lowrank_project", shape: [rows, k, r], impl: impl, forward: (rows * k + k * r + rows * r, {
+                    x.withUnsafeBufferPointer { px in a.withUnsafeBufferPointer { pa in h.withUnsafeMutableBufferPointer { ph in
+                        LowRankKernel.project(px.baseAddress!, ldIn: k, rows: rows, k: k, pa.baseAddress!, r: r, into: ph.baseAddress!)
+                    } } }
+                }), backward: nil)
+                try report("lowrank_reduce", shape: [rows, k, r], impl: impl, forward: (rows * k + rows * r + k * r, {
+                    x.withUnsafeBufferPointer { px in v.withUnsafeBufferPointer { pv in sum.withUnsafeMutableBufferPointer { ps in
+                        LowRankKernel.reduce(px.baseAddress!, ldIn: k, rows: rows, k: k, pv.baseAddress!, r: r, into: ps.baseAddress!)
+                    } } }
+                }), backward: nil)
+                try report("lowrank_expand", shape: [out, k, r], impl: impl, forward: (2 * out * k + out * r + r * k, {
+                    w.withUnsafeBufferPointer { pw in p.withUnsafeBufferPointer { pp in q.withUnsafeBufferPointer { pq in
+                        folded.withUnsafeMutableBufferPointer { pf in
+                            LowRankKernel.expand(base: pw.baseAddress!, pp.baseAddress!, pq.baseAddress!, r: r, alpha: 2,
+                                                 into: pf.baseAddress!, rows: out, n: k)
+                        }
+                    } } }
+                }), backward: nil)
             }
         }
         // AdamW over the `small` GPT's parameter count (~10.8M floats) in one tensor: each step reads the

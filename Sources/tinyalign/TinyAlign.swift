@@ -38,6 +38,8 @@ struct TinyAlign: ParsableCommand {
     /// (unknown option, a value out of range, found by `validate()` before any file is read) is one line with
     /// exit code 2, as shells and `getopt` use it, instead of ArgumentParser's 64 and its usage block.
     static func main() {
+        // Before any thread of ours runs: OpenBLAS's idle workers sleep instead of spinning between products.
+        OpenBLASWorkers.configure()
         do {
             var command = try parseAsRoot()
             DataParallelLaunch.check(command)

@@ -97,6 +97,30 @@ final class LowRankKernelTests: XCTestCase {
         }
     }
 
+    /// The reduce's blocking: columns past one span of its scratch (8192 floats: 512 columns at r 16, 336 at r 24),
+    /// rows past one band of 16 with a remainder, a column-block tail inside the last span, and a rank too large
+    /// for the scratch (r 520), each with beta 0 and 0.5, against a Float64 reference.
+    func testReduceAcrossSpansBandsAndAHugeRank() {
+        for variant in variants {
+            VectorKernels.wantedRowKernels = variant
+            for (rows, k, r) in [(37, 1100, 16), (33, 700, 24), (20, 40, 520), (16, 513, 16)] {
+                let ld = k + 5
+                let input = values(rows * ld, seed: 11), v = values(rows * r, seed: 12), old = values(k * r, seed: 13)
+                for beta: Float in [0, 0.5] {
+                    var out = beta == 0 ? [Float](repeating: .nan, count: k * r) : old
+                    LowRankKernel.reduce(input, ldIn: ld, rows: rows, k: k, v, r: r, alpha: 0.25, beta: beta, into: &out)
+                    var want = [Double](repeating: 0, count: k * r)
+                    for q in 0..<k { for c in 0..<r {
+                        var s = 0.0
+                        for i in 0..<rows { s += Double(input[i * ld + q]) * Double(v[i * r + c]) }
+                        want[q * r + c] = 0.25 * s + Double(beta) * Double(old[q * r + c])
+                    } }
+                    XCTAssertLessThan(worst(out, want), 1e-5, "\(String(describing: variant)) rows \(rows) k \(k) r \(r) beta \(beta)")
+                }
+            }
+        }
+    }
+
     /// Large enough to be split over the cores (rows and, for reduce, the result's rows): the same numbers as one
     /// thread gives, to rounding, so a split never drops or doubles a block.
     func testSplitOverCoresCoversEveryRow() {
