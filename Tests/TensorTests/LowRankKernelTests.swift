@@ -27,7 +27,7 @@ final class LowRankKernelTests: XCTestCase {
         zip(got, want).map { abs(Double($0) - $1) / max(1, abs($1)) }.max() ?? 0
     }
 
-    private let shapes: [(rows: Int, k: Int, r: Int)] = [(1, 1, 1), (7, 15, 5), (8, 16, 16), (9, 17, 17), (33, 70, 40), (50, 24, 8)]
+    private let shapes: [(rows: Int, k: Int, r: Int)] = [(1, 1, 1), (7, 15, 5), (8, 16, 16), (9, 17, 17), (33, 70, 40), (50, 24, 8), (13, 9, 33)]
 
     func testProjectMatchesReference() {
         for variant in variants {

@@ -54,8 +54,13 @@ long ck_sgemm_min_work_per_thread(void);
 /// the FMA peak; call only when ck_has_avx512f() is non-zero. Returns a sum so the work is not optimised away.
 float ck_fma_loop_avx512(long iterations);
 
-/// The same with 8-lane ymm FMAs (256 flops per round); call only when ck_has_avx2_fma() is non-zero.
+/// The same with 12 independent 8-lane ymm FMAs (192 flops per round: 16 chains and the two constants would not
+/// fit AVX2's 16 registers); call only when ck_has_avx2_fma() is non-zero.
 float ck_fma_loop_avx2(long iterations);
+
+/// Flops per round of ck_fma_loop_avx512 and ck_fma_loop_avx2.
+#define CK_FMA_LOOP_AVX512_FLOPS 512
+#define CK_FMA_LOOP_AVX2_FLOPS 192
 
 /// Softmax of one row, y[j] = exp(x[j] - max x) / sum, with FusedMath.exp's polynomial; n >= 0. Call only when
 /// ck_has_avx512f() is non-zero (as for every `_avx512` function).
