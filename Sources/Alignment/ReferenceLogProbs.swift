@@ -55,7 +55,7 @@ public struct ReferenceLogProbs {
     /// rank 0 writes the cache.
     public static func cached(modelDirectory: URL, model: any CausalLanguageModel, pairs: [EncodedPair], padId: Int32,
                               cacheDirectory: URL?, communicator: Communicator = World.current) throws -> (values: ReferenceLogProbs, hit: Bool) {
-        let weights = (try? Data(contentsOf: modelDirectory.appendingPathComponent("model.safetensors"))) ?? Data()
+        let weights = (try? Data(contentsOf: modelDirectory.appendingPathComponent("model.safetensors"), options: .alwaysMapped)) ?? Data()
         var ids: [Int32] = []
         for p in pairs { ids += p.chosen.ids + [-1, Int32(p.chosen.responseStart), -2] + p.rejected.ids + [-3, Int32(p.rejected.responseStart)] }
         let key = Fingerprint.of(weights) ^ (Fingerprint.of(ids.withUnsafeBytes { Data($0) }) &* 0x9E37_79B9)

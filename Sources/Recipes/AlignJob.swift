@@ -104,11 +104,14 @@ public struct AlignJob {
         let cache = loraTrainable == nil && adapter == nil ? RunFiles.cacheDirectory(cacheDirectory) : nil
         let pad = reference.eos
         let referenceDirectory = referenceModel ?? model
-        let (trainRef, valRef) = try withAdaptersDisabled {
+        // All three splits before any step: after this the reference model is never run again, so a full fine-tune
+        // can train the very same weights (one copy of the model in memory, not two).
+        let (trainRef, valRef, testRef) = try withAdaptersDisabled {
             (try ReferenceLogProbs.cached(modelDirectory: referenceDirectory, model: reference.model, pairs: trainSet.pairs, padId: pad, cacheDirectory: cache),
-             try ReferenceLogProbs.cached(modelDirectory: referenceDirectory, model: reference.model, pairs: validationSet.pairs, padId: pad, cacheDirectory: cache))
+             try ReferenceLogProbs.cached(modelDirectory: referenceDirectory, model: reference.model, pairs: validationSet.pairs, padId: pad, cacheDirectory: cache),
+             try ReferenceLogProbs.cached(modelDirectory: referenceDirectory, model: reference.model, pairs: testSet.pairs, padId: pad, cacheDirectory: cache))
         }
-        log("reference log-probs: \(trainRef.hit && valRef.hit ? "read from cache" : "computed and cached") in \(cache?.path ?? "no cache (no writable folder)")")
+        log("reference log-probs: \(trainRef.hit && valRef.hit && testRef.hit ? "read from cache" : "computed and cached") in \(cache?.path ?? "no cache (no writable folder)")")
 
         var config = self.config
         if let epochs { config.training.setSteps(epochs: epochs, examples: trainSet.pairs.count) }
@@ -127,6 +130,10 @@ public struct AlignJob {
             policy = reference.model
             trainable = try loraTrainable ?? LoRASetup.trainable(policy, base: model, lora: lora, seed: config.seed,
                                                                  extraFiles: reference.extraFiles, log: log)
+        } else if referenceModel == nil {
+            // The reference bundle is `model` with `adapter` merged: the starting policy itself.
+            policy = reference.model
+            trainable = TrainableLanguageModel(policy, extraFiles: reference.extraFiles)
         } else {
             policy = try LoRASetup.loadPolicy(model, adapter: adapter)
             trainable = TrainableLanguageModel(policy, extraFiles: reference.extraFiles)
@@ -151,9 +158,6 @@ public struct AlignJob {
             return AlignResult(metrics: final, groups: groupNamesShown, alpha: task.groupWeights, folder: out, split: "validation")
         }
         if !testSet.pairs.isEmpty {
-            let testRef = try withAdaptersDisabled {
-                try ReferenceLogProbs.cached(modelDirectory: referenceDirectory, model: reference.model, pairs: testSet.pairs, padId: pad, cacheDirectory: cache)
-            }
             final = try PreferenceEvaluator.evaluate(model: policy, set: testSet, reference: testRef.values, loss: task.loss,
                                                      beta: config.beta, padId: pad)
         }

@@ -72,8 +72,9 @@ struct BenchDPO: ParsableCommand {
             self.bench = bench
             let policy = try BenchModels.make(bench.config)
             self.policy = policy
-            // With LoRA one model serves as policy and (adapters off) reference, as in `align --lora-r`.
-            reference = loraR == nil ? try BenchModels.make(bench.config) : policy
+            // With LoRA one model serves as policy and (adapters off) reference, as in `align --lora-r`; so does a
+            // full fine-tune whose reference log-probs are all cached before the first step, as `align` does.
+            reference = loraR == nil && bench.referenceMode != "cached" ? try BenchModels.make(bench.config) : policy
             adapters = try loraR.map {
                 try LoRAAdapters.attach(to: policy, config: LoRAConfig(r: $0, alpha: Double(2 * $0), targets: [LoRAConfig.allLinear],
                                                                        baseDType: bench.baseDType), seed: 0)
