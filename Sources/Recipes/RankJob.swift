@@ -64,13 +64,17 @@ public struct RankJob {
                                           prompt: prompt, file: data.path)
         log("data: \(trainSet.lists.count) training rankings (\(trainSet.truncated) truncated, \(trainSet.dropped) dropped), \(testPairs.pairs.count) held-out implied pairs, \(groups.count) groups")
         let reference = try trainSet.referenceLogProbs(model: bundle.model, padId: bundle.eos)
+        // The held-out reference too, before any step: then a full fine-tune trains the bundle's own weights
+        // (one copy of the model in memory, not two).
+        let testReference = testPairs.pairs.isEmpty ? nil
+            : try withAdaptersDisabled { try ReferenceLogProbs.compute(model: bundle.model, pairs: testPairs.pairs, padId: bundle.eos) }
         var manifest = RunManifest(task: "rank", method: config.method, training: config.training,
                                    settings: AlignRunSettings(align: config, prompt: prompt, truncate: truncate, truncation: truncation),
                                    model: try FileFingerprint(of: model), data: [try FileFingerprint(of: data)],
                                    groups: groups.map(PreferenceSet.displayName))
         manifest.lora = lora
         if let adapter { manifest.data.append(try FileFingerprint(of: adapter.appendingPathComponent(PEFTAdapterFolder.weightsFile))) }
-        let policy = lora == nil ? try LoRASetup.loadPolicy(model, adapter: adapter) : bundle.model
+        let policy = bundle.model
         let trainable = try LoRASetup.trainable(policy, base: model, lora: lora, seed: config.seed, extraFiles: bundle.extraFiles, log: log)
         let task = try RankingTask(policy: policy, config: config, train: trainSet, reference: reference, padId: bundle.eos)
         let driver = try TrainingDriver(model: trainable, task: task, manifest: manifest, out: out, resume: resume)
@@ -78,8 +82,7 @@ public struct RankJob {
         let shown = groups.map(PreferenceSet.displayName)
         guard outcome.finished else { return AlignResult(metrics: [:], groups: shown, alpha: task.weighting.groupWeights, folder: out, split: "validation") }
         var metrics: [String: Double] = [:]
-        if !testPairs.pairs.isEmpty {
-            let ref = try withAdaptersDisabled { try ReferenceLogProbs.compute(model: bundle.model, pairs: testPairs.pairs, padId: bundle.eos) }
+        if let ref = testReference {
             metrics = try PreferenceEvaluator.evaluate(model: policy, set: testPairs, reference: ref,
                                                        loss: PlackettLuceLoss(beta: config.beta), beta: config.beta, padId: bundle.eos)
         }
