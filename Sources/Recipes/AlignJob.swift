@@ -106,11 +106,12 @@ public struct AlignJob {
         let referenceDirectory = referenceModel ?? model
         // All three splits before any step: after this the reference model is never run again, so a full fine-tune
         // can train the very same weights (one copy of the model in memory, not two).
-        let (trainRef, valRef, testRef) = try withAdaptersDisabled {
-            (try ReferenceLogProbs.cached(modelDirectory: referenceDirectory, model: reference.model, pairs: trainSet.pairs, padId: pad, cacheDirectory: cache),
-             try ReferenceLogProbs.cached(modelDirectory: referenceDirectory, model: reference.model, pairs: validationSet.pairs, padId: pad, cacheDirectory: cache),
-             try ReferenceLogProbs.cached(modelDirectory: referenceDirectory, model: reference.model, pairs: testSet.pairs, padId: pad, cacheDirectory: cache))
+        func referenceLogProbs(_ set: PreferenceSet) throws -> (values: ReferenceLogProbs, hit: Bool) {
+            try withAdaptersDisabled {
+                try ReferenceLogProbs.cached(modelDirectory: referenceDirectory, model: reference.model, pairs: set.pairs, padId: pad, cacheDirectory: cache)
+            }
         }
+        let (trainRef, valRef, testRef) = (try referenceLogProbs(trainSet), try referenceLogProbs(validationSet), try referenceLogProbs(testSet))
         log("reference log-probs: \(trainRef.hit && valRef.hit && testRef.hit ? "read from cache" : "computed and cached") in \(cache?.path ?? "no cache (no writable folder)")")
 
         var config = self.config
@@ -130,12 +131,10 @@ public struct AlignJob {
             policy = reference.model
             trainable = try loraTrainable ?? LoRASetup.trainable(policy, base: model, lora: lora, seed: config.seed,
                                                                  extraFiles: reference.extraFiles, log: log)
-        } else if referenceModel == nil {
-            // The reference bundle is `model` with `adapter` merged: the starting policy itself.
-            policy = reference.model
-            trainable = TrainableLanguageModel(policy, extraFiles: reference.extraFiles)
         } else {
-            policy = try LoRASetup.loadPolicy(model, adapter: adapter)
+            // Without a separate --reference the reference bundle is `model` with `adapter` merged: the starting
+            // policy itself.
+            policy = referenceModel == nil ? reference.model : try LoRASetup.loadPolicy(model, adapter: adapter)
             trainable = TrainableLanguageModel(policy, extraFiles: reference.extraFiles)
         }
         let task = try PreferenceTask(policy: policy, config: config, train: trainSet, trainReference: trainRef.values,

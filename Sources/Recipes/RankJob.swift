@@ -64,10 +64,10 @@ public struct RankJob {
                                           prompt: prompt, file: data.path)
         log("data: \(trainSet.lists.count) training rankings (\(trainSet.truncated) truncated, \(trainSet.dropped) dropped), \(testPairs.pairs.count) held-out implied pairs, \(groups.count) groups")
         let reference = try trainSet.referenceLogProbs(model: bundle.model, padId: bundle.eos)
-        // The held-out reference too, before any step: then a full fine-tune trains the bundle's own weights
-        // (one copy of the model in memory, not two).
+        // The held-out reference too, before any step (and before adapters are attached): then a full fine-tune
+        // trains the bundle's own weights (one copy of the model in memory, not two).
         let testReference = testPairs.pairs.isEmpty ? nil
-            : try withAdaptersDisabled { try ReferenceLogProbs.compute(model: bundle.model, pairs: testPairs.pairs, padId: bundle.eos) }
+            : try ReferenceLogProbs.compute(model: bundle.model, pairs: testPairs.pairs, padId: bundle.eos)
         var manifest = RunManifest(task: "rank", method: config.method, training: config.training,
                                    settings: AlignRunSettings(align: config, prompt: prompt, truncate: truncate, truncation: truncation),
                                    model: try FileFingerprint(of: model), data: [try FileFingerprint(of: data)],
